@@ -1,0 +1,10 @@
+//! seatwarden: keeps a Harness SEI developer table honest.
+//!
+//! The rooms, left to right (DESIGN.md): [`sources`] → [`resolve`] → [`reconcile`] → [`report`] →
+//! deliver, with [`store`] beside them and [`cli`] wiring them together.
+
+pub mod config;
+pub mod model;
+pub mod resolve;
+pub mod sei_csv;
+pub mod sources;

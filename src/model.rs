@@ -1,0 +1,241 @@
+//! Plain data shared by every room: identities from sources, the developer table, recommendations,
+//! usage. No I/O and no behaviour beyond small, obvious helpers.
+//!
+//! Architecture invariant: nothing here knows a vendor's wire format or a storage layout.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The reserved source name under which the developer table's own rows take part in resolution.
+pub const TABLE_SOURCE: &str = "table";
+
+/// What a source says about an account's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// Active account (Okta ACTIVE, Graph accountEnabled, CSV `status.active`, ...).
+    Active,
+    /// A non-final state that still counts as employed but is uncertain (Okta SUSPENDED, LOCKED_OUT, ...).
+    Suspended,
+    /// A final state: deprovisioned, disabled, ended, blocked.
+    Departed,
+    /// The source does not say.
+    #[default]
+    Unknown,
+}
+
+/// A link from one identity to an account in another source (SPEC §2 `sources.links`): the other
+/// source's name and a value that names the account there (its id, login or email).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Link {
+    pub source: String,
+    pub value: String,
+}
+
+/// One record from one source (SPEC §3.1). `(source, id)` is unique within a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The configured source name (or [`TABLE_SOURCE`] for a table row).
+    pub source: String,
+    /// The source's own stable id (GitHub numeric id as a string, Okta id, CSV `id` column, ...).
+    pub id: String,
+    /// Raw email addresses as the source gives them; the first is the primary one.
+    pub emails: Vec<String>,
+    pub login: Option<String>,
+    pub name: Option<String>,
+    pub employee_id: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub manager_email: Option<String>,
+    pub status: AccountStatus,
+    /// The source itself flags the account as a bot / app / service account.
+    pub is_bot: bool,
+    /// Last engineering activity (Copilot `last_activity_at`, GitLab `last_activity_on`, ...).
+    /// Directory sign-ins never go here.
+    pub last_activity: Option<DateTime<Utc>>,
+    /// Earliest account creation / hire / seat date the source reports.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Accounts of the same person in other sources.
+    pub links: Vec<Link>,
+    /// True when the identity comes from a source with `directory = true`.
+    pub directory: bool,
+}
+
+impl Identity {
+    /// The primary email, if any.
+    pub fn email(&self) -> Option<&str> {
+        self.emails.first().map(String::as_str)
+    }
+}
+
+/// Whether a table row consumes a license.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    #[default]
+    Active,
+    Removed,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Active => "active",
+            RowStatus::Removed => "removed",
+        }
+    }
+}
+
+/// An identity that has been attached to a table row in an earlier run (or this one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityRef {
+    pub source: String,
+    pub id: String,
+    pub login: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One row of the developer table: one license while `status` is active (SPEC §3.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Developer {
+    pub id: String,
+    pub name: String,
+    /// Primary email: the row's key in the SEI CSV.
+    pub email: String,
+    /// Every known email, primary first.
+    pub emails: Vec<String>,
+    pub status: RowStatus,
+    /// Job title; the SEI CSV `Role` column.
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub manager_email: Option<String>,
+    pub site: Option<String>,
+    pub team: Option<String>,
+    pub sub_role: Option<String>,
+    /// The first time any run, import or source saw this person.
+    pub first_seen: DateTime<Utc>,
+    pub last_activity: Option<DateTime<Utc>>,
+    pub identities: Vec<IdentityRef>,
+}
+
+/// What the organisation bought (SPEC §2 `[subscription]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub licenses_purchased: u64,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+}
+
+/// What to do with a table row (SPEC §3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Remove,
+    Merge,
+    Review,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Remove => "remove",
+            Action::Merge => "merge",
+            Action::Review => "review",
+        }
+    }
+}
+
+/// Why (SPEC §3.5), in order of certainty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Duplicate,
+    Departed,
+    Bot,
+    ExcludedRole,
+    Inactive,
+    Unseen,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Duplicate => "duplicate",
+            Reason::Departed => "departed",
+            Reason::Bot => "bot",
+            Reason::ExcludedRole => "excluded_role",
+            Reason::Inactive => "inactive",
+            Reason::Unseen => "unseen",
+        }
+    }
+
+    pub const ALL: [Reason; 6] = [
+        Reason::Duplicate,
+        Reason::Departed,
+        Reason::Bot,
+        Reason::ExcludedRole,
+        Reason::Inactive,
+        Reason::Unseen,
+    ];
+}
+
+/// One recommendation for one table row (SPEC §3.5, §4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub developer: String,
+    pub action: Action,
+    pub reason: Reason,
+    pub into: Option<String>,
+    pub confidence: f64,
+    pub evidence: Vec<String>,
+}
+
+/// License counts of a run (SPEC §4 `usage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Usage {
+    pub consumed_before: u64,
+    pub consumed_after: u64,
+    pub overage: u64,
+    pub consumed_if_applied: u64,
+}
+
+/// How a source fared in a run (SPEC §3.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceStatus {
+    Ok,
+    Failed,
+    Guarded,
+}
+
+impl SourceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceStatus::Ok => "ok",
+            SourceStatus::Failed => "failed",
+            SourceStatus::Guarded => "guarded",
+        }
+    }
+}
+
+/// A run's overall status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Ok,
+    Degraded,
+}
+
+/// One row of an SEI developer CSV (SPEC §5), already validated.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SeiRow {
+    pub email: String,
+    pub manager_email: Option<String>,
+    pub full_name: String,
+    pub role: Option<String>,
+    pub site: Option<String>,
+    pub team: Option<String>,
+    pub sub_role: Option<String>,
+    pub department: Option<String>,
+}

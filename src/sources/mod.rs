@@ -1,0 +1,172 @@
+//! Sources: turn a vendor's API (or a file) into [`Identity`] records. All network I/O of a run
+//! happens in this room; each kind is one small file that knows its endpoints, paging style and
+//! field mapping, and nothing else.
+//!
+//! Architecture invariant: a token is only ever sent to the host its source is configured with, and
+//! never appears in a log line, an error or a report.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::SourceConfig;
+use crate::model::{Identity, SeiRow, Subscription};
+
+/// What one source delivered in one run.
+#[derive(Debug, Default, Clone)]
+pub struct FetchOutput {
+    pub identities: Vec<Identity>,
+    /// The purchased subscription, for kinds that know it (`harness`).
+    pub subscription: Option<Subscription>,
+    /// The developer table as the vendor holds it (`harness`: SEI `GET /v2/developers`).
+    pub sei_table: Option<Vec<SeiRow>>,
+}
+
+/// Why a source could not be read. Messages name the source and the URL (never a token).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{source_name}: {message}")]
+    Config {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: {url}: {message}")]
+    Http {
+        source_name: String,
+        url: String,
+        message: String,
+    },
+    #[error("{source_name}: {location}: {message}")]
+    Data {
+        source_name: String,
+        location: String,
+        message: String,
+    },
+}
+
+/// A secret value: its Debug and Display never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(v: impl Into<String>) -> Secret {
+        Secret(v.into())
+    }
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where secrets come from: the process environment in production, a map in tests.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    values: HashMap<String, String>,
+}
+
+impl Secrets {
+    /// Every variable of the process environment.
+    pub fn from_env() -> Secrets {
+        Secrets {
+            values: std::env::vars().collect(),
+        }
+    }
+    pub fn from_pairs<I, K, V>(pairs: I) -> Secrets
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Secrets {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+    /// The secret held by variable `name`, if set and not empty.
+    pub fn get(&self, name: &str) -> Option<Secret> {
+        self.values
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(|v| Secret(v.clone()))
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} variables)", self.values.len())
+    }
+}
+
+/// A response body kept for a conditional request: the ETag and the body it stood for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedResponse {
+    pub etag: String,
+    pub body: Vec<u8>,
+}
+
+/// Storage for ETags (the store implements it; tests use [`MemoryHttpCache`]).
+#[async_trait]
+pub trait HttpCache: Send + Sync {
+    async fn get(&self, url: &str) -> Option<CachedResponse>;
+    async fn put(&self, url: &str, response: CachedResponse);
+}
+
+/// An in-memory [`HttpCache`].
+#[derive(Default)]
+pub struct MemoryHttpCache {
+    map: tokio::sync::Mutex<HashMap<String, CachedResponse>>,
+}
+
+#[async_trait]
+impl HttpCache for MemoryHttpCache {
+    async fn get(&self, url: &str) -> Option<CachedResponse> {
+        self.map.lock().await.get(url).cloned()
+    }
+    async fn put(&self, url: &str, response: CachedResponse) {
+        self.map.lock().await.insert(url.to_string(), response);
+    }
+}
+
+/// What every source is built with.
+#[derive(Clone, Default)]
+pub struct SourceContext {
+    pub secrets: Secrets,
+    pub cache: Option<Arc<dyn HttpCache>>,
+}
+
+/// One configured source.
+#[async_trait]
+pub trait Source: Send + Sync {
+    /// Its configuration (name, kind, directory flag, ...).
+    fn config(&self) -> &SourceConfig;
+    /// Read every record, following every page.
+    async fn fetch(&self) -> Result<FetchOutput, SourceError>;
+    /// One cheap call that proves the source is reachable and the credentials work; returns a
+    /// one-line description of what was reached.
+    async fn check(&self) -> Result<String, SourceError>;
+}
+
+/// Build the source for one config entry.
+pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>, SourceError> {
+    let _ = ctx;
+    Err(SourceError::Config {
+        source_name: cfg.name.clone(),
+        message: format!("kind `{}` is not available in this build", cfg.kind),
+    })
+}
