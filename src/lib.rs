@@ -8,3 +8,4 @@ pub mod model;
 pub mod resolve;
 pub mod sei_csv;
 pub mod sources;
+pub mod store;

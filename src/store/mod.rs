@@ -1,0 +1,635 @@
+//! The store: the developer table, the runs (history and per-source counts for the guard), manual
+//! overrides and the HTTP ETag cache. SQLite by default, PostgreSQL by URL; one code path and the same
+//! migrations for both (sqlx `Any`, portable SQL, `$N` placeholders, times as RFC 3339 text).
+//!
+//! Architecture invariant: the only module that speaks SQL. A save is one transaction. A read-only
+//! store (dry runs) never writes a byte to the database file.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+use crate::model::{Developer, IdentityRef, RowStatus};
+use crate::resolve::IdentityKey;
+use crate::sources::{CachedResponse, HttpCache};
+
+/// A store failure, naming the store (URL without password) and what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {url}: {what}: {source}")]
+    Db {
+        url: String,
+        what: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("store {url}: {what}: {source}")]
+    Migrate {
+        url: String,
+        what: &'static str,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("store {url}: {message}")]
+    Corrupt { url: String, message: String },
+}
+
+/// One source's outcome in a stored run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRun {
+    pub source: String,
+    pub kind: String,
+    pub status: String,
+    pub records: u64,
+    pub error: Option<String>,
+}
+
+/// A finished, non-dry run as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub status: String,
+    pub licenses_purchased: Option<u64>,
+    pub consumed: u64,
+    pub overage: u64,
+    pub duplicates: u64,
+    pub recommendations: u64,
+    /// The SPEC §4 report without `developers`, as JSON text.
+    pub summary: String,
+    pub sources: Vec<SourceRun>,
+}
+
+/// A manual decision that every run respects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverrideKind {
+    Merge,
+    Split,
+}
+
+impl OverrideKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OverrideKind::Merge => "merge",
+            OverrideKind::Split => "split",
+        }
+    }
+}
+
+/// A stored override between two identities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOverride {
+    pub kind: OverrideKind,
+    pub a: IdentityKey,
+    pub b: IdentityKey,
+    pub note: Option<String>,
+}
+
+/// An open store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    /// For messages: the URL without its password.
+    display_url: String,
+    read_only: bool,
+}
+
+const DEVELOPER_COLUMNS: &str = "id, name, email, emails, status, title, department, manager_email, site, team, sub_role, first_seen, last_activity, identities, position";
+const DEVELOPER_COLUMN_COUNT: usize = 15;
+/// Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
+const INSERT_BATCH: usize = 1000;
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        Cow::Borrowed("initial schema"),
+        MigrationType::Simple,
+        sqlx::SqlStr::from_static(include_str!("schema.sql")),
+        false,
+    )])
+}
+
+/// The URL with any password replaced, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Open (creating a SQLite file if needed) and migrate.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let display_url = redact_url(url);
+        let connect_url = if url.starts_with("sqlite:") && !url.contains("mode=") {
+            if let Some(path) = crate::config::sqlite_path_of(url)
+                && let Some(parent) = path.parent()
+                && !parent.as_os_str().is_empty()
+            {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+        } else {
+            url.to_string()
+        };
+        let pool = pool_options(url)
+            .connect(&connect_url)
+            .await
+            .map_err(|source| StoreError::Db {
+                url: display_url.clone(),
+                what: "cannot connect",
+                source,
+            })?;
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                url: display_url.clone(),
+                what: "cannot apply migrations",
+                source,
+            })?;
+        Ok(Store {
+            pool,
+            display_url,
+            read_only: false,
+        })
+    }
+
+    /// Open without ever writing: SQLite in `mode=ro`. `Ok(None)` when the SQLite file does not exist
+    /// yet or has no schema (an empty store).
+    pub async fn open_read_only(url: &str) -> Result<Option<Store>, StoreError> {
+        sqlx::any::install_default_drivers();
+        let display_url = redact_url(url);
+        let connect_url = if url.starts_with("sqlite:") {
+            match crate::config::sqlite_path_of(url) {
+                Some(p) if !p.exists() => return Ok(None),
+                _ => {}
+            }
+            let base = url.split('?').next().unwrap_or(url);
+            format!("{base}?mode=ro")
+        } else {
+            url.to_string()
+        };
+        let pool = pool_options(url)
+            .connect(&connect_url)
+            .await
+            .map_err(|source| StoreError::Db {
+                url: display_url.clone(),
+                what: "cannot connect",
+                source,
+            })?;
+        let store = Store {
+            pool,
+            display_url,
+            read_only: true,
+        };
+        if !store.has_schema().await? {
+            return Ok(None);
+        }
+        Ok(Some(store))
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn display_url(&self) -> &str {
+        &self.display_url
+    }
+
+    fn db_err(&self, what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+        move |source| StoreError::Db {
+            url: self.display_url.clone(),
+            what,
+            source,
+        }
+    }
+
+    async fn has_schema(&self) -> Result<bool, StoreError> {
+        // Works on both: SQLite's sqlite_master is absent on PostgreSQL, so probe the table itself.
+        match sqlx::query("SELECT COUNT(*) FROM developers")
+            .fetch_one(&self.pool)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(_)) => Ok(false),
+            Err(e) => Err(self.db_err("cannot read the schema")(e)),
+        }
+    }
+
+    /// Close the pool (flushes SQLite).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The developer table.
+    // -----------------------------------------------------------------------------------------
+
+    /// Every row, in table order.
+    pub async fn load_table(&self) -> Result<Vec<Developer>, StoreError> {
+        let sql = format!("SELECT {DEVELOPER_COLUMNS} FROM developers ORDER BY position");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.db_err("cannot read the developer table"))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.developer_from_row(row)?);
+        }
+        Ok(out)
+    }
+
+    fn developer_from_row(&self, row: &AnyRow) -> Result<Developer, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt {
+            url: self.display_url.clone(),
+            message: what,
+        };
+        let get = |i: usize| -> Result<Option<String>, StoreError> {
+            row.try_get::<Option<String>, _>(i)
+                .map_err(|e| corrupt(format!("developers column {i}: {e}")))
+        };
+        let id = get(0)?.unwrap_or_default();
+        let emails_json = get(3)?.unwrap_or_else(|| "[]".into());
+        let identities_json = get(13)?.unwrap_or_else(|| "[]".into());
+        let emails: Vec<String> = serde_json::from_str(&emails_json)
+            .map_err(|e| corrupt(format!("developer {id}: emails: {e}")))?;
+        let identities: Vec<IdentityRef> = serde_json::from_str(&identities_json)
+            .map_err(|e| corrupt(format!("developer {id}: identities: {e}")))?;
+        let status = match get(4)?.as_deref() {
+            Some("removed") => RowStatus::Removed,
+            _ => RowStatus::Active,
+        };
+        Ok(Developer {
+            name: get(1)?.unwrap_or_default(),
+            email: get(2)?.unwrap_or_default(),
+            emails,
+            status,
+            title: get(5)?,
+            department: get(6)?,
+            manager_email: get(7)?,
+            site: get(8)?,
+            team: get(9)?,
+            sub_role: get(10)?,
+            first_seen: parse_time(get(11)?.as_deref()).unwrap_or_else(Utc::now),
+            last_activity: parse_time(get(12)?.as_deref()),
+            identities,
+            id,
+        })
+    }
+
+    /// Make `rows` the whole table, in one transaction.
+    pub async fn replace_table(&self, rows: &[Developer]) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(self.db_err("cannot begin a transaction"))?;
+        write_table(&mut tx, rows)
+            .await
+            .map_err(self.db_err("cannot write the developer table"))?;
+        tx.commit()
+            .await
+            .map_err(self.db_err("cannot commit the developer table"))?;
+        Ok(())
+    }
+
+    /// Store a finished run and the table after it, in one transaction.
+    pub async fn save_run(&self, run: &RunRecord, rows: &[Developer]) -> Result<(), StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(self.db_err("cannot begin a transaction"))?;
+        write_table(&mut tx, rows)
+            .await
+            .map_err(self.db_err("cannot write the developer table"))?;
+        sqlx::query(
+            "INSERT INTO runs (id, started_at, finished_at, status, licenses_purchased, consumed, overage, duplicates, recommendations, summary) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(run.id.clone())
+        .bind(run.started_at.to_rfc3339())
+        .bind(run.finished_at.to_rfc3339())
+        .bind(run.status.clone())
+        .bind(run.licenses_purchased.map(|v| v as i64))
+        .bind(run.consumed as i64)
+        .bind(run.overage as i64)
+        .bind(run.duplicates as i64)
+        .bind(run.recommendations as i64)
+        .bind(run.summary.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(self.db_err("cannot record the run"))?;
+        for s in &run.sources {
+            sqlx::query(
+                "INSERT INTO source_runs (run_id, source, kind, status, records, error) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(run.id.clone())
+            .bind(s.source.clone())
+            .bind(s.kind.clone())
+            .bind(s.status.clone())
+            .bind(s.records as i64)
+            .bind(s.error.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(self.db_err("cannot record the run's sources"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(self.db_err("cannot commit the run"))?;
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Runs.
+    // -----------------------------------------------------------------------------------------
+
+    /// For each source, the record count of its latest run with status `ok` (the guard's baseline).
+    pub async fn last_good_counts(&self) -> Result<HashMap<String, u64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.source, s.records, r.finished_at FROM source_runs s JOIN runs r ON r.id = s.run_id \
+             WHERE s.status = 'ok' ORDER BY r.finished_at",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.db_err("cannot read source history"))?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let source: String = row
+                .try_get(0)
+                .map_err(self.db_err("cannot read source history"))?;
+            let records: i64 = row
+                .try_get(1)
+                .map_err(self.db_err("cannot read source history"))?;
+            out.insert(source, records.max(0) as u64); // later rows overwrite: the latest wins
+        }
+        Ok(out)
+    }
+
+    /// Every stored run, oldest first (without per-source details).
+    pub async fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, started_at, finished_at, status, licenses_purchased, consumed, overage, duplicates, recommendations, summary \
+             FROM runs ORDER BY finished_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.db_err("cannot read runs"))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let e = self.db_err("cannot read runs");
+            let read = || -> Result<RunRecord, sqlx::Error> {
+                Ok(RunRecord {
+                    id: row.try_get(0)?,
+                    started_at: parse_time(Some(&row.try_get::<String, _>(1)?)).unwrap_or_default(),
+                    finished_at: parse_time(Some(&row.try_get::<String, _>(2)?))
+                        .unwrap_or_default(),
+                    status: row.try_get(3)?,
+                    licenses_purchased: row.try_get::<Option<i64>, _>(4)?.map(|v| v.max(0) as u64),
+                    consumed: row.try_get::<i64, _>(5)?.max(0) as u64,
+                    overage: row.try_get::<i64, _>(6)?.max(0) as u64,
+                    duplicates: row.try_get::<i64, _>(7)?.max(0) as u64,
+                    recommendations: row.try_get::<i64, _>(8)?.max(0) as u64,
+                    summary: row.try_get(9)?,
+                    sources: Vec::new(),
+                })
+            };
+            out.push(read().map_err(e)?);
+        }
+        Ok(out)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Overrides.
+    // -----------------------------------------------------------------------------------------
+
+    /// Record a manual merge or split (idempotent). The pair is stored in a canonical order.
+    pub async fn add_override(
+        &self,
+        o: &StoredOverride,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (a, b) = if o.a <= o.b {
+            (&o.a, &o.b)
+        } else {
+            (&o.b, &o.a)
+        };
+        // A new decision replaces an opposite earlier one about the same pair.
+        let opposite = match o.kind {
+            OverrideKind::Merge => OverrideKind::Split,
+            OverrideKind::Split => OverrideKind::Merge,
+        };
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(self.db_err("cannot begin a transaction"))?;
+        sqlx::query("DELETE FROM overrides WHERE kind = $1 AND a_source = $2 AND a_id = $3 AND b_source = $4 AND b_id = $5")
+            .bind(opposite.as_str())
+            .bind(a.source.clone())
+            .bind(a.id.clone())
+            .bind(b.source.clone())
+            .bind(b.id.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(self.db_err("cannot write an override"))?;
+        sqlx::query(
+            "INSERT INTO overrides (kind, a_source, a_id, b_source, b_id, created_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (kind, a_source, a_id, b_source, b_id) DO UPDATE SET note = excluded.note",
+        )
+        .bind(o.kind.as_str())
+        .bind(a.source.clone())
+        .bind(a.id.clone())
+        .bind(b.source.clone())
+        .bind(b.id.clone())
+        .bind(now.to_rfc3339())
+        .bind(o.note.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(self.db_err("cannot write an override"))?;
+        tx.commit()
+            .await
+            .map_err(self.db_err("cannot commit an override"))?;
+        Ok(())
+    }
+
+    /// Every stored override.
+    pub async fn overrides(&self) -> Result<Vec<StoredOverride>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, a_source, a_id, b_source, b_id, note FROM overrides ORDER BY created_at",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.db_err("cannot read overrides"))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let e = self.db_err("cannot read overrides");
+            let read = || -> Result<StoredOverride, sqlx::Error> {
+                let kind: String = row.try_get(0)?;
+                Ok(StoredOverride {
+                    kind: if kind == "merge" {
+                        OverrideKind::Merge
+                    } else {
+                        OverrideKind::Split
+                    },
+                    a: IdentityKey {
+                        source: row.try_get(1)?,
+                        id: row.try_get(2)?,
+                    },
+                    b: IdentityKey {
+                        source: row.try_get(3)?,
+                        id: row.try_get(4)?,
+                    },
+                    note: row.try_get(5)?,
+                })
+            };
+            out.push(read().map_err(e)?);
+        }
+        Ok(out)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // HTTP cache.
+    // -----------------------------------------------------------------------------------------
+
+    async fn cache_get(&self, url: &str) -> Result<Option<CachedResponse>, StoreError> {
+        let row = sqlx::query("SELECT etag, body FROM http_cache WHERE url = $1")
+            .bind(url.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.db_err("cannot read the HTTP cache"))?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let etag: String = row
+                    .try_get(0)
+                    .map_err(self.db_err("cannot read the HTTP cache"))?;
+                let body: String = row
+                    .try_get(1)
+                    .map_err(self.db_err("cannot read the HTTP cache"))?;
+                Ok(Some(CachedResponse {
+                    etag,
+                    body: body.into_bytes(),
+                }))
+            }
+        }
+    }
+
+    async fn cache_put(&self, url: &str, response: &CachedResponse) -> Result<(), StoreError> {
+        // Bodies are JSON or CSV text; a non-UTF-8 body is simply not cached.
+        let Ok(body) = std::str::from_utf8(&response.body) else {
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO http_cache (url, etag, body) VALUES ($1, $2, $3) \
+             ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, body = excluded.body",
+        )
+        .bind(url.to_string())
+        .bind(response.etag.clone())
+        .bind(body.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(self.db_err("cannot write the HTTP cache"))?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpCache for Store {
+    async fn get(&self, url: &str) -> Option<CachedResponse> {
+        match self.cache_get(url).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "HTTP cache unavailable");
+                None
+            }
+        }
+    }
+
+    async fn put(&self, url: &str, response: CachedResponse) {
+        if self.read_only {
+            return; // a dry run writes nothing, not even cache entries
+        }
+        if let Err(e) = self.cache_put(url, &response).await {
+            tracing::warn!(error = %e, "HTTP cache not updated");
+        }
+    }
+}
+
+fn pool_options(url: &str) -> AnyPoolOptions {
+    // SQLite serialises writers anyway; one connection avoids "database is locked".
+    let max = if url.starts_with("sqlite:") { 1 } else { 4 };
+    AnyPoolOptions::new().max_connections(max)
+}
+
+fn parse_time(s: Option<&str>) -> Option<DateTime<Utc>> {
+    s.and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+async fn write_table(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[Developer],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM developers")
+        .execute(&mut **tx)
+        .await?;
+    for (chunk_index, chunk) in rows.chunks(INSERT_BATCH).enumerate() {
+        let mut sql = String::with_capacity(64 + chunk.len() * DEVELOPER_COLUMN_COUNT * 6);
+        sql.push_str("INSERT INTO developers (");
+        sql.push_str(DEVELOPER_COLUMNS);
+        sql.push_str(") VALUES ");
+        let mut n = 0;
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..DEVELOPER_COLUMN_COUNT {
+                if c > 0 {
+                    sql.push(',');
+                }
+                n += 1;
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (i, d) in chunk.iter().enumerate() {
+            let emails = serde_json::to_string(&d.emails).unwrap_or_else(|_| "[]".into());
+            let identities = serde_json::to_string(&d.identities).unwrap_or_else(|_| "[]".into());
+            q = q
+                .bind(d.id.clone())
+                .bind(d.name.clone())
+                .bind(d.email.clone())
+                .bind(emails)
+                .bind(d.status.as_str())
+                .bind(d.title.clone())
+                .bind(d.department.clone())
+                .bind(d.manager_email.clone())
+                .bind(d.site.clone())
+                .bind(d.team.clone())
+                .bind(d.sub_role.clone())
+                .bind(d.first_seen.to_rfc3339())
+                .bind(d.last_activity.map(|t| t.to_rfc3339()))
+                .bind(identities)
+                .bind((chunk_index * INSERT_BATCH + i) as i64);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

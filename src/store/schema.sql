@@ -1,0 +1,58 @@
+-- seatwarden schema v1: portable SQL for SQLite and PostgreSQL alike (TEXT, BIGINT; times as RFC 3339 text).
+CREATE TABLE developers (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    email         TEXT NOT NULL,
+    emails        TEXT NOT NULL,      -- JSON array, primary first
+    status        TEXT NOT NULL,      -- active | removed
+    title         TEXT,
+    department    TEXT,
+    manager_email TEXT,
+    site          TEXT,
+    team          TEXT,
+    sub_role      TEXT,
+    first_seen    TEXT NOT NULL,
+    last_activity TEXT,
+    identities    TEXT NOT NULL,      -- JSON array of {source, id, login, email, name}
+    position      BIGINT NOT NULL     -- keeps the table's order stable across saves
+);
+
+CREATE TABLE runs (
+    id                 TEXT PRIMARY KEY,
+    started_at         TEXT NOT NULL,
+    finished_at        TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    licenses_purchased BIGINT,
+    consumed           BIGINT NOT NULL,
+    overage            BIGINT NOT NULL,
+    duplicates         BIGINT NOT NULL,
+    recommendations    BIGINT NOT NULL,
+    summary            TEXT NOT NULL  -- the SPEC §4 report without its `developers` array
+);
+
+CREATE TABLE source_runs (
+    run_id  TEXT NOT NULL,
+    source  TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    records BIGINT NOT NULL,
+    error   TEXT,
+    PRIMARY KEY (run_id, source)
+);
+
+CREATE TABLE overrides (
+    kind       TEXT NOT NULL,         -- merge | split
+    a_source   TEXT NOT NULL,
+    a_id       TEXT NOT NULL,
+    b_source   TEXT NOT NULL,
+    b_id       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    note       TEXT,
+    PRIMARY KEY (kind, a_source, a_id, b_source, b_id)
+);
+
+CREATE TABLE http_cache (
+    url  TEXT PRIMARY KEY,
+    etag TEXT NOT NULL,
+    body TEXT NOT NULL
+);
