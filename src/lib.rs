@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod model;
+pub mod reconcile;
 pub mod resolve;
 pub mod sei_csv;
 pub mod sources;

@@ -66,14 +66,69 @@ pub struct Resolution {
     pub reviews: Vec<MatchLink>,
 }
 
-/// Resolve identities into people.
+/// Resolve identities into people. (Interim: exact lowercased email and links only.)
 pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let _ = opts;
     let n = identities.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let mut merges = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, ident) in identities.iter().enumerate() {
+        let mut keys: Vec<String> = ident
+            .emails
+            .iter()
+            .map(|e| format!("e:{}", e.trim().to_lowercase()))
+            .collect();
+        keys.push(format!("k:{}:{}", ident.source, ident.id.to_lowercase()));
+        if let Some(l) = &ident.login {
+            keys.push(format!("k:{}:{}", ident.source, l.to_lowercase()));
+        }
+        for l in &ident.links {
+            keys.push(format!("k:{}:{}", l.source, l.value.to_lowercase()));
+        }
+        for k in keys {
+            match seen.get(&k) {
+                Some(&j) => {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    if a != b {
+                        parent[a] = b;
+                        merges.push(MatchLink {
+                            a: j,
+                            b: i,
+                            confidence: 0.99,
+                            evidence: vec![format!("same {}", &k[2..])],
+                        });
+                    }
+                }
+                None => {
+                    seen.insert(k, i);
+                }
+            }
+        }
+    }
+    let mut cluster_index = std::collections::HashMap::new();
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    let mut cluster_of = vec![0; n];
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        let c = *cluster_index.entry(root).or_insert_with(|| {
+            clusters.push(Vec::new());
+            clusters.len() - 1
+        });
+        clusters[c].push(i);
+        cluster_of[i] = c;
+    }
     Resolution {
-        clusters: (0..n).map(|i| vec![i]).collect(),
-        cluster_of: (0..n).collect(),
-        merges: Vec::new(),
+        clusters,
+        cluster_of,
+        merges,
         reviews: Vec::new(),
     }
 }
