@@ -6,6 +6,7 @@
 pub mod config;
 pub mod model;
 pub mod reconcile;
+pub mod report;
 pub mod resolve;
 pub mod sei_csv;
 pub mod sources;

@@ -1,0 +1,95 @@
+//! The GitOps overrides file (`[resolution] overrides = "overrides.toml"`): manual merges and splits
+//! kept in version control, respected by every run alongside the ones stored by
+//! `developers merge` / `developers split`.
+//!
+//! ```toml
+//! [[merge]]
+//! a = "jane@acme.example"        # a table row, by email
+//! b = "github:583231"            # an identity, as source:id
+//!
+//! [[split]]                      # different people: never merged, never proposed again
+//! a = "d3f2a1b0c9e8"             # a table row, by developer id
+//! b = "john.smith@acme.example"
+//! note = "two John Smiths"
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::model::{Developer, TABLE_SOURCE};
+use crate::resolve::IdentityKey;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    merge: Vec<RawPair>,
+    #[serde(default)]
+    split: Vec<RawPair>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPair {
+    a: String,
+    b: String,
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+/// Overrides as written: references still to be resolved against the table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverrideFile {
+    pub merge: Vec<(String, String)>,
+    pub split: Vec<(String, String)>,
+}
+
+/// Read and check an overrides file. Errors name the file and the entry.
+pub fn load(path: &Path) -> Result<OverrideFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let raw: RawFile = toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
+    let check = |kind: &str, pairs: Vec<RawPair>| -> Result<Vec<(String, String)>, String> {
+        pairs
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                for (field, v) in [("a", &p.a), ("b", &p.b)] {
+                    if v.trim().is_empty() {
+                        return Err(format!("{}: {kind}[{i}].{field}: empty", path.display()));
+                    }
+                }
+                Ok((p.a.trim().to_string(), p.b.trim().to_string()))
+            })
+            .collect()
+    };
+    Ok(OverrideFile {
+        merge: check("merge", raw.merge)?,
+        split: check("split", raw.split)?,
+    })
+}
+
+/// Resolve a reference to an identity key: `source:id`, a table row's email, or a developer id.
+pub fn resolve_reference(reference: &str, table: &[Developer]) -> Option<IdentityKey> {
+    let r = reference.trim();
+    if r.contains('@') {
+        return table
+            .iter()
+            .find(|d| d.email.eq_ignore_ascii_case(r) || d.emails.iter().any(|e| e.eq_ignore_ascii_case(r)))
+            .map(|d| IdentityKey {
+                source: TABLE_SOURCE.into(),
+                id: d.id.clone(),
+            });
+    }
+    if let Some(d) = table.iter().find(|d| d.id == r) {
+        return Some(IdentityKey {
+            source: TABLE_SOURCE.into(),
+            id: d.id.clone(),
+        });
+    }
+    let (source, id) = r.split_once(':')?;
+    Some(IdentityKey {
+        source: source.to_string(),
+        id: id.to_string(),
+    })
+}

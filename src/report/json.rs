@@ -1,0 +1,301 @@
+//! The JSON report of SPEC §4, with its own serde types (the core types are not the wire format).
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Action, Developer, Reason, Recommendation, RunStatus, SourceStatus, Subscription, Usage};
+use crate::reconcile::{Outcome, SourceReport};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub run: RunJson,
+    pub subscription: SubscriptionJson,
+    pub usage: Usage,
+    pub sources: Vec<SourceJson>,
+    /// The table after the run; left out of the summaries kept in the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developers: Option<Vec<DeveloperJson>>,
+    pub changes: ChangesJson,
+    pub recommendations: Vec<RecommendationJson>,
+    /// Rows where SEI's own table (a `harness` source) and the stored table disagree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<DriftJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunJson {
+    pub id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub dry_run: bool,
+    pub status: RunStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubscriptionJson {
+    pub licenses_purchased: Option<u64>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceJson {
+    pub name: String,
+    pub kind: String,
+    pub status: SourceStatus,
+    pub records: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityJson {
+    pub source: String,
+    pub id: String,
+    pub login: Option<String>,
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeveloperJson {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub emails: Vec<String>,
+    pub status: crate::model::RowStatus,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub manager_email: Option<String>,
+    pub last_activity: Option<String>,
+    pub identities: Vec<IdentityJson>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ChangesJson {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecommendationJson {
+    pub developer: String,
+    pub action: Action,
+    pub reason: Reason,
+    pub into: Option<String>,
+    pub confidence: f64,
+    pub evidence: Vec<String>,
+    /// The row's email and name, so a reader needs no second lookup.
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DriftJson {
+    /// The harness source it came from.
+    pub source: String,
+    /// Emails SEI holds that the stored table has no active row for.
+    pub only_in_sei: Vec<String>,
+    /// Active rows' emails that SEI does not hold.
+    pub only_in_table: Vec<String>,
+}
+
+/// RFC 3339 in UTC with whole seconds, as the report uses everywhere.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// What one run was, for [`build`].
+#[derive(Debug, Clone)]
+pub struct RunMeta {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub dry_run: bool,
+}
+
+/// Build the report of one reconciliation.
+pub fn build(meta: &RunMeta, outcome: &Outcome, drift: Option<DriftJson>) -> Report {
+    let by_id: std::collections::HashMap<&str, &Developer> = outcome.table.iter().map(|d| (d.id.as_str(), d)).collect();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        run: RunJson {
+            id: meta.id.clone(),
+            started_at: timestamp(meta.started_at),
+            finished_at: timestamp(meta.finished_at),
+            dry_run: meta.dry_run,
+            status: outcome.status,
+        },
+        subscription: subscription_json(outcome.subscription.as_ref()),
+        usage: outcome.usage,
+        sources: outcome.sources.iter().map(source_json).collect(),
+        developers: Some(outcome.table.iter().map(developer_json).collect()),
+        changes: ChangesJson {
+            added: outcome.added.clone(),
+            updated: outcome.updated.clone(),
+        },
+        recommendations: outcome
+            .recommendations
+            .iter()
+            .map(|r| recommendation_json(r, by_id.get(r.developer.as_str()).copied()))
+            .collect(),
+        drift,
+    }
+}
+
+pub fn subscription_json(s: Option<&Subscription>) -> SubscriptionJson {
+    SubscriptionJson {
+        licenses_purchased: s.map(|s| s.licenses_purchased),
+        period_start: s.and_then(|s| s.period_start),
+        period_end: s.and_then(|s| s.period_end),
+    }
+}
+
+fn source_json(s: &SourceReport) -> SourceJson {
+    SourceJson {
+        name: s.name.clone(),
+        kind: s.kind.clone(),
+        status: s.status,
+        records: s.records,
+        error: s.error.clone(),
+    }
+}
+
+pub fn developer_json(d: &Developer) -> DeveloperJson {
+    DeveloperJson {
+        id: d.id.clone(),
+        name: d.name.clone(),
+        email: d.email.clone(),
+        emails: d.emails.clone(),
+        status: d.status,
+        title: d.title.clone(),
+        department: d.department.clone(),
+        manager_email: d.manager_email.clone(),
+        last_activity: d.last_activity.map(timestamp),
+        identities: d
+            .identities
+            .iter()
+            .map(|i| IdentityJson {
+                source: i.source.clone(),
+                id: i.id.clone(),
+                login: i.login.clone(),
+                email: i.email.clone(),
+                name: i.name.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn recommendation_json(r: &Recommendation, d: Option<&Developer>) -> RecommendationJson {
+    RecommendationJson {
+        developer: r.developer.clone(),
+        action: r.action,
+        reason: r.reason,
+        into: r.into.clone(),
+        confidence: (r.confidence * 1000.0).round() / 1000.0,
+        evidence: r.evidence.clone(),
+        email: d.map(|d| d.email.clone()),
+        name: d.map(|d| d.name.clone()),
+    }
+}
+
+impl Report {
+    /// The same report without the `developers` array (what the store keeps per run).
+    pub fn summary(&self) -> Report {
+        Report {
+            developers: None,
+            ..self.clone()
+        }
+    }
+
+    pub fn to_pretty_json(&self) -> String {
+        // Serialising plain structs of strings and numbers cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RowStatus;
+    use chrono::TimeZone;
+
+    #[test]
+    fn report_has_every_key_of_spec_section_4() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 5, 0, 0).unwrap();
+        let outcome = Outcome {
+            status: RunStatus::Degraded,
+            sources: vec![SourceReport {
+                name: "github".into(),
+                kind: "github".into(),
+                status: SourceStatus::Failed,
+                records: 0,
+                error: Some("boom".into()),
+            }],
+            table: vec![Developer {
+                id: "d1".into(),
+                name: "Ada".into(),
+                email: "ada@acme.example".into(),
+                emails: vec!["ada@acme.example".into()],
+                status: RowStatus::Active,
+                title: None,
+                department: None,
+                manager_email: None,
+                site: None,
+                team: None,
+                sub_role: None,
+                first_seen: t,
+                last_activity: Some(t),
+                identities: vec![],
+            }],
+            added: vec!["d1".into()],
+            updated: vec![],
+            recommendations: vec![Recommendation {
+                developer: "d1".into(),
+                action: Action::Review,
+                reason: Reason::Unseen,
+                into: None,
+                confidence: 0.5,
+                evidence: vec!["x".into()],
+            }],
+            usage: Usage {
+                consumed_before: 0,
+                consumed_after: 1,
+                overage: 0,
+                consumed_if_applied: 1,
+            },
+            subscription: Some(Subscription {
+                licenses_purchased: 5,
+                period_start: NaiveDate::from_ymd_opt(2026, 1, 1),
+                period_end: NaiveDate::from_ymd_opt(2026, 12, 31),
+            }),
+        };
+        let meta = RunMeta {
+            id: "r1".into(),
+            started_at: t,
+            finished_at: t,
+            dry_run: true,
+        };
+        let v: serde_json::Value = serde_json::from_str(&build(&meta, &outcome, None).to_pretty_json()).unwrap();
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["run"]["status"], "degraded");
+        assert_eq!(v["run"]["started_at"], "2026-11-01T05:00:00Z");
+        assert_eq!(v["run"]["dry_run"], true);
+        assert_eq!(v["subscription"]["period_start"], "2026-01-01");
+        for k in ["consumed_before", "consumed_after", "overage", "consumed_if_applied"] {
+            assert!(v["usage"][k].is_u64(), "{k}");
+        }
+        assert_eq!(v["sources"][0]["status"], "failed");
+        assert_eq!(v["developers"][0]["status"], "active");
+        assert_eq!(v["developers"][0]["last_activity"], "2026-11-01T05:00:00Z");
+        assert_eq!(v["changes"]["added"][0], "d1");
+        let r = &v["recommendations"][0];
+        assert_eq!((r["action"].as_str(), r["reason"].as_str()), (Some("review"), Some("unseen")));
+        assert!(r["into"].is_null());
+        assert!(v.get("drift").is_none());
+    }
+}

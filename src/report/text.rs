@@ -1,0 +1,131 @@
+//! The terminal summary of a reconciliation: licenses, sources, changes, and the recommendations
+//! grouped by reason with the top rows and their evidence.
+
+use std::fmt::Write;
+
+use crate::model::{Action, Reason, RunStatus, SourceStatus};
+use crate::report::json::Report;
+
+/// How many rows each reason shows before "… and N more".
+pub const TOP_ROWS: usize = 8;
+
+fn reason_title(r: Reason) -> &'static str {
+    match r {
+        Reason::Duplicate => "Duplicates — the same person on several rows",
+        Reason::Departed => "Departed — no longer employed per the directory",
+        Reason::Bot => "Bots and service accounts",
+        Reason::ExcludedRole => "Excluded roles — outside the SDLC by policy",
+        Reason::Inactive => "Inactive — no engineering activity",
+        Reason::Unseen => "Unseen — no source knows the row",
+    }
+}
+
+/// Render the summary. `verbose` shows every row instead of the top ones.
+pub fn render(report: &Report, verbose: bool) -> String {
+    let mut out = String::new();
+    let run = &report.run;
+    let mode = if run.dry_run { "dry run — nothing stored" } else { "stored" };
+    let status = match run.status {
+        RunStatus::Ok => "ok",
+        RunStatus::Degraded => "DEGRADED",
+    };
+    let _ = writeln!(out, "seatwarden reconcile · {mode} · status {status} · {}", run.finished_at);
+    let _ = writeln!(out);
+
+    let u = &report.usage;
+    let purchased = report
+        .subscription
+        .licenses_purchased
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let _ = writeln!(out, "Licenses   {purchased} purchased · {} consumed before · {} after this run", u.consumed_before, u.consumed_after);
+    if u.overage > 0 {
+        let _ = writeln!(out, "Overage    {} over the subscription", u.overage);
+    } else {
+        let _ = writeln!(out, "Overage    none");
+    }
+    let freed = u.consumed_after.saturating_sub(u.consumed_if_applied);
+    let _ = writeln!(out, "If applied {} consumed ({freed} freed by the recommendations below)", u.consumed_if_applied);
+    if let (Some(a), Some(b)) = (report.subscription.period_start, report.subscription.period_end) {
+        let _ = writeln!(out, "Period     {a} to {b}");
+    }
+    let _ = writeln!(out);
+
+    let _ = writeln!(out, "Sources");
+    for s in &report.sources {
+        let mark = match s.status {
+            SourceStatus::Ok => "ok     ",
+            SourceStatus::Failed => "FAILED ",
+            SourceStatus::Guarded => "GUARDED",
+        };
+        let _ = write!(out, "  {mark} {:<16} {:>7} records  ({})", s.name, s.records, s.kind);
+        if let Some(e) = &s.error {
+            let _ = write!(out, "\n          {e}");
+        }
+        let _ = writeln!(out);
+    }
+    if report.sources.iter().any(|s| s.status != SourceStatus::Ok) {
+        let _ = writeln!(out, "  Removals that depend on a failed or guarded source were withheld (exit code 3).");
+    }
+    let _ = writeln!(out);
+
+    let _ = writeln!(out, "Changes    {} added · {} updated", report.changes.added.len(), report.changes.updated.len());
+    if let Some(d) = &report.drift {
+        let _ = writeln!(
+            out,
+            "Drift      SEI ({}) holds {} rows the table does not; the table has {} active rows SEI does not",
+            d.source,
+            d.only_in_sei.len(),
+            d.only_in_table.len()
+        );
+    }
+    let _ = writeln!(out);
+
+    let recs = &report.recommendations;
+    let count = |a: Action| recs.iter().filter(|r| r.action == a).count();
+    let _ = writeln!(
+        out,
+        "Recommendations  {} in all: {} remove · {} merge · {} review",
+        recs.len(),
+        count(Action::Remove),
+        count(Action::Merge),
+        count(Action::Review)
+    );
+    if recs.is_empty() {
+        let _ = writeln!(out, "  Nothing to do: the table matches the sources.");
+    }
+    let names: std::collections::HashMap<&str, String> = report
+        .developers
+        .iter()
+        .flatten()
+        .map(|d| (d.id.as_str(), format!("{} <{}>", d.name, d.email)))
+        .collect();
+    for reason in Reason::ALL {
+        let group: Vec<_> = recs.iter().filter(|r| r.reason == reason).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{} ({})", reason_title(reason), group.len());
+        let shown = if verbose { group.len() } else { TOP_ROWS.min(group.len()) };
+        for r in &group[..shown] {
+            let who = match (&r.name, &r.email) {
+                (Some(n), Some(e)) => format!("{n} <{e}>"),
+                _ => r.developer.clone(),
+            };
+            let into = r
+                .into
+                .as_deref()
+                .map(|i| format!(" → {}", names.get(i).cloned().unwrap_or_else(|| i.to_string())))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {:<6} {who}{into}  [{:.2}]", r.action.as_str(), r.confidence);
+            for e in &r.evidence {
+                let _ = writeln!(out, "         · {e}");
+            }
+        }
+        if group.len() > shown {
+            let _ = writeln!(out, "  … and {} more (--json or --csv for all, -v to list all here)", group.len() - shown);
+        }
+    }
+    out
+}
