@@ -34,7 +34,12 @@ pub struct JobResult {
 }
 
 /// Run one reconciliation. With `dry_run` the store is opened read-only and nothing is written.
-pub async fn reconcile(cfg: &Config, secrets: &Secrets, dry_run: bool, now: DateTime<Utc>) -> Result<JobResult, JobError> {
+pub async fn reconcile(
+    cfg: &Config,
+    secrets: &Secrets,
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> Result<JobResult, JobError> {
     let started_at = now;
     let store = if dry_run {
         Store::open_read_only(&cfg.store.url).await?
@@ -42,11 +47,16 @@ pub async fn reconcile(cfg: &Config, secrets: &Secrets, dry_run: bool, now: Date
         Some(Store::open(&cfg.store.url).await?)
     };
     let (mut table, last_good, stored_overrides) = match &store {
-        Some(s) => (s.load_table().await?, s.last_good_counts().await?, s.overrides().await?),
+        Some(s) => (
+            s.load_table().await?,
+            s.last_good_counts().await?,
+            s.overrides().await?,
+        ),
         None => (Vec::new(), HashMap::new(), Vec::new()),
     };
 
-    let cache: Option<Arc<dyn HttpCache>> = store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>);
+    let cache: Option<Arc<dyn HttpCache>> =
+        store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>);
     let ctx = SourceContext {
         secrets: secrets.clone(),
         cache,
@@ -66,13 +76,10 @@ pub async fn reconcile(cfg: &Config, secrets: &Secrets, dry_run: bool, now: Date
                 if let Some(rows) = out.sei_table.take() {
                     sei_table = Some((src.name.clone(), rows));
                 }
-                let identities = if src.kind == SourceKind::Harness { Vec::new() } else { normalise_links(out.identities, cfg) };
                 if src.kind == SourceKind::Harness {
-                    // Count what it delivered so the guard still watches it.
-                    let n = sei_table.as_ref().map(|(_, r)| r.len()).unwrap_or(0);
-                    SourceOutcome::Fetched(vec![Default::default(); 0].into_iter().chain(std::iter::repeat_n(placeholder_identity(&src.name), n)).collect())
+                    SourceOutcome::Counted(sei_table.as_ref().map(|(_, r)| r.len()).unwrap_or(0))
                 } else {
-                    SourceOutcome::Fetched(identities)
+                    SourceOutcome::Fetched(normalise_links(out.identities, cfg))
                 }
             }
             Err(e) => {
@@ -159,15 +166,11 @@ pub async fn reconcile(cfg: &Config, secrets: &Secrets, dry_run: bool, now: Date
     Ok(JobResult { report, outcome })
 }
 
-fn placeholder_identity(source: &str) -> crate::model::Identity {
-    crate::model::Identity {
-        source: source.to_string(),
-        ..Default::default()
-    }
-}
-
 /// Fetch every source concurrently; a source that cannot even be built counts as failed.
-async fn fetch_all(cfg: &Config, ctx: &SourceContext) -> Vec<Result<FetchOutput, sources::SourceError>> {
+async fn fetch_all(
+    cfg: &Config,
+    ctx: &SourceContext,
+) -> Vec<Result<FetchOutput, sources::SourceError>> {
     let futures = cfg.sources.iter().map(|src| async move {
         let source = sources::build(src, ctx)?;
         let started = std::time::Instant::now();
@@ -183,7 +186,10 @@ async fn fetch_all(cfg: &Config, ctx: &SourceContext) -> Vec<Result<FetchOutput,
 
 /// `sources.links` keys may name a kind (`github`) rather than a source name: map them to the one
 /// source of that kind, so the resolver only ever sees source names.
-fn normalise_links(mut identities: Vec<crate::model::Identity>, cfg: &Config) -> Vec<crate::model::Identity> {
+fn normalise_links(
+    mut identities: Vec<crate::model::Identity>,
+    cfg: &Config,
+) -> Vec<crate::model::Identity> {
     let by_kind: HashMap<&str, Vec<&str>> = cfg.sources.iter().fold(HashMap::new(), |mut m, s| {
         m.entry(s.kind.as_str()).or_default().push(s.name.as_str());
         m
@@ -204,7 +210,11 @@ fn normalise_links(mut identities: Vec<crate::model::Identity>, cfg: &Config) ->
 }
 
 /// The overrides of the store and of the GitOps file, as identity keys.
-fn build_overrides(cfg: &Config, table: &[Developer], stored: &[crate::store::StoredOverride]) -> Result<Overrides, JobError> {
+fn build_overrides(
+    cfg: &Config,
+    table: &[Developer],
+    stored: &[crate::store::StoredOverride],
+) -> Result<Overrides, JobError> {
     let mut o = Overrides::default();
     for s in stored {
         let pair = (s.a.clone(), s.b.clone());
@@ -222,7 +232,9 @@ fn build_overrides(cfg: &Config, table: &[Developer], stored: &[crate::store::St
                     crate::overrides::resolve_reference(b, table),
                 ) {
                     (Some(ka), Some(kb)) => target.push((ka, kb)),
-                    _ => tracing::warn!(file = %path.display(), a = %a, b = %b, "override names a row that is not in the table; ignored"),
+                    _ => {
+                        tracing::warn!(file = %path.display(), a = %a, b = %b, "override names a row that is not in the table; ignored")
+                    }
                 }
             }
         }
@@ -231,9 +243,17 @@ fn build_overrides(cfg: &Config, table: &[Developer], stored: &[crate::store::St
 }
 
 /// Table rows for SEI CSV rows, keeping the ids (and everything else) of rows with the same email.
-pub fn rows_to_developers(rows: &[SeiRow], existing: &[Developer], now: DateTime<Utc>) -> Vec<Developer> {
-    let by_email: HashMap<String, &Developer> = existing.iter().map(|d| (d.email.to_lowercase(), d)).collect();
-    let mut taken: std::collections::HashSet<String> = existing.iter().map(|d| d.id.clone()).collect();
+pub fn rows_to_developers(
+    rows: &[SeiRow],
+    existing: &[Developer],
+    now: DateTime<Utc>,
+) -> Vec<Developer> {
+    let by_email: HashMap<String, &Developer> = existing
+        .iter()
+        .map(|d| (d.email.to_lowercase(), d))
+        .collect();
+    let mut taken: std::collections::HashSet<String> =
+        existing.iter().map(|d| d.id.clone()).collect();
     rows.iter()
         .map(|r| {
             let old = by_email.get(&r.email.to_lowercase()).copied();
@@ -293,7 +313,8 @@ fn compute_drift(source: &str, sei: &[SeiRow], table: &[Developer]) -> DriftJson
         .filter(|d| d.status == RowStatus::Active)
         .map(|d| d.email.to_lowercase())
         .collect();
-    let theirs: std::collections::HashSet<String> = sei.iter().map(|r| r.email.to_lowercase()).collect();
+    let theirs: std::collections::HashSet<String> =
+        sei.iter().map(|r| r.email.to_lowercase()).collect();
     let mut only_in_sei: Vec<String> = theirs.difference(&ours).cloned().collect();
     let mut only_in_table: Vec<String> = ours.difference(&theirs).cloned().collect();
     only_in_sei.sort();

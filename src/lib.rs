@@ -3,8 +3,11 @@
 //! The rooms, left to right (DESIGN.md): [`sources`] → [`resolve`] → [`reconcile`] → [`report`] →
 //! deliver, with [`store`] beside them and [`cli`] wiring them together.
 
+pub mod cli;
 pub mod config;
+pub mod job;
 pub mod model;
+pub mod overrides;
 pub mod reconcile;
 pub mod report;
 pub mod resolve;

@@ -47,8 +47,10 @@ pub struct OverrideFile {
 
 /// Read and check an overrides file. Errors name the file and the entry.
 pub fn load(path: &Path) -> Result<OverrideFile, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let raw: RawFile = toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let raw: RawFile =
+        toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
     let check = |kind: &str, pairs: Vec<RawPair>| -> Result<Vec<(String, String)>, String> {
         pairs
             .into_iter()
@@ -75,7 +77,10 @@ pub fn resolve_reference(reference: &str, table: &[Developer]) -> Option<Identit
     if r.contains('@') {
         return table
             .iter()
-            .find(|d| d.email.eq_ignore_ascii_case(r) || d.emails.iter().any(|e| e.eq_ignore_ascii_case(r)))
+            .find(|d| {
+                d.email.eq_ignore_ascii_case(r)
+                    || d.emails.iter().any(|e| e.eq_ignore_ascii_case(r))
+            })
             .map(|d| IdentityKey {
                 source: TABLE_SOURCE.into(),
                 id: d.id.clone(),

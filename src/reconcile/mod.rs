@@ -26,6 +26,9 @@ use employment::{Directories, Employment, display_account, employment_of};
 #[derive(Debug, Clone)]
 pub enum SourceOutcome {
     Fetched(Vec<Identity>),
+    /// A source that delivers no identities (the SEI subscription and table), with its record count
+    /// so the guard still watches it.
+    Counted(usize),
     Failed(String),
 }
 
@@ -132,6 +135,11 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
                     policy.max_drop_percent,
                 ),
                 ids.len() as u64,
+                None,
+            ),
+            SourceOutcome::Counted(n) => (
+                guard::status_for(*n, last_good.get(&s.name).copied(), policy.max_drop_percent),
+                *n as u64,
                 None,
             ),
             SourceOutcome::Failed(e) => (SourceStatus::Failed, 0, Some(e.clone())),

@@ -5,7 +5,18 @@ use crate::model::Developer;
 use crate::report::json::RecommendationJson;
 
 /// The columns, in order. `developer` and `action` are what `apply` reads; the rest explain.
-pub const HEADER: [&str; 10] = ["developer", "email", "name", "action", "reason", "into", "into_email", "confidence", "evidence", "applied"];
+pub const HEADER: [&str; 10] = [
+    "developer",
+    "email",
+    "name",
+    "action",
+    "reason",
+    "into",
+    "into_email",
+    "confidence",
+    "evidence",
+    "applied",
+];
 
 /// Make a cell safe to open in a spreadsheet: one that starts like a formula gets a leading `'`.
 pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -17,11 +28,18 @@ pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Render the recommendations as CSV.
 pub fn render(recommendations: &[RecommendationJson], table: &[Developer]) -> String {
-    let email_of: std::collections::HashMap<&str, &str> = table.iter().map(|d| (d.id.as_str(), d.email.as_str())).collect();
+    let email_of: std::collections::HashMap<&str, &str> = table
+        .iter()
+        .map(|d| (d.id.as_str(), d.email.as_str()))
+        .collect();
     let mut w = ::csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(HEADER);
     for r in recommendations {
-        let into_email = r.into.as_deref().and_then(|i| email_of.get(i).copied()).unwrap_or("");
+        let into_email = r
+            .into
+            .as_deref()
+            .and_then(|i| email_of.get(i).copied())
+            .unwrap_or("");
         let confidence = format!("{:.2}", r.confidence);
         let evidence = r.evidence.join(" | ");
         let cells = [
@@ -84,6 +102,9 @@ mod tests {
         let out = render(&recs, &table);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], HEADER.join(","));
-        assert_eq!(lines[1], "d2,j@x.example,'@jane,merge,duplicate,d1,jane@acme.example,0.99,same email | =cmd,");
+        assert_eq!(
+            lines[1],
+            "d2,j@x.example,'@jane,merge,duplicate,d1,jane@acme.example,0.99,same email | =cmd,"
+        );
     }
 }

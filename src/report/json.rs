@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Developer, Reason, Recommendation, RunStatus, SourceStatus, Subscription, Usage};
+use crate::model::{
+    Action, Developer, Reason, Recommendation, RunStatus, SourceStatus, Subscription, Usage,
+};
 use crate::reconcile::{Outcome, SourceReport};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -120,7 +122,8 @@ pub struct RunMeta {
 
 /// Build the report of one reconciliation.
 pub fn build(meta: &RunMeta, outcome: &Outcome, drift: Option<DriftJson>) -> Report {
-    let by_id: std::collections::HashMap<&str, &Developer> = outcome.table.iter().map(|d| (d.id.as_str(), d)).collect();
+    let by_id: std::collections::HashMap<&str, &Developer> =
+        outcome.table.iter().map(|d| (d.id.as_str(), d)).collect();
     Report {
         schema_version: SCHEMA_VERSION,
         run: RunJson {
@@ -280,13 +283,19 @@ mod tests {
             finished_at: t,
             dry_run: true,
         };
-        let v: serde_json::Value = serde_json::from_str(&build(&meta, &outcome, None).to_pretty_json()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&build(&meta, &outcome, None).to_pretty_json()).unwrap();
         assert_eq!(v["schema_version"], 1);
         assert_eq!(v["run"]["status"], "degraded");
         assert_eq!(v["run"]["started_at"], "2026-11-01T05:00:00Z");
         assert_eq!(v["run"]["dry_run"], true);
         assert_eq!(v["subscription"]["period_start"], "2026-01-01");
-        for k in ["consumed_before", "consumed_after", "overage", "consumed_if_applied"] {
+        for k in [
+            "consumed_before",
+            "consumed_after",
+            "overage",
+            "consumed_if_applied",
+        ] {
             assert!(v["usage"][k].is_u64(), "{k}");
         }
         assert_eq!(v["sources"][0]["status"], "failed");
@@ -294,7 +303,10 @@ mod tests {
         assert_eq!(v["developers"][0]["last_activity"], "2026-11-01T05:00:00Z");
         assert_eq!(v["changes"]["added"][0], "d1");
         let r = &v["recommendations"][0];
-        assert_eq!((r["action"].as_str(), r["reason"].as_str()), (Some("review"), Some("unseen")));
+        assert_eq!(
+            (r["action"].as_str(), r["reason"].as_str()),
+            (Some("review"), Some("unseen"))
+        );
         assert!(r["into"].is_null());
         assert!(v.get("drift").is_none());
     }

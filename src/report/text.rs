@@ -24,12 +24,20 @@ fn reason_title(r: Reason) -> &'static str {
 pub fn render(report: &Report, verbose: bool) -> String {
     let mut out = String::new();
     let run = &report.run;
-    let mode = if run.dry_run { "dry run — nothing stored" } else { "stored" };
+    let mode = if run.dry_run {
+        "dry run — nothing stored"
+    } else {
+        "stored"
+    };
     let status = match run.status {
         RunStatus::Ok => "ok",
         RunStatus::Degraded => "DEGRADED",
     };
-    let _ = writeln!(out, "seatwarden reconcile · {mode} · status {status} · {}", run.finished_at);
+    let _ = writeln!(
+        out,
+        "seatwarden reconcile · {mode} · status {status} · {}",
+        run.finished_at
+    );
     let _ = writeln!(out);
 
     let u = &report.usage;
@@ -38,15 +46,26 @@ pub fn render(report: &Report, verbose: bool) -> String {
         .licenses_purchased
         .map(|p| p.to_string())
         .unwrap_or_else(|| "unknown".into());
-    let _ = writeln!(out, "Licenses   {purchased} purchased · {} consumed before · {} after this run", u.consumed_before, u.consumed_after);
+    let _ = writeln!(
+        out,
+        "Licenses   {purchased} purchased · {} consumed before · {} after this run",
+        u.consumed_before, u.consumed_after
+    );
     if u.overage > 0 {
         let _ = writeln!(out, "Overage    {} over the subscription", u.overage);
     } else {
         let _ = writeln!(out, "Overage    none");
     }
     let freed = u.consumed_after.saturating_sub(u.consumed_if_applied);
-    let _ = writeln!(out, "If applied {} consumed ({freed} freed by the recommendations below)", u.consumed_if_applied);
-    if let (Some(a), Some(b)) = (report.subscription.period_start, report.subscription.period_end) {
+    let _ = writeln!(
+        out,
+        "If applied {} consumed ({freed} freed by the recommendations below)",
+        u.consumed_if_applied
+    );
+    if let (Some(a), Some(b)) = (
+        report.subscription.period_start,
+        report.subscription.period_end,
+    ) {
         let _ = writeln!(out, "Period     {a} to {b}");
     }
     let _ = writeln!(out);
@@ -58,18 +77,30 @@ pub fn render(report: &Report, verbose: bool) -> String {
             SourceStatus::Failed => "FAILED ",
             SourceStatus::Guarded => "GUARDED",
         };
-        let _ = write!(out, "  {mark} {:<16} {:>7} records  ({})", s.name, s.records, s.kind);
+        let _ = write!(
+            out,
+            "  {mark} {:<16} {:>7} records  ({})",
+            s.name, s.records, s.kind
+        );
         if let Some(e) = &s.error {
             let _ = write!(out, "\n          {e}");
         }
         let _ = writeln!(out);
     }
     if report.sources.iter().any(|s| s.status != SourceStatus::Ok) {
-        let _ = writeln!(out, "  Removals that depend on a failed or guarded source were withheld (exit code 3).");
+        let _ = writeln!(
+            out,
+            "  Removals that depend on a failed or guarded source were withheld (exit code 3)."
+        );
     }
     let _ = writeln!(out);
 
-    let _ = writeln!(out, "Changes    {} added · {} updated", report.changes.added.len(), report.changes.updated.len());
+    let _ = writeln!(
+        out,
+        "Changes    {} added · {} updated",
+        report.changes.added.len(),
+        report.changes.updated.len()
+    );
     if let Some(d) = &report.drift {
         let _ = writeln!(
             out,
@@ -107,7 +138,11 @@ pub fn render(report: &Report, verbose: bool) -> String {
         }
         let _ = writeln!(out);
         let _ = writeln!(out, "{} ({})", reason_title(reason), group.len());
-        let shown = if verbose { group.len() } else { TOP_ROWS.min(group.len()) };
+        let shown = if verbose {
+            group.len()
+        } else {
+            TOP_ROWS.min(group.len())
+        };
         for r in &group[..shown] {
             let who = match (&r.name, &r.email) {
                 (Some(n), Some(e)) => format!("{n} <{e}>"),
@@ -116,15 +151,29 @@ pub fn render(report: &Report, verbose: bool) -> String {
             let into = r
                 .into
                 .as_deref()
-                .map(|i| format!(" → {}", names.get(i).cloned().unwrap_or_else(|| i.to_string())))
+                .map(|i| {
+                    format!(
+                        " → {}",
+                        names.get(i).cloned().unwrap_or_else(|| i.to_string())
+                    )
+                })
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {:<6} {who}{into}  [{:.2}]", r.action.as_str(), r.confidence);
+            let _ = writeln!(
+                out,
+                "  {:<6} {who}{into}  [{:.2}]",
+                r.action.as_str(),
+                r.confidence
+            );
             for e in &r.evidence {
                 let _ = writeln!(out, "         · {e}");
             }
         }
         if group.len() > shown {
-            let _ = writeln!(out, "  … and {} more (--json or --csv for all, -v to list all here)", group.len() - shown);
+            let _ = writeln!(
+                out,
+                "  … and {} more (--json or --csv for all, -v to list all here)",
+                group.len() - shown
+            );
         }
     }
     out

@@ -132,3 +132,22 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         reviews: Vec::new(),
     }
 }
+
+/// A git `.mailmap` for the clusters. (Interim: one line per non-first identity.)
+pub fn mailmap(identities: &[Identity], res: &Resolution) -> String {
+    let mut out = String::new();
+    for cluster in &res.clusters {
+        let first = &identities[cluster[0]];
+        for &i in &cluster[1..] {
+            let other = &identities[i];
+            out.push_str(&format!(
+                "{} <{}> {} <{}>\n",
+                first.name.as_deref().unwrap_or(""),
+                first.email().unwrap_or(""),
+                other.name.as_deref().unwrap_or(""),
+                other.email().unwrap_or("")
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,199 @@
+//! The command line: parse, wire the rooms together, map errors to exit codes (SPEC §1). Each command
+//! lives in its own file; none of them decides anything the rooms decide.
+
+pub mod check;
+pub mod developers;
+pub mod reconcile;
+pub mod resolve;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config};
+
+/// Exit codes of SPEC §1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    Runtime = 1,
+    Usage = 2,
+    Degraded = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// An error with the exit code it maps to. Printed once, at the top, with its chain.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn usage(e: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            exit: Exit::Usage,
+            error: e.into(),
+        }
+    }
+    pub fn runtime(e: impl Into<anyhow::Error>) -> Failure {
+        Failure {
+            exit: Exit::Runtime,
+            error: e.into(),
+        }
+    }
+}
+
+impl From<crate::job::JobError> for Failure {
+    fn from(e: crate::job::JobError) -> Failure {
+        match e {
+            crate::job::JobError::Input(_) => Failure::usage(e),
+            crate::job::JobError::Store(_) => Failure::runtime(e),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for Failure {
+    fn from(e: crate::store::StoreError) -> Failure {
+        Failure::runtime(e)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// seatwarden keeps a Harness SEI developer table honest: it reconciles the directory, the code hosts
+/// and the SEI subscription into one developer table and recommends removals with their evidence.
+#[derive(Debug, Parser)]
+#[command(name = "seatwarden", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Config file [default: $SEATWARDEN_CONFIG, then ./seatwarden.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format [default: json when stdout is not a terminal]
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Less output: warnings and errors only, no summary
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More output (-v: debug logs and every recommendation in the summary, -vv: trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch every source, reconcile into the table, recommend, store the run, write the report
+    Reconcile(reconcile::Args),
+    /// Import, export, list and correct the developer table
+    #[command(subcommand)]
+    Developers(developers::Command),
+    /// Validate the config and reach every source and the store, changing nothing
+    Check,
+    /// Resolve a flat CSV of identities (id,name,email[,login,source]) into people; needs no config
+    Resolve(resolve::Args),
+}
+
+/// Output switches every command shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Cli {
+    fn output(&self) -> Output {
+        Output {
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
+    }
+
+    /// The config file to use.
+    pub fn config_path(&self) -> PathBuf {
+        let env = std::env::var("SEATWARDEN_CONFIG").ok();
+        config::config_path(self.config.as_deref(), env.as_deref())
+    }
+}
+
+/// Load the config or fail with exit 2.
+pub fn load_config(path: &Path) -> Result<Config, Failure> {
+    config::load(path).map_err(Failure::usage)
+}
+
+/// Set up logging on stderr (stdout carries reports).
+pub fn init_logging(cli: &Cli) {
+    let format = cli
+        .log_format
+        .unwrap_or(if std::io::stdout().is_terminal() {
+            LogFormat::Text
+        } else {
+            LogFormat::Json
+        });
+    let default_level = match (cli.quiet, cli.verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("seatwarden={default_level},warn"))
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+    };
+}
+
+/// Run the parsed command.
+pub async fn run(cli: Cli) -> Result<Exit, Failure> {
+    let out = cli.output();
+    match &cli.command {
+        Command::Resolve(args) => resolve::run(args, out),
+        Command::Reconcile(args) => {
+            reconcile::run(&load_config(&cli.config_path())?, args, out).await
+        }
+        Command::Developers(cmd) => {
+            developers::run(&load_config(&cli.config_path())?, cmd, out).await
+        }
+        Command::Check => check::run(&load_config(&cli.config_path())?, out).await,
+    }
+}
+
+/// Write `text` to `path`, or to stdout for `-`.
+pub fn write_output(path: &Path, text: &str) -> Result<(), Failure> {
+    if path.as_os_str() == "-" {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| {
+                if text.ends_with('\n') {
+                    Ok(())
+                } else {
+                    stdout.write_all(b"\n")
+                }
+            })
+            .map_err(|e| Failure::runtime(anyhow::anyhow!("cannot write to stdout: {e}")))
+    } else {
+        std::fs::write(path, text)
+            .map_err(|e| Failure::runtime(anyhow::anyhow!("{}: cannot write: {e}", path.display())))
+    }
+}

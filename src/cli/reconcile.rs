@@ -1,0 +1,55 @@
+//! `seatwarden reconcile`: the whole job, then the report to a file, stdout or the terminal.
+
+use std::path::PathBuf;
+
+use crate::cli::{Exit, Failure, Output, write_output};
+use crate::config::Config;
+use crate::model::RunStatus;
+use crate::report;
+use crate::sources::Secrets;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Fetch and decide, but store nothing (the database file is left byte-for-byte unchanged)
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the JSON report (SPEC §4) to FILE, or to stdout with `-`
+    #[arg(long, value_name = "FILE|-")]
+    pub json: Option<PathBuf>,
+    /// Write the recommendations as CSV, ready to review and hand to `apply`
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+pub async fn run(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure> {
+    let secrets = Secrets::from_env();
+    let result = crate::job::reconcile(cfg, &secrets, args.dry_run, chrono::Utc::now()).await?;
+    let report = &result.report;
+
+    if let Some(path) = &args.json {
+        write_output(path, &report.to_pretty_json())?;
+    }
+    if let Some(path) = &args.csv {
+        write_output(
+            path,
+            &report::csv::render(&report.recommendations, &result.outcome.table),
+        )?;
+    }
+    let json_on_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if !out.quiet && !json_on_stdout {
+        print!("{}", report::text::render(report, out.verbose > 0));
+    }
+    tracing::info!(
+        run = %report.run.id,
+        status = ?report.run.status,
+        consumed = report.usage.consumed_after,
+        overage = report.usage.overage,
+        recommendations = report.recommendations.len(),
+        dry_run = args.dry_run,
+        "reconcile finished"
+    );
+    Ok(match report.run.status {
+        RunStatus::Ok => Exit::Success,
+        RunStatus::Degraded => Exit::Degraded,
+    })
+}

@@ -1,0 +1,139 @@
+//! `seatwarden resolve`: the resolver on a flat CSV of identities, with no config and no store.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+
+use crate::cli::{Exit, Failure, Output, write_output};
+use crate::model::Identity;
+use crate::resolve::{self, ResolveOptions};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// CSV with columns id,name,email and optionally login,source (`record_id` is accepted for id)
+    pub file: PathBuf,
+    /// Write `id,cluster` here instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also write a git .mailmap for the clusters
+    #[arg(long, value_name = "FILE")]
+    pub mailmap: Option<PathBuf>,
+    /// Links at or above this confidence merge
+    #[arg(long, default_value_t = 0.9)]
+    pub merge_threshold: f64,
+}
+
+/// Read the flat CSV into identities. Errors name the file, line and column.
+pub fn read_identities(path: &std::path::Path) -> Result<Vec<Identity>, Failure> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| Failure::usage(anyhow!("{name}: cannot read: {e}")))?;
+    let bytes = bytes
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| Failure::usage(anyhow!("{name}:1: {e}")))?
+        .clone();
+    let col = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
+    let id_col = col(&["id", "record_id"])
+        .ok_or_else(|| Failure::usage(anyhow!("{name}:1: no `id` column")))?;
+    let name_col = col(&["name"]);
+    let email_col = col(&["email"]);
+    if name_col.is_none() && email_col.is_none() {
+        return Err(Failure::usage(anyhow!(
+            "{name}:1: needs a `name` or an `email` column"
+        )));
+    }
+    let login_col = col(&["login"]);
+    let source_col = col(&["source"]);
+    let mut out = Vec::new();
+    let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            Failure::usage(anyhow!("{name}:{line}: {e}"))
+        })?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let get = |c: Option<usize>| {
+            c.and_then(|c| record.get(c))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let id =
+            get(Some(id_col)).ok_or_else(|| Failure::usage(anyhow!("{name}:{line}: id: empty")))?;
+        let source = get(source_col).unwrap_or_else(|| "input".into());
+        if let Some(first) = seen.insert((source.clone(), id.clone()), line) {
+            return Err(Failure::usage(anyhow!(
+                "{name}:{line}: id: `{id}` already used on line {first}"
+            )));
+        }
+        out.push(Identity {
+            source,
+            id,
+            emails: get(email_col).into_iter().collect(),
+            name: get(name_col),
+            login: get(login_col),
+            ..Identity::default()
+        });
+    }
+    Ok(out)
+}
+
+pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
+    if !(0.0..=1.0).contains(&args.merge_threshold) {
+        return Err(Failure::usage(anyhow!(
+            "--merge-threshold must be between 0 and 1"
+        )));
+    }
+    let identities = read_identities(&args.file)?;
+    let started = std::time::Instant::now();
+    let options = ResolveOptions {
+        merge_threshold: args.merge_threshold,
+        review_threshold: args
+            .merge_threshold
+            .min(ResolveOptions::default().review_threshold),
+        ..ResolveOptions::default()
+    };
+    let resolution = resolve::resolve(&identities, &options);
+    let elapsed = started.elapsed();
+
+    // A cluster is named by the id of its first identity in file order.
+    let mut text = String::with_capacity(identities.len() * 16);
+    text.push_str("id,cluster\n");
+    {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        for (i, ident) in identities.iter().enumerate() {
+            let cluster = &resolution.clusters[resolution.cluster_of[i]];
+            let _ = w.write_record([ident.id.as_str(), identities[cluster[0]].id.as_str()]);
+        }
+        text.push_str(&String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default());
+    }
+    match &args.out {
+        Some(path) => write_output(path, &text)?,
+        None => write_output(std::path::Path::new("-"), &text)?,
+    }
+    if let Some(path) = &args.mailmap {
+        write_output(path, &resolve::mailmap(&identities, &resolution))?;
+    }
+    if !out.quiet {
+        let people = resolution.clusters.len();
+        eprintln!(
+            "resolved {} identities into {people} people ({} merged, {} pairs to review) in {:.3} s",
+            identities.len(),
+            identities.len() - people,
+            resolution.reviews.len(),
+            elapsed.as_secs_f64()
+        );
+    }
+    Ok(Exit::Success)
+}
