@@ -67,6 +67,7 @@ struct RawSubscription {
 #[serde(deny_unknown_fields)]
 struct RawStore {
     url: Option<String>,
+    seed: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -231,6 +232,8 @@ pub struct Config {
 pub struct StoreConfig {
     /// `sqlite:///abs/path.db` or `postgres://…`, relative SQLite paths already resolved.
     pub url: String,
+    /// An SEI developer CSV that seeds the table while it is empty (resolved against the config folder).
+    pub seed: Option<PathBuf>,
 }
 
 impl StoreConfig {
@@ -641,6 +644,7 @@ fn validate(raw: RawConfig, file: &Path, base: &Path) -> Result<Config, ConfigEr
         .unwrap_or_else(|| "sqlite://seatwarden.db".into());
     let store = StoreConfig {
         url: resolve_store_url(&store_url, base).map_err(|m| err("store.url".into(), m))?,
+        seed: raw.store.seed.map(|p| base.join(p)),
     };
 
     let p = raw.policy;

@@ -104,6 +104,12 @@ pub async fn reconcile(
             drift = Some(compute_drift(source, rows, &table));
         }
     }
+    if table.is_empty()
+        && let Some(seed) = &cfg.store.seed
+    {
+        table = read_seed(seed, now)?;
+        tracing::info!(file = %seed.display(), rows = table.len(), "seeded the empty developer table");
+    }
 
     let overrides = build_overrides(cfg, &table, &stored_overrides)?;
     let resolve_options = ResolveOptions {
@@ -240,6 +246,14 @@ fn build_overrides(
         }
     }
     Ok(o)
+}
+
+/// The table from an SEI developer CSV file (`[store] seed`).
+fn read_seed(path: &std::path::Path, now: DateTime<Utc>) -> Result<Vec<Developer>, JobError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| JobError::Input(format!("{name}: cannot read: {e}")))?;
+    let rows = crate::sei_csv::parse(&bytes).map_err(|e| JobError::Input(e.render_for(&name)))?;
+    Ok(rows_to_developers(&rows, &[], now))
 }
 
 /// Table rows for SEI CSV rows, keeping the ids (and everything else) of rows with the same email.

@@ -2,6 +2,7 @@
 //! lives in its own file; none of them decides anything the rooms decide.
 
 pub mod check;
+pub mod demo;
 pub mod developers;
 pub mod reconcile;
 pub mod resolve;
@@ -102,6 +103,8 @@ pub enum Command {
     Developers(developers::Command),
     /// Validate the config and reach every source and the store, changing nothing
     Check,
+    /// Reconcile the bundled demo organisation (dates moved to today) in a scratch folder; no network
+    Demo(demo::Args),
     /// Resolve a flat CSV of identities (id,name,email[,login,source]) into people; needs no config
     Resolve(resolve::Args),
 }
@@ -167,6 +170,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     let out = cli.output();
     match &cli.command {
         Command::Resolve(args) => resolve::run(args, out),
+        Command::Demo(args) => demo::run(args, out).await,
         Command::Reconcile(args) => {
             reconcile::run(&load_config(&cli.config_path())?, args, out).await
         }
