@@ -16,8 +16,11 @@ use crate::model::{Identity, SeiRow, Subscription};
 
 mod common;
 mod csv;
+mod gitlab;
 pub mod http;
+mod jira;
 mod json;
+mod okta;
 #[cfg(test)]
 mod testutil;
 
@@ -175,6 +178,9 @@ pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>,
     Ok(match cfg.kind {
         SourceKind::Csv => Box::new(csv::CsvSource::new(cfg, ctx)?),
         SourceKind::Json => Box::new(json::JsonSource::new(cfg, ctx)?),
+        SourceKind::Okta => Box::new(okta::OktaSource::new(cfg, ctx)?),
+        SourceKind::Gitlab => Box::new(gitlab::GitlabSource::new(cfg, ctx)?),
+        SourceKind::Jira => Box::new(jira::JiraSource::new(cfg, ctx)?),
         _ => {
             return Err(SourceError::Config {
                 source_name: cfg.name.clone(),
