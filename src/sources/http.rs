@@ -259,6 +259,8 @@ pub struct HttpClient {
     cache: Option<Arc<dyn HttpCache>>,
     /// Set when a rate-limit header says the budget is spent: no request before this instant.
     paused_until: Mutex<Option<Instant>>,
+    /// Headers sent with every request (vendor API version, Accept).
+    default_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -303,7 +305,17 @@ impl HttpClient {
             limit: Semaphore::new(settings.concurrency.max(1)),
             cache,
             paused_until: Mutex::new(None),
+            default_headers: Vec::new(),
         })
+    }
+
+    /// Sends `name: value` with every request of this client.
+    pub fn with_header(mut self, name: &'static str, value: &'static str) -> HttpClient {
+        self.default_headers.push((
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+        self
     }
 
     /// Replace the credentials (msgraph refreshes its bearer token).
@@ -553,7 +565,7 @@ impl HttpClient {
         {
             builder = builder.header(name, value);
         }
-        for (name, value) in &req.headers {
+        for (name, value) in self.default_headers.iter().chain(&req.headers) {
             builder = builder.header(name.clone(), value.clone());
         }
         if let Some(etag) = etag

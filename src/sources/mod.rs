@@ -16,6 +16,7 @@ use crate::model::{Identity, SeiRow, Subscription};
 
 mod common;
 mod csv;
+mod github;
 mod gitlab;
 pub mod http;
 mod jira;
@@ -181,6 +182,7 @@ pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>,
         SourceKind::Okta => Box::new(okta::OktaSource::new(cfg, ctx)?),
         SourceKind::Gitlab => Box::new(gitlab::GitlabSource::new(cfg, ctx)?),
         SourceKind::Jira => Box::new(jira::JiraSource::new(cfg, ctx)?),
+        SourceKind::Github => Box::new(github::GithubSource::new(cfg, ctx)?),
         _ => {
             return Err(SourceError::Config {
                 source_name: cfg.name.clone(),
