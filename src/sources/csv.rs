@@ -1,0 +1,462 @@
+//! Kind `csv`: one CSV file (a local path, a `file://` URL, or an HTTP(S) URL read with
+//! `Authorization: Bearer`) turned into identities through the `columns`, `status` and `links`
+//! settings.
+//!
+//! Never guesses at bad data: a value that cannot be read is an error naming the file or URL, the
+//! line and the column.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+
+use super::common::{
+    config_error, links_from, map_status, non_empty, optional_token, parse_time, push_email,
+    split_emails, truthy,
+};
+use super::http::{Auth, HttpClient, Request};
+use super::{FetchOutput, Source, SourceContext, SourceError, read_location};
+use crate::config::{Columns, Location, SourceConfig};
+use crate::model::{AccountStatus, Identity};
+
+pub(crate) struct CsvSource {
+    cfg: SourceConfig,
+    client: Option<HttpClient>,
+}
+
+impl CsvSource {
+    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<CsvSource, SourceError> {
+        let client = match &cfg.location {
+            Location::File(_) => None,
+            Location::Http(url) => {
+                let auth = match optional_token(cfg, ctx)? {
+                    Some(t) => Auth::Bearer(t),
+                    None => Auth::None,
+                };
+                Some(HttpClient::new(
+                    &cfg.name,
+                    url,
+                    cfg.http,
+                    auth,
+                    ctx.cache.clone(),
+                )?)
+            }
+        };
+        Ok(CsvSource {
+            cfg: cfg.clone(),
+            client,
+        })
+    }
+
+    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+        let bytes = match (&self.cfg.location, &self.client) {
+            (Location::Http(url), Some(client)) => {
+                client
+                    .send(Request::get(url.clone()).header("accept", "text/csv, */*;q=0.5"))
+                    .await?
+                    .body
+            }
+            (Location::File(path), _) => read_location(&self.cfg, path).await?,
+            (Location::Http(_), None) => {
+                return Err(config_error(
+                    &self.cfg,
+                    "no HTTP client for an HTTP location",
+                ));
+            }
+        };
+        parse(&self.cfg, &self.cfg.location.to_string(), &bytes)
+    }
+}
+
+#[async_trait]
+impl Source for CsvSource {
+    fn config(&self) -> &SourceConfig {
+        &self.cfg
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        Ok(FetchOutput {
+            identities: self.read().await?,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let n = self.read().await?.len();
+        Ok(format!("{}: {n} records", self.cfg.location))
+    }
+}
+
+/// The identity fields a column can feed, with the config key that names it.
+const FIELDS: [&str; 13] = [
+    "id",
+    "name",
+    "email",
+    "emails",
+    "login",
+    "employee_id",
+    "title",
+    "department",
+    "manager_email",
+    "status",
+    "last_activity",
+    "created_at",
+    "bot",
+];
+
+fn configured(columns: &Columns, field: &str) -> Option<String> {
+    let c = match field {
+        "id" => &columns.id,
+        "name" => &columns.name,
+        "email" => &columns.email,
+        "emails" => &columns.emails,
+        "login" => &columns.login,
+        "employee_id" => &columns.employee_id,
+        "title" => &columns.title,
+        "department" => &columns.department,
+        "manager_email" => &columns.manager_email,
+        "status" => &columns.status,
+        "last_activity" => &columns.last_activity,
+        "created_at" => &columns.created_at,
+        "bot" => &columns.bot,
+        _ => &None,
+    };
+    c.clone()
+}
+
+/// Header text compared loosely: case, spaces, dashes and underscores do not matter.
+fn loose(h: &str) -> String {
+    h.trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Parses the CSV text into identities. `location` names the file / URL in errors.
+pub(crate) fn parse(
+    cfg: &SourceConfig,
+    location: &str,
+    bytes: &[u8],
+) -> Result<Vec<Identity>, SourceError> {
+    let data_err = |line: Option<u64>, message: String| SourceError::Data {
+        source_name: cfg.name.clone(),
+        location: match line {
+            Some(l) => format!("{location}:{l}"),
+            None => location.to_string(),
+        },
+        message,
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| data_err(Some(1), format!("cannot read the header: {e}")))?
+        .clone();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+    };
+    let find_loose = |name: &str| headers.iter().position(|h| loose(h) == loose(name));
+
+    // field → column index
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for field in FIELDS {
+        match configured(&cfg.columns, field) {
+            Some(col) => {
+                let i = find(&col).ok_or_else(|| {
+                    data_err(
+                        Some(1),
+                        format!("column `{col}` (columns.{field}) is not in the header"),
+                    )
+                })?;
+                index.insert(field, i);
+            }
+            None => {
+                if let Some(i) = find_loose(field) {
+                    index.insert(field, i);
+                }
+            }
+        }
+    }
+    let mut link_cols = Vec::new();
+    for (other, col) in &cfg.links {
+        let i = find(col).ok_or_else(|| {
+            data_err(
+                Some(1),
+                format!("column `{col}` (links.{other}) is not in the header"),
+            )
+        })?;
+        link_cols.push((col.clone(), i));
+    }
+    let id_col = match (index.get("id"), index.get("email")) {
+        (Some(i), _) => *i,
+        (None, Some(i)) => *i,
+        (None, None) => {
+            return Err(data_err(
+                Some(1),
+                "no id column (set columns.id, or add an `id` or `email` header)".into(),
+            ));
+        }
+    };
+    let col_name = |i: usize| headers.get(i).unwrap_or("?").to_string();
+
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map(|p| p.line());
+            data_err(line, format!("{e}"))
+        })?;
+        let line = row.position().map(|p| p.line());
+        let cell = |field: &str| -> Option<String> {
+            index.get(field).and_then(|i| non_empty(row.get(*i)))
+        };
+        let Some(id) = non_empty(row.get(id_col)) else {
+            return Err(data_err(
+                line,
+                format!("column `{}`: empty id", col_name(id_col)),
+            ));
+        };
+        let id = if index.contains_key("id") {
+            id
+        } else {
+            id.to_lowercase()
+        };
+        let time = |field: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, SourceError> {
+            match cell(field) {
+                None => Ok(None),
+                Some(v) => parse_time(&v).map(Some).ok_or_else(|| {
+                    data_err(
+                        line,
+                        format!(
+                            "column `{}`: `{v}` is not an RFC 3339 time or a YYYY-MM-DD date",
+                            col_name(index[field])
+                        ),
+                    )
+                }),
+            }
+        };
+        let mut emails = Vec::new();
+        push_email(&mut emails, cell("email").as_deref());
+        if let Some(list) = cell("emails") {
+            for e in split_emails(&list) {
+                push_email(&mut emails, Some(e));
+            }
+        }
+        let status = match cell("status") {
+            Some(v) => map_status(cfg, &v),
+            None if cfg.directory => AccountStatus::Active,
+            None => AccountStatus::Unknown,
+        };
+        let links = links_from(cfg, |attr| {
+            link_cols
+                .iter()
+                .find(|(c, _)| c == attr)
+                .and_then(|(_, i)| non_empty(row.get(*i)))
+        });
+        out.push(Identity {
+            source: cfg.name.clone(),
+            id,
+            emails,
+            login: cell("login"),
+            name: cell("name"),
+            employee_id: cell("employee_id"),
+            title: cell("title"),
+            department: cell("department"),
+            manager_email: cell("manager_email"),
+            status,
+            is_bot: cell("bot").is_some_and(|v| truthy(&v)),
+            last_activity: time("last_activity")?,
+            created_at: time("created_at")?,
+            links,
+            directory: cfg.directory,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{SourceKind, StatusValues};
+    use crate::sources::testutil::{cfg as http_cfg, ctx};
+    use crate::sources::{Secrets, build};
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn file_cfg(path: &std::path::Path) -> SourceConfig {
+        let mut c = SourceConfig::new("contractors", SourceKind::Csv, Location::File(path.into()));
+        c.http = crate::sources::testutil::fast();
+        c
+    }
+
+    #[tokio::test]
+    async fn local_file_with_configured_columns_status_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.csv");
+        std::fs::write(
+            &p,
+            "\u{feff}Contractor ID,Full Name,Email,Role,Status,GitHub,Last Active,Bot\n\
+             C1,Ada Lovelace,ada@acme.example,Engineer,Active,ada-gh,2026-01-02,no\n\
+             C2,Bob,bob@acme.example,,Ended,,2026-01-03T10:00:00Z,\n\
+             C3,Ci,ci@acme.example,,Weird,,,yes\n\
+             C4,Dee,dee@acme.example,,,,,\n",
+        )
+        .unwrap();
+        let mut c = file_cfg(&p);
+        c.directory = true;
+        c.columns = Columns {
+            id: Some("Contractor ID".into()),
+            name: Some("Full Name".into()),
+            email: Some("email".into()),
+            title: Some("Role".into()),
+            status: Some("Status".into()),
+            last_activity: Some("Last Active".into()),
+            ..Columns::default()
+        };
+        c.status = StatusValues {
+            active: vec!["active".into()],
+            suspended: vec![],
+            departed: vec!["Ended".into()],
+        };
+        c.links.insert("github".into(), "GitHub".into());
+        let src = build(&c, &SourceContext::default()).unwrap();
+        let ids = src.fetch().await.unwrap().identities;
+        assert_eq!(ids.len(), 4);
+        assert_eq!(ids[0].id, "C1");
+        assert_eq!(ids[0].name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(ids[0].title.as_deref(), Some("Engineer"));
+        assert_eq!(ids[0].status, AccountStatus::Active);
+        assert_eq!(ids[0].links[0].value, "ada-gh");
+        assert_eq!(ids[0].links[0].source, "github");
+        assert!(ids[0].directory && !ids[0].is_bot);
+        assert_eq!(ids[1].status, AccountStatus::Departed);
+        assert!(ids[1].last_activity.is_some());
+        assert_eq!(ids[2].status, AccountStatus::Unknown);
+        assert!(ids[2].is_bot, "default `bot` header is picked up");
+        assert_eq!(
+            ids[3].status,
+            AccountStatus::Active,
+            "empty status in a directory"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_date_names_file_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("people.csv");
+        std::fs::write(
+            &p,
+            "id,email,last_activity\n1,a@x.example,2026-01-01\n2,b@x.example,soon\n",
+        )
+        .unwrap();
+        let e = build(&file_cfg(&p), &SourceContext::default())
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("people.csv:3"), "{e}");
+        assert!(
+            e.contains("column `last_activity`") && e.contains("`soon`"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_configured_column_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.csv");
+        std::fs::write(&p, "id,email\n1,a@x.example\n").unwrap();
+        let mut c = file_cfg(&p);
+        c.columns.name = Some("Full Name".into());
+        let e = build(&c, &SourceContext::default())
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`Full Name`") && e.contains("columns.name"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_ragged_row_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.csv");
+        std::fs::write(&p, "id,email\n1,a@x.example\n2\n").unwrap();
+        let e = build(&file_cfg(&p), &SourceContext::default())
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("p.csv:3"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn over_http_with_bearer() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/export.csv"))
+            .and(header("authorization", "Bearer vms-token"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string("ID,Name,EMAIL\n7,Eve,eve@x.example\n"),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = http_cfg(SourceKind::Csv, &format!("{}/export.csv", server.uri()));
+        let ids = build(&c, &ctx("vms-token"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids[0].id, "7");
+        assert_eq!(ids[0].email(), Some("eve@x.example"));
+        assert_eq!(ids[0].status, AccountStatus::Unknown);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn missing_token_variable_is_named_not_shown() {
+        let c = http_cfg(SourceKind::Csv, "https://vms.example/x.csv");
+        let e = build(
+            &c,
+            &SourceContext {
+                secrets: Secrets::default(),
+                cache: None,
+            },
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("TOKEN") && e.contains("not set"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn http_401_is_a_clear_error_without_the_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = http_cfg(SourceKind::Csv, &format!("{}/x.csv", server.uri()));
+        let e = build(&c, &ctx("sekrit-csv"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rejected the credentials (HTTP 401)"), "{e}");
+        assert!(!e.contains("sekrit-csv"));
+        server.verify().await;
+    }
+}

@@ -1,0 +1,774 @@
+//! Kind `github`: an organisation's members. REST mode lists `GET /orgs/{org}/members` and reads
+//! each `GET /users/{login}` (bounded concurrency); GraphQL mode (`graphql = true`) reads
+//! `membersWithRole` and the SAML `externalIdentities` (NameID = corporate email) 100 at a time in
+//! the same requests instead. With `copilot = true`, Copilot seats add `last_activity_at`
+//! (engineering activity) and the seat's `created_at`.
+//!
+//! Never sends the token anywhere but the configured API host.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use url::Url;
+
+use super::common::{
+    config_error, earliest, http_base, join_path, latest, non_empty, parse_time, push_email,
+    required_token,
+};
+use super::http::{Auth, HttpClient, Request, link_next};
+use super::{FetchOutput, Source, SourceContext, SourceError};
+use crate::config::SourceConfig;
+use crate::model::{AccountStatus, Identity};
+
+#[derive(Deserialize)]
+struct Member {
+    id: u64,
+    login: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    id: u64,
+    login: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SeatPage {
+    #[serde(default)]
+    seats: Vec<Seat>,
+}
+
+#[derive(Deserialize)]
+struct Seat {
+    created_at: Option<String>,
+    last_activity_at: Option<String>,
+    assignee: Option<Member>,
+}
+
+#[derive(Deserialize)]
+struct GraphqlResponse {
+    data: Option<GraphqlData>,
+    #[serde(default)]
+    errors: Vec<GraphqlError>,
+}
+
+#[derive(Deserialize)]
+struct GraphqlError {
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct GraphqlData {
+    organization: Option<Organization>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Organization {
+    members_with_role: Option<Connection<GqlMember>>,
+    saml_identity_provider: Option<SamlProvider>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SamlProvider {
+    external_identities: Connection<ExternalIdentity>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Connection<T> {
+    #[serde(default = "Vec::new")]
+    nodes: Vec<Option<T>>,
+    page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    has_next_page: bool,
+    end_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GqlMember {
+    database_id: Option<u64>,
+    login: String,
+    name: Option<String>,
+    email: Option<String>,
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalIdentity {
+    saml_identity: Option<SamlIdentity>,
+    user: Option<GqlLogin>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SamlIdentity {
+    name_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GqlLogin {
+    login: String,
+}
+
+const MEMBERS_QUERY: &str = "query($org: String!, $members: String, $ids: String, $withMembers: Boolean!, $withIds: Boolean!) {
+  organization(login: $org) {
+    membersWithRole(first: 100, after: $members) @include(if: $withMembers) {
+      nodes { databaseId login name email createdAt }
+      pageInfo { hasNextPage endCursor }
+    }
+    samlIdentityProvider @include(if: $withIds) {
+      externalIdentities(first: 100, after: $ids) {
+        nodes { samlIdentity { nameId } user { login } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}";
+
+pub(crate) struct GithubSource {
+    cfg: SourceConfig,
+    org: String,
+    base: Url,
+    client: HttpClient,
+}
+
+impl GithubSource {
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        ctx: &SourceContext,
+    ) -> Result<GithubSource, SourceError> {
+        let token = required_token(cfg, ctx)?;
+        let org = non_empty(cfg.org.as_deref())
+            .ok_or_else(|| config_error(cfg, "org is required for kind `github`"))?;
+        let base = http_base(cfg)?;
+        let client = HttpClient::new(
+            &cfg.name,
+            &base,
+            cfg.http,
+            Auth::Bearer(token),
+            ctx.cache.clone(),
+        )?
+        .with_header("x-github-api-version", "2022-11-28");
+        Ok(GithubSource {
+            cfg: cfg.clone(),
+            org,
+            base,
+            client,
+        })
+    }
+
+    fn url(&self, path: &str, per_page: usize) -> Url {
+        let mut url = join_path(&self.base, path);
+        url.query_pairs_mut()
+            .append_pair("per_page", &per_page.to_string());
+        url
+    }
+
+    fn org_path(&self, rest: &str) -> String {
+        let org: String = url::form_urlencoded::byte_serialize(self.org.as_bytes()).collect();
+        format!("/orgs/{org}{rest}")
+    }
+
+    /// `https://api.github.com/graphql`, or `https://host/api/graphql` for GitHub Enterprise Server.
+    fn graphql_url(&self) -> Url {
+        let path = self.base.path().trim_end_matches('/');
+        let mut url = self.base.clone();
+        url.set_query(None);
+        match path.strip_suffix("/v3") {
+            Some(prefix) => url.set_path(&format!("{prefix}/graphql")),
+            None => url.set_path(&format!("{path}/graphql")),
+        }
+        url
+    }
+
+    fn blank(&self, id: u64, login: &str) -> Identity {
+        Identity {
+            source: self.cfg.name.clone(),
+            id: id.to_string(),
+            login: Some(login.to_string()),
+            status: AccountStatus::Active,
+            directory: self.cfg.directory,
+            ..Identity::default()
+        }
+    }
+
+    async fn rest_members(&self) -> Result<Vec<Identity>, SourceError> {
+        let per_page = self.cfg.page_size.unwrap_or(100);
+        let pages = self
+            .client
+            .get_pages(self.url(&self.org_path("/members"), per_page), |r| {
+                Ok(link_next(&r.headers))
+            })
+            .await?;
+        let mut members = Vec::new();
+        for page in pages {
+            members.extend(page.json::<Vec<Member>>(&self.cfg.name)?);
+        }
+        let fetches = members.into_iter().map(|m| async move {
+            let login: String = url::form_urlencoded::byte_serialize(m.login.as_bytes()).collect();
+            let url = join_path(&self.base, &format!("/users/{login}"));
+            let user: User = self.client.get(url).await?.json(&self.cfg.name)?;
+            let mut id = self.blank(user.id, &user.login);
+            push_email(&mut id.emails, user.email.as_deref());
+            id.name = non_empty(user.name.as_deref());
+            id.is_bot = is_bot_type(user.kind.as_deref()) || is_bot_type(m.kind.as_deref());
+            id.created_at = user.created_at.as_deref().and_then(parse_time);
+            Ok::<Identity, SourceError>(id)
+        });
+        let results: Vec<Result<Identity, SourceError>> = futures::stream::iter(fetches)
+            .buffered(self.cfg.http.concurrency.max(1))
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
+
+    async fn graphql_members(&self) -> Result<Vec<Identity>, SourceError> {
+        let url = self.graphql_url();
+        let mut identities = Vec::new();
+        let mut name_ids: HashMap<String, String> = HashMap::new();
+        let (mut members_after, mut ids_after): (Option<String>, Option<String>) = (None, None);
+        let (mut with_members, mut with_ids) = (true, true);
+        while with_members || with_ids {
+            let body = json!({
+                "query": MEMBERS_QUERY,
+                "variables": {"org": self.org, "members": members_after, "ids": ids_after,
+                              "withMembers": with_members, "withIds": with_ids},
+            });
+            let resp = self
+                .client
+                .send(Request::post(url.clone()).json(&body))
+                .await?;
+            let parsed: GraphqlResponse = resp.json(&self.cfg.name)?;
+            let data_err = |message: String| SourceError::Data {
+                source_name: self.cfg.name.clone(),
+                location: url.to_string(),
+                message,
+            };
+            if !parsed.errors.is_empty() {
+                let messages: Vec<String> = parsed.errors.into_iter().map(|e| e.message).collect();
+                return Err(data_err(format!("GraphQL errors: {}", messages.join("; "))));
+            }
+            let org = parsed
+                .data
+                .and_then(|d| d.organization)
+                .ok_or_else(|| data_err(format!("organization `{}` not found", self.org)))?;
+            if with_members {
+                let conn = org
+                    .members_with_role
+                    .ok_or_else(|| data_err("no membersWithRole in the answer".into()))?;
+                for m in conn.nodes.into_iter().flatten() {
+                    let Some(db_id) = m.database_id else { continue };
+                    let mut id = self.blank(db_id, &m.login);
+                    push_email(&mut id.emails, m.email.as_deref());
+                    id.name = non_empty(m.name.as_deref());
+                    id.created_at = m.created_at.as_deref().and_then(parse_time);
+                    identities.push(id);
+                }
+                with_members = conn.page_info.has_next_page && conn.page_info.end_cursor.is_some();
+                members_after = conn.page_info.end_cursor;
+            }
+            if with_ids {
+                match org.saml_identity_provider {
+                    None => with_ids = false,
+                    Some(p) => {
+                        let conn = p.external_identities;
+                        for e in conn.nodes.into_iter().flatten() {
+                            let name_id = e.saml_identity.and_then(|s| s.name_id);
+                            if let (Some(user), Some(name_id)) = (e.user, name_id) {
+                                name_ids.insert(user.login.to_lowercase(), name_id);
+                            }
+                        }
+                        with_ids =
+                            conn.page_info.has_next_page && conn.page_info.end_cursor.is_some();
+                        ids_after = conn.page_info.end_cursor;
+                    }
+                }
+            }
+        }
+        for id in &mut identities {
+            let login = id.login.clone().unwrap_or_default().to_lowercase();
+            if let Some(name_id) = name_ids.get(&login) {
+                // The NameID is the corporate email: it goes first.
+                id.emails.retain(|e| !e.eq_ignore_ascii_case(name_id));
+                id.emails.insert(0, name_id.clone());
+            }
+        }
+        Ok(identities)
+    }
+
+    async fn add_copilot_seats(&self, identities: &mut Vec<Identity>) -> Result<(), SourceError> {
+        let per_page = self.cfg.page_size.unwrap_or(100);
+        let pages = self
+            .client
+            .get_pages(
+                self.url(&self.org_path("/copilot/billing/seats"), per_page),
+                |r| Ok(link_next(&r.headers)),
+            )
+            .await?;
+        let mut index: HashMap<String, usize> = identities
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.id.clone(), i))
+            .collect();
+        for page in pages {
+            for seat in page.json::<SeatPage>(&self.cfg.name)?.seats {
+                let Some(a) = seat.assignee else { continue };
+                let key = a.id.to_string();
+                let i = match index.get(&key) {
+                    Some(i) => *i,
+                    None => {
+                        let mut id = self.blank(a.id, &a.login);
+                        id.is_bot = is_bot_type(a.kind.as_deref());
+                        identities.push(id);
+                        index.insert(key, identities.len() - 1);
+                        identities.len() - 1
+                    }
+                };
+                let id = &mut identities[i];
+                id.last_activity = latest(
+                    id.last_activity,
+                    seat.last_activity_at.as_deref().and_then(parse_time),
+                );
+                id.created_at = earliest(
+                    id.created_at,
+                    seat.created_at.as_deref().and_then(parse_time),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_bot_type(kind: Option<&str>) -> bool {
+    kind.is_some_and(|k| k.eq_ignore_ascii_case("bot"))
+}
+
+#[async_trait]
+impl Source for GithubSource {
+    fn config(&self) -> &SourceConfig {
+        &self.cfg
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        let mut identities = if self.cfg.graphql {
+            self.graphql_members().await?
+        } else {
+            self.rest_members().await?
+        };
+        if self.cfg.copilot {
+            self.add_copilot_seats(&mut identities).await?;
+        }
+        Ok(FetchOutput {
+            identities,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let resp = self
+            .client
+            .send(Request::get(self.url(&self.org_path("/members"), 1)).unconditional())
+            .await?;
+        resp.json::<Vec<Member>>(&self.cfg.name)?;
+        Ok(format!(
+            "GitHub organisation {} at {}: members readable",
+            self.org, self.base
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::{MemoryHttpCache, build};
+    use std::sync::Arc;
+    use wiremock::matchers::{
+        body_partial_json, header, method, path, query_param, query_param_is_missing,
+    };
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn gh_cfg(uri: &str) -> SourceConfig {
+        let mut c = cfg(SourceKind::Github, uri);
+        c.org = Some("acme".into());
+        c
+    }
+
+    fn member(id: u64, kind: &str) -> Value {
+        json!({"login": format!("dev{id}"), "id": id, "node_id": "x", "type": kind, "site_admin": false})
+    }
+
+    async fn mount_users(server: &MockServer, ids: &[u64]) {
+        for id in ids {
+            Mock::given(method("GET"))
+                .and(path(format!("/users/dev{id}")))
+                .and(header("authorization", "Bearer ghp_tok"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "login": format!("dev{id}"), "id": id, "type": if *id == 3 { "Bot" } else { "User" },
+                    "name": format!("Dev {id}"), "email": if *id == 1 { json!("dev1@acme.example") } else { Value::Null },
+                    "created_at": "2019-05-01T00:00:00Z"})))
+                .expect(1)
+                .mount(server)
+                .await;
+        }
+    }
+
+    #[tokio::test]
+    async fn rest_members_in_three_pages_then_each_user_and_copilot_seats() {
+        let server = MockServer::start().await;
+        let u = server.uri();
+        let members = || {
+            Mock::given(method("GET"))
+                .and(path("/orgs/acme/members"))
+                .and(header("authorization", "Bearer ghp_tok"))
+                .and(header("x-github-api-version", "2022-11-28"))
+                .and(query_param("per_page", "100"))
+        };
+        members()
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200)
+                .insert_header("link", format!("<{u}/orgs/acme/members?per_page=100&page=3>; rel=\"next\", <{u}/orgs/acme/members?per_page=100&page=1>; rel=\"prev\""))
+                .set_body_json(json!([member(2, "User")])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        members()
+            .and(query_param("page", "3"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([member(3, "Bot")])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        members()
+            .and(query_param_is_missing("page"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header(
+                        "link",
+                        format!("<{u}/orgs/acme/members?per_page=100&page=2>; rel=\"next\""),
+                    )
+                    .set_body_json(json!([member(1, "User")])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        mount_users(&server, &[1, 2, 3]).await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/copilot/billing/seats"))
+            .and(query_param_is_missing("page"))
+            .respond_with(ResponseTemplate::new(200)
+                .insert_header("link", format!("<{u}/orgs/acme/copilot/billing/seats?per_page=100&page=2>; rel=\"next\""))
+                .set_body_json(json!({"total_seats": 2, "seats": [
+                    {"created_at": "2018-01-01T00:00:00Z", "last_activity_at": "2026-03-01T12:00:00Z",
+                     "last_activity_editor": "vscode", "assignee": member(1, "User")}]})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/copilot/billing/seats"))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total_seats": 2, "seats": [
+                {"created_at": "2025-01-01T00:00:00Z", "last_activity_at": null, "assignee": member(99, "User")}]})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut c = gh_cfg(&u);
+        c.copilot = true;
+        let ids = build(&c, &ctx("ghp_tok"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(
+            ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["1", "2", "3", "99"]
+        );
+        assert_eq!(ids[0].login.as_deref(), Some("dev1"));
+        assert_eq!(ids[0].emails, ["dev1@acme.example"]);
+        assert_eq!(ids[0].name.as_deref(), Some("Dev 1"));
+        assert_eq!(
+            ids[0].last_activity.unwrap().to_rfc3339(),
+            "2026-03-01T12:00:00+00:00"
+        );
+        assert_eq!(
+            ids[0].created_at.unwrap().to_rfc3339(),
+            "2018-01-01T00:00:00+00:00",
+            "seat is older"
+        );
+        assert!(ids[2].is_bot);
+        assert!(ids[1].last_activity.is_none());
+        server.verify().await;
+    }
+
+    fn gql_page(members: &[u64], next: Option<&str>, ids: Option<(&[u64], Option<&str>)>) -> Value {
+        let nodes: Vec<Value> = members
+            .iter()
+            .map(|i| json!({"databaseId": i, "login": format!("dev{i}"), "name": format!("Dev {i}"), "email": "", "createdAt": "2020-01-01T00:00:00Z"}))
+            .collect();
+        let mut org = json!({"membersWithRole": {"nodes": nodes,
+            "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next}}});
+        if let Some((ids, next)) = ids {
+            let nodes: Vec<Value> = ids
+                .iter()
+                .map(|i| json!({"samlIdentity": {"nameId": format!("Dev.{i}@Corp.example")}, "user": {"login": format!("DEV{i}")}}))
+                .collect();
+            org["samlIdentityProvider"] = json!({"externalIdentities": {"nodes": nodes,
+                "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next}}});
+        }
+        json!({"data": {"organization": org}})
+    }
+
+    #[tokio::test]
+    async fn graphql_pages_members_and_saml_identities_together() {
+        let server = MockServer::start().await;
+        let gql = |members_after: Value, ids_after: Value| {
+            Mock::given(method("POST"))
+                .and(path("/graphql"))
+                .and(header("authorization", "Bearer ghp_tok"))
+                .and(body_partial_json(json!({"variables": {"org": "acme", "members": members_after, "ids": ids_after}})))
+        };
+        gql(Value::Null, Value::Null)
+            .respond_with(ResponseTemplate::new(200).set_body_json(gql_page(
+                &[1, 2],
+                Some("m1"),
+                Some((&[1], Some("s1"))),
+            )))
+            .expect(1)
+            .mount(&server)
+            .await;
+        gql(json!("m1"), json!("s1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(gql_page(
+                &[3],
+                Some("m2"),
+                Some((&[3], None)),
+            )))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .and(body_partial_json(
+                json!({"variables": {"members": "m2", "withIds": false}}),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(gql_page(&[4], None, None)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut c = gh_cfg(&server.uri());
+        c.graphql = true;
+        let ids = build(&c, &ctx("ghp_tok"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 4);
+        assert_eq!(ids[0].id, "1");
+        assert_eq!(ids[0].emails, ["Dev.1@Corp.example"]);
+        assert!(ids[1].emails.is_empty());
+        assert_eq!(ids[2].emails, ["Dev.3@Corp.example"]);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn graphql_errors_are_reported() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"organization": null}, "errors": [{"message": "Could not resolve to an Organization"}]})))
+            .mount(&server)
+            .await;
+        let mut c = gh_cfg(&server.uri());
+        c.graphql = true;
+        let e = build(&c, &ctx("t"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Could not resolve"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn secondary_rate_limit_403_and_502_are_retried() {
+        let server = MockServer::start().await;
+        let reset = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 1)
+        .to_string();
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(
+                ResponseTemplate::new(403)
+                    .insert_header("x-ratelimit-remaining", "0")
+                    .insert_header("x-ratelimit-reset", reset.as_str())
+                    .set_body_json(json!({"message": "API rate limit exceeded"})),
+            )
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([member(1, "User")])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        mount_users(&server, &[1]).await;
+        let mut c = gh_cfg(&server.uri());
+        c.http.max_retry_wait = std::time::Duration::from_secs(5);
+        let ids = build(&c, &ctx("ghp_tok"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 1);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn bad_credentials_are_clear_and_token_free() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let e = build(&gh_cfg(&server.uri()), &ctx("ghp_SECRETSECRET"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("rejected the credentials (HTTP 401)") && e.contains("Bad credentials"),
+            "{e}"
+        );
+        assert!(!e.contains("ghp_SECRETSECRET"), "{e}");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_next_link_to_another_host_is_refused_and_nothing_is_sent_there() {
+        let server = MockServer::start().await;
+        let evil = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header(
+                        "link",
+                        format!("<{}/orgs/acme/members?page=2>; rel=\"next\"", evil.uri()),
+                    )
+                    .set_body_json(json!([member(1, "User")])),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&evil)
+            .await;
+        let e = build(&gh_cfg(&server.uri()), &ctx("ghp_tok"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused") && e.contains("github"), "{e}");
+        evil.verify().await;
+    }
+
+    #[tokio::test]
+    async fn second_run_is_answered_by_304s() {
+        let server = MockServer::start().await;
+        let not_modified = Mock::given(method("GET"))
+            .and(header("if-none-match", "\"e\""))
+            .respond_with(ResponseTemplate::new(304));
+        not_modified.expect(2).mount(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"e\"")
+                    .set_body_json(json!([member(1, "User")])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/users/dev1"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"e\"")
+                    .set_body_json(
+                        json!({"login": "dev1", "id": 1, "type": "User", "name": "Dev"}),
+                    ),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut context = ctx("t");
+        context.cache = Some(Arc::new(MemoryHttpCache::default()));
+        let src = build(&gh_cfg(&server.uri()), &context).unwrap();
+        let first = src.fetch().await.unwrap().identities;
+        assert_eq!(first, src.fetch().await.unwrap().identities);
+        server.verify().await;
+    }
+
+    #[test]
+    fn graphql_url_for_cloud_and_enterprise_server() {
+        let mk = |u: &str| {
+            let c = gh_cfg(u);
+            GithubSource::new(&c, &ctx("t"))
+                .unwrap()
+                .graphql_url()
+                .to_string()
+        };
+        assert_eq!(
+            mk("https://api.github.com"),
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            mk("https://ghe.acme.example/api/v3"),
+            "https://ghe.acme.example/api/graphql"
+        );
+    }
+}

@@ -1,0 +1,373 @@
+//! Kind `gitlab`: the GitLab users API (`GET /api/v4/users`, `PRIVATE-TOKEN`), paged by offset
+//! (`X-Next-Page`) or keyset (`Link: rel="next"`), turned into identities with GitLab's `state`,
+//! `bot` flag and `last_activity_on` (engineering activity).
+//!
+//! Never treats a deactivated (dormant) account as departed: only blocked / banned are final.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use url::Url;
+
+use super::common::{
+    earliest, http_base, join_path, non_empty, parse_time, push_email, required_token,
+};
+use super::http::{Auth, HttpClient, Request, gitlab_next};
+use super::{FetchOutput, Source, SourceContext, SourceError};
+use crate::config::SourceConfig;
+use crate::model::{AccountStatus, Identity};
+
+#[derive(Deserialize)]
+struct GitlabUser {
+    id: u64,
+    username: Option<String>,
+    name: Option<String>,
+    state: Option<String>,
+    #[serde(default)]
+    bot: bool,
+    email: Option<String>,
+    public_email: Option<String>,
+    last_activity_on: Option<String>,
+    created_at: Option<String>,
+    job_title: Option<String>,
+}
+
+pub(crate) struct GitlabSource {
+    cfg: SourceConfig,
+    base: Url,
+    client: HttpClient,
+}
+
+impl GitlabSource {
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        ctx: &SourceContext,
+    ) -> Result<GitlabSource, SourceError> {
+        let token = required_token(cfg, ctx)?;
+        let base = http_base(cfg)?;
+        let client = HttpClient::new(
+            &cfg.name,
+            &base,
+            cfg.http,
+            Auth::PrivateToken(token),
+            ctx.cache.clone(),
+        )?;
+        Ok(GitlabSource {
+            cfg: cfg.clone(),
+            base,
+            client,
+        })
+    }
+
+    fn users_url(&self, per_page: usize) -> Url {
+        let mut url = join_path(&self.base, "/api/v4/users");
+        url.query_pairs_mut()
+            .append_pair("per_page", &per_page.to_string());
+        url
+    }
+
+    fn identity(&self, u: GitlabUser) -> Identity {
+        let mut emails = Vec::new();
+        push_email(&mut emails, u.email.as_deref());
+        push_email(&mut emails, u.public_email.as_deref());
+        Identity {
+            source: self.cfg.name.clone(),
+            id: u.id.to_string(),
+            emails,
+            login: non_empty(u.username.as_deref()),
+            name: non_empty(u.name.as_deref()),
+            title: non_empty(u.job_title.as_deref()),
+            status: gitlab_state(u.state.as_deref().unwrap_or("")),
+            is_bot: u.bot,
+            last_activity: u.last_activity_on.as_deref().and_then(parse_time),
+            created_at: earliest(None, u.created_at.as_deref().and_then(parse_time)),
+            directory: self.cfg.directory,
+            ..Identity::default()
+        }
+    }
+}
+
+fn gitlab_state(s: &str) -> AccountStatus {
+    match s {
+        "active" => AccountStatus::Active,
+        "deactivated" | "blocked_pending_approval" => AccountStatus::Suspended,
+        "blocked" | "banned" | "ldap_blocked" => AccountStatus::Departed,
+        _ => AccountStatus::Unknown,
+    }
+}
+
+#[async_trait]
+impl Source for GitlabSource {
+    fn config(&self) -> &SourceConfig {
+        &self.cfg
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        let per_page = self.cfg.page_size.unwrap_or(100);
+        let pages = self
+            .client
+            .get_pages(self.users_url(per_page), |r| Ok(gitlab_next(r)))
+            .await?;
+        let mut identities = Vec::new();
+        for page in pages {
+            for u in page.json::<Vec<GitlabUser>>(&self.cfg.name)? {
+                identities.push(self.identity(u));
+            }
+        }
+        Ok(FetchOutput {
+            identities,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let resp = self
+            .client
+            .send(Request::get(self.users_url(1)).unconditional())
+            .await?;
+        resp.json::<Vec<GitlabUser>>(&self.cfg.name)?;
+        let total = resp
+            .header("x-total")
+            .map(|t| format!(", {t} users"))
+            .unwrap_or_default();
+        Ok(format!(
+            "GitLab at {}: users API reachable{total}",
+            self.base
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::{MemoryHttpCache, build};
+    use serde_json::{Value, json};
+    use std::sync::Arc;
+    use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn user(id: u64, state: &str, bot: bool) -> Value {
+        json!({"id": id, "username": format!("user{id}"), "name": format!("User {id}"), "state": state,
+               "bot": bot, "email": format!("user{id}@acme.example"), "public_email": "",
+               "last_activity_on": "2026-02-03", "created_at": "2020-01-01T00:00:00.000Z",
+               "avatar_url": "https://x/a.png", "web_url": "https://gitlab.acme.example/user"})
+    }
+
+    #[tokio::test]
+    async fn offset_paging_across_three_pages_with_private_token() {
+        let server = MockServer::start().await;
+        let m = || {
+            Mock::given(method("GET"))
+                .and(path("/api/v4/users"))
+                .and(header("private-token", "glpat-x"))
+                .and(query_param("per_page", "100"))
+        };
+        m().and(query_param("page", "2"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-next-page", "3")
+                    .set_body_json(json!([user(2, "blocked", false)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        m().and(query_param("page", "3"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-next-page", "")
+                    .set_body_json(json!([user(3, "active", true)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        m().and(query_param_is_missing("page"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("x-next-page", "2")
+                    .set_body_json(json!([user(1, "active", false)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ids = build(&cfg(SourceKind::Gitlab, &server.uri()), &ctx("glpat-x"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(
+            ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["1", "2", "3"]
+        );
+        assert_eq!(ids[0].login.as_deref(), Some("user1"));
+        assert_eq!(ids[0].emails, ["user1@acme.example"]);
+        assert_eq!(
+            ids[0].last_activity.unwrap().to_rfc3339(),
+            "2026-02-03T00:00:00+00:00"
+        );
+        assert_eq!(ids[1].status, AccountStatus::Departed);
+        assert!(ids[2].is_bot);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn keyset_link_paging_is_followed() {
+        let server = MockServer::start().await;
+        let u = server.uri();
+        Mock::given(method("GET"))
+            .and(query_param("id_after", "1"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!([user(2, "active", false)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", format!("<{u}/api/v4/users?pagination=keyset&per_page=100&id_after=1>; rel=\"next\""))
+                    .set_body_json(json!([user(1, "active", false)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ids = build(&cfg(SourceKind::Gitlab, &u), &ctx("t"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 2);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn retries_429_with_ratelimit_reset_and_502() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("retry-after", "1")
+                    .insert_header("ratelimit-remaining", "0"),
+            )
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!([user(1, "active", false)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ids = build(&cfg(SourceKind::Gitlab, &server.uri()), &ctx("t"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 1);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn forbidden_is_clear_and_token_free() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(403).set_body_string("{\"message\":\"403 Forbidden\"}"),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let e = build(
+            &cfg(SourceKind::Gitlab, &server.uri()),
+            &ctx("glpat-SECRET"),
+        )
+        .unwrap()
+        .fetch()
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("rejected the credentials (HTTP 403)"), "{e}");
+        assert!(!e.contains("glpat-SECRET"));
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn keyset_link_to_another_host_is_refused() {
+        let server = MockServer::start().await;
+        let evil = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header(
+                        "link",
+                        format!("<{}/api/v4/users>; rel=\"next\"", evil.uri()),
+                    )
+                    .set_body_json(json!([])),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&evil)
+            .await;
+        let e = build(&cfg(SourceKind::Gitlab, &server.uri()), &ctx("t"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused"), "{e}");
+        evil.verify().await;
+    }
+
+    #[tokio::test]
+    async fn etag_304_reuses_body_and_next_page_header() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(header("if-none-match", "\"g1\""))
+            .respond_with(ResponseTemplate::new(304))
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(query_param("page", "2"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"g1\"")
+                    .set_body_json(json!([user(2, "active", false)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"g1\"")
+                    .insert_header("x-next-page", "2")
+                    .set_body_json(json!([user(1, "active", false)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut context = ctx("t");
+        context.cache = Some(Arc::new(MemoryHttpCache::default()));
+        let src = build(&cfg(SourceKind::Gitlab, &server.uri()), &context).unwrap();
+        assert_eq!(src.fetch().await.unwrap().identities.len(), 2);
+        assert_eq!(
+            src.fetch().await.unwrap().identities.len(),
+            2,
+            "304 pages keep their X-Next-Page"
+        );
+        server.verify().await;
+    }
+}

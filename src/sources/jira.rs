@@ -1,0 +1,300 @@
+//! Kind `jira`: Jira Cloud users (`GET /rest/api/3/users/search?startAt=&maxResults=`, Basic
+//! `user:token`), paged by `startAt` until an empty page (Jira may return short pages before the
+//! end), turned into identities; `accountType: app` marks a bot.
+//!
+//! Never requires an email: Atlassian hides `emailAddress` by privacy setting.
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use url::Url;
+
+use super::common::{config_error, http_base, join_path, non_empty, push_email, required_token};
+use super::http::{Auth, HttpClient, Request};
+use super::{FetchOutput, Source, SourceContext, SourceError};
+use crate::config::SourceConfig;
+use crate::model::{AccountStatus, Identity};
+
+/// Pages at most, as a guard against a server that never returns an empty page.
+const MAX_PAGES: usize = 10_000;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JiraUser {
+    account_id: String,
+    account_type: Option<String>,
+    display_name: Option<String>,
+    email_address: Option<String>,
+    active: Option<bool>,
+}
+
+pub(crate) struct JiraSource {
+    cfg: SourceConfig,
+    base: Url,
+    client: HttpClient,
+}
+
+impl JiraSource {
+    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<JiraSource, SourceError> {
+        let token = required_token(cfg, ctx)?;
+        let user = non_empty(cfg.user.as_deref())
+            .ok_or_else(|| config_error(cfg, "user is required for kind `jira`"))?;
+        let base = http_base(cfg)?;
+        let client = HttpClient::new(
+            &cfg.name,
+            &base,
+            cfg.http,
+            Auth::Basic { user, token },
+            ctx.cache.clone(),
+        )?;
+        Ok(JiraSource {
+            cfg: cfg.clone(),
+            base,
+            client,
+        })
+    }
+
+    fn search_url(&self, start_at: usize, max_results: usize) -> Url {
+        let mut url = join_path(&self.base, "/rest/api/3/users/search");
+        url.query_pairs_mut()
+            .append_pair("startAt", &start_at.to_string())
+            .append_pair("maxResults", &max_results.to_string());
+        url
+    }
+
+    fn identity(&self, u: JiraUser) -> Identity {
+        let mut emails = Vec::new();
+        push_email(&mut emails, u.email_address.as_deref());
+        Identity {
+            source: self.cfg.name.clone(),
+            id: u.account_id,
+            emails,
+            name: non_empty(u.display_name.as_deref()),
+            status: match u.active {
+                Some(true) => AccountStatus::Active,
+                Some(false) => AccountStatus::Departed,
+                None => AccountStatus::Unknown,
+            },
+            is_bot: u.account_type.as_deref() == Some("app"),
+            directory: self.cfg.directory,
+            ..Identity::default()
+        }
+    }
+}
+
+#[async_trait]
+impl Source for JiraSource {
+    fn config(&self) -> &SourceConfig {
+        &self.cfg
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        let max = self.cfg.page_size.unwrap_or(1000);
+        let mut identities = Vec::new();
+        let mut start_at = 0;
+        for _ in 0..MAX_PAGES {
+            let page: Vec<JiraUser> = self
+                .client
+                .get(self.search_url(start_at, max))
+                .await?
+                .json(&self.cfg.name)?;
+            if page.is_empty() {
+                return Ok(FetchOutput {
+                    identities,
+                    ..FetchOutput::default()
+                });
+            }
+            start_at += page.len();
+            identities.extend(page.into_iter().map(|u| self.identity(u)));
+        }
+        Err(SourceError::Http {
+            source_name: self.cfg.name.clone(),
+            url: self.search_url(start_at, max).to_string(),
+            message: format!("no empty page after {MAX_PAGES} pages; stopping"),
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let resp = self
+            .client
+            .send(Request::get(self.search_url(0, 1)).unconditional())
+            .await?;
+        resp.json::<Vec<JiraUser>>(&self.cfg.name)?;
+        Ok(format!(
+            "Jira at {}: user search reachable, credentials accepted",
+            self.base
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::{MemoryHttpCache, build};
+    use serde_json::{Value, json};
+    use std::sync::Arc;
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn jira_cfg(uri: &str) -> SourceConfig {
+        let mut c = cfg(SourceKind::Jira, uri);
+        c.user = Some("bot@acme.example".into());
+        c.page_size = Some(2);
+        c
+    }
+
+    fn user(id: &str, kind: &str, email: Option<&str>, active: bool) -> Value {
+        let mut u = json!({"self": "https://acme.atlassian.net/rest/api/3/user?accountId=x", "accountId": id,
+                           "accountType": kind, "displayName": format!("User {id}"), "active": active});
+        if let Some(e) = email {
+            u["emailAddress"] = json!(e);
+        }
+        u
+    }
+
+    fn basic() -> String {
+        // base64("bot@acme.example:jira-token")
+        "Basic Ym90QGFjbWUuZXhhbXBsZTpqaXJhLXRva2Vu".into()
+    }
+
+    #[tokio::test]
+    async fn pages_by_start_at_until_an_empty_page() {
+        let server = MockServer::start().await;
+        let page = |start: &str, body: Value| {
+            Mock::given(method("GET"))
+                .and(path("/rest/api/3/users/search"))
+                .and(header("authorization", basic().as_str()))
+                .and(query_param("maxResults", "2"))
+                .and(query_param("startAt", start))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body))
+                .expect(1)
+        };
+        page(
+            "0",
+            json!([
+                user("a1", "atlassian", Some("a1@acme.example"), true),
+                user("a2", "app", None, true)
+            ]),
+        )
+        .mount(&server)
+        .await;
+        // A short page in the middle must not stop the walk.
+        page("2", json!([user("a3", "atlassian", None, false)]))
+            .mount(&server)
+            .await;
+        page(
+            "3",
+            json!([user("a4", "customer", Some("c@x.example"), true)]),
+        )
+        .mount(&server)
+        .await;
+        page("4", json!([])).mount(&server).await;
+        let ids = build(&jira_cfg(&server.uri()), &ctx("jira-token"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 4);
+        assert_eq!(ids[0].emails, ["a1@acme.example"]);
+        assert!(ids[1].is_bot && ids[1].emails.is_empty());
+        assert_eq!(ids[2].status, AccountStatus::Departed);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn retries_429_and_502() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(query_param("startAt", "0"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([user(
+                "a1",
+                "atlassian",
+                None,
+                true
+            )])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .mount(&server)
+            .await;
+        let ids = build(&jira_cfg(&server.uri()), &ctx("t"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 1);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn unauthorized_is_clear_and_token_free() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let e = build(&jira_cfg(&server.uri()), &ctx("ATATT-secret"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rejected the credentials (HTTP 401)"), "{e}");
+        assert!(!e.contains("ATATT-secret") && !e.contains("Ym90"), "{e}");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn etag_round_trip() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(header("if-none-match", "\"j\""))
+            .respond_with(ResponseTemplate::new(304))
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(query_param("startAt", "0"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"j\"")
+                    .set_body_json(json!([user("a1", "atlassian", None, true)])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "\"j\"")
+                    .set_body_json(json!([])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut context = ctx("t");
+        context.cache = Some(Arc::new(MemoryHttpCache::default()));
+        let src = build(&jira_cfg(&server.uri()), &context).unwrap();
+        assert_eq!(
+            src.fetch().await.unwrap().identities,
+            src.fetch().await.unwrap().identities
+        );
+        server.verify().await;
+    }
+}

@@ -1,0 +1,432 @@
+//! Kind `json`: a JSON document (local file or HTTP(S) with `Authorization: Bearer`) whose
+//! `records` pointer names the array of people and whose `fields` pointers name each field;
+//! `next` (a pointer to the next page's URL, relative URLs resolved) is followed to the end.
+//!
+//! Never follows a next link to another host, and never invents an id.
+
+use async_trait::async_trait;
+use serde_json::Value;
+use url::Url;
+
+use super::common::{
+    config_error, dotted, epoch_time, links_from, map_status, non_empty, optional_token,
+    parse_time, push_email, split_emails, truthy, value_text,
+};
+use super::http::{Auth, HttpClient, json_next};
+use super::{FetchOutput, Source, SourceContext, SourceError, read_location};
+use crate::config::{Location, SourceConfig};
+use crate::model::{AccountStatus, Identity};
+
+pub(crate) struct JsonSource {
+    cfg: SourceConfig,
+    client: Option<HttpClient>,
+}
+
+impl JsonSource {
+    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<JsonSource, SourceError> {
+        if cfg.records.is_none() {
+            return Err(config_error(cfg, "records (a JSON pointer) is required"));
+        }
+        if !cfg.fields.contains_key("id") {
+            return Err(config_error(cfg, "fields.id is required"));
+        }
+        let client = match &cfg.location {
+            Location::File(_) => None,
+            Location::Http(url) => {
+                let auth = match optional_token(cfg, ctx)? {
+                    Some(t) => Auth::Bearer(t),
+                    None => Auth::None,
+                };
+                Some(HttpClient::new(
+                    &cfg.name,
+                    url,
+                    cfg.http,
+                    auth,
+                    ctx.cache.clone(),
+                )?)
+            }
+        };
+        Ok(JsonSource {
+            cfg: cfg.clone(),
+            client,
+        })
+    }
+
+    fn parse_doc(&self, location: &str, bytes: &[u8]) -> Result<Value, SourceError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        serde_json::from_slice(bytes).map_err(|e| SourceError::Data {
+            source_name: self.cfg.name.clone(),
+            location: format!("{location}:{}", e.line()),
+            message: format!("invalid JSON: {e}"),
+        })
+    }
+
+    /// Every page's document, in order.
+    async fn documents(&self) -> Result<Vec<(String, Value)>, SourceError> {
+        let next_ptr = self.cfg.next.clone().filter(|p| !p.is_empty());
+        match (&self.cfg.location, &self.client) {
+            (Location::Http(url), Some(client)) => {
+                let mut docs = Vec::new();
+                let mut failure = None;
+                let pages = client
+                    .get_pages(url.clone(), |resp| {
+                        let loc = super::http::redact_url(&resp.url);
+                        let doc = match self.parse_doc(&loc, &resp.body) {
+                            Ok(d) => d,
+                            Err(e) => {
+                                failure = Some(e);
+                                return Ok(None);
+                            }
+                        };
+                        let next = next_ptr.as_deref().and_then(|p| json_next(&doc, p));
+                        docs.push((loc, doc));
+                        Ok(next)
+                    })
+                    .await?;
+                drop(pages);
+                match failure {
+                    Some(e) => Err(e),
+                    None => Ok(docs),
+                }
+            }
+            (Location::File(path), _) => {
+                // Local pages: `next` may name another file relative to this one.
+                let mut docs = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                let mut current = path.clone();
+                loop {
+                    if !seen.insert(current.clone()) {
+                        return Err(config_error(
+                            &self.cfg,
+                            format!("{}: next page already read (loop)", current.display()),
+                        ));
+                    }
+                    let loc = current.display().to_string();
+                    let bytes = read_location(&self.cfg, &current).await?;
+                    let doc = self.parse_doc(&loc, &bytes)?;
+                    let next = next_ptr.as_deref().and_then(|p| json_next(&doc, p));
+                    docs.push((loc.clone(), doc));
+                    let Some(next) = next else { return Ok(docs) };
+                    let base = Url::from_file_path(&current).map_err(|_| {
+                        config_error(&self.cfg, format!("{loc}: not an absolute path"))
+                    })?;
+                    let joined = base.join(&next).ok().filter(|u| u.scheme() == "file");
+                    current = joined.and_then(|u| u.to_file_path().ok()).ok_or_else(|| {
+                        config_error(
+                            &self.cfg,
+                            format!("{loc}: next `{next}` is not a file next to this one"),
+                        )
+                    })?;
+                }
+            }
+            (Location::Http(_), None) => Err(config_error(&self.cfg, "no HTTP client")),
+        }
+    }
+
+    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+        let pointer = self.cfg.records.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        for (loc, doc) in self.documents().await? {
+            let records = match doc.pointer(&pointer) {
+                Some(Value::Array(a)) => a,
+                Some(Value::Null) | None if !out.is_empty() => continue,
+                _ => {
+                    return Err(SourceError::Data {
+                        source_name: self.cfg.name.clone(),
+                        location: loc,
+                        message: format!("records pointer `{pointer}` does not name an array"),
+                    });
+                }
+            };
+            for (i, rec) in records.iter().enumerate() {
+                out.push(self.identity(&loc, i, rec)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn field<'a>(&self, rec: &'a Value, name: &str) -> Option<&'a Value> {
+        let p = self.cfg.fields.get(name)?;
+        rec.pointer(p).filter(|v| !v.is_null())
+    }
+
+    fn text(&self, rec: &Value, name: &str) -> Option<String> {
+        self.field(rec, name).and_then(value_text)
+    }
+
+    fn identity(&self, loc: &str, i: usize, rec: &Value) -> Result<Identity, SourceError> {
+        let err = |message: String| SourceError::Data {
+            source_name: self.cfg.name.clone(),
+            location: format!("{loc}: record {i}"),
+            message,
+        };
+        let id_ptr = self.cfg.fields.get("id").cloned().unwrap_or_default();
+        let id = self
+            .text(rec, "id")
+            .ok_or_else(|| err(format!("no id at `{id_ptr}`")))?;
+        let name = self.text(rec, "name").or_else(|| {
+            let parts: Vec<String> = ["first_name", "last_name"]
+                .iter()
+                .filter_map(|f| self.text(rec, f))
+                .collect();
+            non_empty(Some(&parts.join(" ")))
+        });
+        let mut emails = Vec::new();
+        push_email(&mut emails, self.text(rec, "email").as_deref());
+        match self.field(rec, "emails") {
+            Some(Value::Array(a)) => {
+                for v in a {
+                    push_email(&mut emails, value_text(v).as_deref());
+                }
+            }
+            Some(Value::String(s)) => {
+                for e in split_emails(s) {
+                    push_email(&mut emails, Some(e));
+                }
+            }
+            _ => {}
+        }
+        let status = match self.field(rec, "status") {
+            Some(Value::Bool(true)) => AccountStatus::Active,
+            Some(Value::Bool(false)) => AccountStatus::Departed,
+            Some(v) => match value_text(v) {
+                Some(t) => map_status(&self.cfg, &t),
+                None if self.cfg.directory => AccountStatus::Active,
+                None => AccountStatus::Unknown,
+            },
+            None if self.cfg.directory => AccountStatus::Active,
+            None => AccountStatus::Unknown,
+        };
+        let time = |name: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, SourceError> {
+            match self.field(rec, name) {
+                None => Ok(None),
+                Some(Value::Number(n)) => Ok(n.as_f64().and_then(epoch_time)),
+                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| {
+                    err(format!(
+                        "{name}: `{s}` is not an RFC 3339 time or a YYYY-MM-DD date"
+                    ))
+                }),
+                Some(other) => Err(err(format!("{name}: unexpected value {other}"))),
+            }
+        };
+        let is_bot = match self.field(rec, "bot") {
+            Some(Value::Bool(b)) => *b,
+            Some(v) => value_text(v).is_some_and(|t| truthy(&t)),
+            None => false,
+        };
+        let links = links_from(&self.cfg, |attr| {
+            let v = if attr.starts_with('/') {
+                rec.pointer(attr)
+            } else {
+                dotted(rec, attr)
+            };
+            v.and_then(value_text)
+        });
+        Ok(Identity {
+            source: self.cfg.name.clone(),
+            id,
+            emails,
+            login: self.text(rec, "login"),
+            name,
+            employee_id: self.text(rec, "employee_id"),
+            title: self.text(rec, "title"),
+            department: self.text(rec, "department"),
+            manager_email: self.text(rec, "manager_email"),
+            status,
+            is_bot,
+            last_activity: time("last_activity")?,
+            created_at: time("created_at")?,
+            links,
+            directory: self.cfg.directory,
+        })
+    }
+}
+
+#[async_trait]
+impl Source for JsonSource {
+    fn config(&self) -> &SourceConfig {
+        &self.cfg
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        Ok(FetchOutput {
+            identities: self.read().await?,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let n = self.read().await?.len();
+        Ok(format!("{}: {n} records", self.cfg.location))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+    use crate::sources::build;
+    use crate::sources::testutil::{cfg as http_cfg, ctx, fast};
+    use serde_json::json;
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn with_fields(mut c: SourceConfig) -> SourceConfig {
+        c.records = Some("/data/people".into());
+        c.next = Some("/paging/next".into());
+        for (k, v) in [
+            ("id", "/uid"),
+            ("email", "/mail"),
+            ("emails", "/aliases"),
+            ("first_name", "/name/first"),
+            ("last_name", "/name/last"),
+            ("status", "/active"),
+            ("last_activity", "/seen"),
+            ("bot", "/robot"),
+        ] {
+            c.fields.insert(k.into(), v.into());
+        }
+        c
+    }
+
+    fn page(ids: &[u32], next: Option<String>) -> serde_json::Value {
+        let people: Vec<_> = ids
+            .iter()
+            .map(|i| {
+                json!({"uid": i, "mail": format!("p{i}@x.example"), "aliases": [format!("alias{i}@x.example")],
+                       "name": {"first": "P", "last": i.to_string()}, "active": i % 2 == 1,
+                       "seen": 1_767_225_600, "robot": "no"})
+            })
+            .collect();
+        json!({"data": {"people": people}, "paging": {"next": next}})
+    }
+
+    #[tokio::test]
+    async fn three_pages_over_http_with_relative_next_links() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/people"))
+            .and(query_param("page", "2"))
+            .and(header("authorization", "Bearer jt"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(page(&[3, 4], Some("people?page=3".into()))),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/people"))
+            .and(query_param("page", "3"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(&[5], None)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/people"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(page(&[1, 2], Some("/people?page=2".into()))),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = with_fields(http_cfg(
+            SourceKind::Json,
+            &format!("{}/people", server.uri()),
+        ));
+        let ids = build(&c, &ctx("jt"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 5);
+        assert_eq!(ids[0].id, "1");
+        assert_eq!(ids[0].name.as_deref(), Some("P 1"));
+        assert_eq!(ids[0].emails, vec!["p1@x.example", "alias1@x.example"]);
+        assert_eq!(ids[0].status, AccountStatus::Active);
+        assert_eq!(ids[1].status, AccountStatus::Departed);
+        assert_eq!(
+            ids[0].last_activity.unwrap().to_rfc3339(),
+            "2026-01-01T00:00:00+00:00"
+        );
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_next_link_to_another_host_is_refused() {
+        let server = MockServer::start().await;
+        let other = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(page(&[1], Some(format!("{}/steal", other.uri())))),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(&[], None)))
+            .expect(0)
+            .mount(&other)
+            .await;
+        let c = with_fields(http_cfg(
+            SourceKind::Json,
+            &format!("{}/people", server.uri()),
+        ));
+        let e = build(&c, &ctx("jt-secret"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused") && !e.contains("jt-secret"), "{e}");
+        other.verify().await;
+    }
+
+    #[tokio::test]
+    async fn local_files_follow_next_to_a_sibling_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.json"),
+            page(&[1], Some("b.json".into())).to_string(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("b.json"), page(&[2], None).to_string()).unwrap();
+        let mut c = with_fields(SourceConfig::new(
+            "j",
+            SourceKind::Json,
+            Location::File(dir.path().join("a.json")),
+        ));
+        c.http = fast();
+        let ids = build(&c, &SourceContext::default())
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(
+            ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["1", "2"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_record_without_id_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.json");
+        std::fs::write(&p, r#"{"data":{"people":[{"uid":1},{"mail":"a@b.c"}]}}"#).unwrap();
+        let c = with_fields(SourceConfig::new("j", SourceKind::Json, Location::File(p)));
+        let e = build(&c, &SourceContext::default())
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x.json: record 1") && e.contains("no id at `/uid`"),
+            "{e}"
+        );
+    }
+}

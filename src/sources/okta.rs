@@ -1,0 +1,415 @@
+//! Kind `okta`: the Okta users API (`GET /api/v1/users`, `Authorization: SSWS`), paged by `Link:
+//! rel="next"`, read twice — the plain list and `filter=status eq "DEPROVISIONED"`, which the plain
+//! list leaves out — and turned into directory identities.
+//!
+//! Never reports a sign-in (`lastLogin`) as engineering activity.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::Value;
+use url::Url;
+
+use super::common::{
+    http_base, join_path, links_from, non_empty, parse_time, push_email, required_token, value_text,
+};
+use super::http::{Auth, HttpClient, Request, link_next};
+use super::{FetchOutput, Source, SourceContext, SourceError};
+use crate::config::SourceConfig;
+use crate::model::{AccountStatus, Identity};
+
+#[derive(Deserialize)]
+struct OktaUser {
+    id: String,
+    status: Option<String>,
+    created: Option<String>,
+    #[serde(default)]
+    profile: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct OktaProfile {
+    login: Option<String>,
+    email: Option<String>,
+    second_email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    display_name: Option<String>,
+    title: Option<String>,
+    department: Option<String>,
+    employee_number: Option<String>,
+    manager_id: Option<String>,
+    manager: Option<String>,
+}
+
+pub(crate) struct OktaSource {
+    cfg: SourceConfig,
+    base: Url,
+    client: HttpClient,
+}
+
+impl OktaSource {
+    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<OktaSource, SourceError> {
+        let token = required_token(cfg, ctx)?;
+        let base = http_base(cfg)?;
+        let client = HttpClient::new(
+            &cfg.name,
+            &base,
+            cfg.http,
+            Auth::Ssws(token),
+            ctx.cache.clone(),
+        )?;
+        Ok(OktaSource {
+            cfg: cfg.clone(),
+            base,
+            client,
+        })
+    }
+
+    fn users_url(&self, limit: usize, filter: Option<&str>) -> Url {
+        let mut url = join_path(&self.base, "/api/v1/users");
+        url.query_pairs_mut()
+            .append_pair("limit", &limit.to_string());
+        if let Some(f) = filter {
+            url.query_pairs_mut().append_pair("filter", f);
+        }
+        url
+    }
+
+    async fn list(&self, filter: Option<&str>) -> Result<Vec<OktaUser>, SourceError> {
+        let limit = self.cfg.page_size.unwrap_or(200);
+        let pages = self
+            .client
+            .get_pages(self.users_url(limit, filter), |r| Ok(link_next(&r.headers)))
+            .await?;
+        let mut users = Vec::new();
+        for page in pages {
+            users.extend(page.json::<Vec<OktaUser>>(&self.cfg.name)?);
+        }
+        Ok(users)
+    }
+
+    fn identity(&self, u: OktaUser) -> Identity {
+        let p: OktaProfile = serde_json::from_value(u.profile.clone()).unwrap_or_default();
+        let mut emails = Vec::new();
+        push_email(&mut emails, p.email.as_deref());
+        push_email(&mut emails, p.second_email.as_deref());
+        let name = non_empty(p.display_name.as_deref()).or_else(|| {
+            let full = format!(
+                "{} {}",
+                p.first_name.as_deref().unwrap_or(""),
+                p.last_name.as_deref().unwrap_or("")
+            );
+            non_empty(Some(&full))
+        });
+        // `manager` is usually a display name; only an email is useful as manager_email.
+        let manager_email = [p.manager.as_deref(), p.manager_id.as_deref()]
+            .into_iter()
+            .flatten()
+            .find(|m| m.contains('@'))
+            .map(|m| m.trim().to_string());
+        let links = links_from(&self.cfg, |attr| u.profile.get(attr).and_then(value_text));
+        Identity {
+            source: self.cfg.name.clone(),
+            id: u.id,
+            emails,
+            login: non_empty(p.login.as_deref()),
+            name,
+            employee_id: non_empty(p.employee_number.as_deref()),
+            title: non_empty(p.title.as_deref()),
+            department: non_empty(p.department.as_deref()),
+            manager_email,
+            status: okta_status(u.status.as_deref().unwrap_or("")),
+            is_bot: false,
+            last_activity: None,
+            created_at: u.created.as_deref().and_then(parse_time),
+            links,
+            directory: self.cfg.directory,
+        }
+    }
+}
+
+/// Okta user states (SPEC §3.2): DEPROVISIONED is final; SUSPENDED and LOCKED_OUT are employed but
+/// uncertain; the rest are active.
+fn okta_status(s: &str) -> AccountStatus {
+    match s.to_ascii_uppercase().as_str() {
+        "ACTIVE" | "PROVISIONED" | "STAGED" | "RECOVERY" | "PASSWORD_EXPIRED" => {
+            AccountStatus::Active
+        }
+        "LOCKED_OUT" | "SUSPENDED" => AccountStatus::Suspended,
+        "DEPROVISIONED" => AccountStatus::Departed,
+        _ => AccountStatus::Unknown,
+    }
+}
+
+#[async_trait]
+impl Source for OktaSource {
+    fn config(&self) -> &SourceConfig {
+        &self.cfg
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        let mut users = self.list(None).await?;
+        users.extend(self.list(Some("status eq \"DEPROVISIONED\"")).await?);
+        let mut seen = HashSet::new();
+        let mut identities = Vec::new();
+        for u in users {
+            if seen.insert(u.id.clone()) {
+                identities.push(self.identity(u));
+            }
+        }
+        Ok(FetchOutput {
+            identities,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let resp = self
+            .client
+            .send(Request::get(self.users_url(1, None)).unconditional())
+            .await?;
+        resp.json::<Vec<OktaUser>>(&self.cfg.name)?;
+        Ok(format!(
+            "Okta at {}: users API reachable, token accepted",
+            self.base
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::{MemoryHttpCache, build};
+    use serde_json::json;
+    use std::sync::Arc;
+    use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn user(id: &str, status: &str) -> Value {
+        json!({
+            "id": id, "status": status, "created": "2024-03-01T10:00:00.000Z",
+            "lastLogin": "2026-01-01T00:00:00.000Z",
+            "profile": {"login": format!("{id}@acme.example"), "email": format!("{id}@acme.example"),
+                        "secondEmail": format!("{id}@personal.example"), "firstName": "F", "lastName": id,
+                        "title": "Engineer", "department": "R&D", "employeeNumber": "E-1",
+                        "manager": "boss@acme.example", "githubUsername": format!("gh-{id}")}
+        })
+    }
+
+    fn okta_cfg(uri: &str) -> SourceConfig {
+        let mut c = cfg(SourceKind::Okta, uri);
+        c.directory = true;
+        c.links.insert("github".into(), "githubUsername".into());
+        c
+    }
+
+    #[tokio::test]
+    async fn pages_through_active_users_and_adds_deprovisioned_ones() {
+        let server = MockServer::start().await;
+        let u = server.uri();
+        let plain = || {
+            Mock::given(method("GET"))
+                .and(path("/api/v1/users"))
+                .and(header("authorization", "SSWS okta-token"))
+                .and(query_param_is_missing("filter"))
+        };
+        plain()
+            .and(query_param("after", "p2"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header(
+                        "link",
+                        format!("<{u}/api/v1/users?limit=200&after=p3>; rel=\"next\""),
+                    )
+                    .set_body_json(json!([user("u2", "SUSPENDED")])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        plain()
+            .and(query_param("after", "p3"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!([user("u3", "LOCKED_OUT")])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        plain()
+            .and(query_param("limit", "200"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", format!("<{u}/api/v1/users?limit=200>; rel=\"self\", <{u}/api/v1/users?limit=200&after=p2>; rel=\"next\""))
+                    .set_body_json(json!([user("u1", "ACTIVE")])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/users"))
+            .and(query_param("filter", "status eq \"DEPROVISIONED\""))
+            .and(header("authorization", "SSWS okta-token"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!([user("u4", "DEPROVISIONED")])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ids = build(&okta_cfg(&u), &ctx("okta-token"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 4);
+        let by = |id: &str| ids.iter().find(|i| i.id == id).unwrap();
+        assert_eq!(by("u1").status, AccountStatus::Active);
+        assert_eq!(by("u2").status, AccountStatus::Suspended);
+        assert_eq!(by("u3").status, AccountStatus::Suspended);
+        assert_eq!(by("u4").status, AccountStatus::Departed);
+        let u1 = by("u1");
+        assert_eq!(u1.emails, ["u1@acme.example", "u1@personal.example"]);
+        assert_eq!(u1.name.as_deref(), Some("F u1"));
+        assert_eq!(u1.employee_id.as_deref(), Some("E-1"));
+        assert_eq!(u1.manager_email.as_deref(), Some("boss@acme.example"));
+        assert_eq!(u1.links[0].value, "gh-u1");
+        assert!(u1.directory);
+        assert!(
+            u1.last_activity.is_none(),
+            "lastLogin is not engineering activity"
+        );
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn rate_limit_429_then_502_then_success() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("x-rate-limit-remaining", "0")
+                    .insert_header("retry-after", "1"),
+            )
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([user("u1", "ACTIVE")])))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let ids = build(&okta_cfg(&server.uri()), &ctx("t"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 1);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn unauthorized_is_clear_and_does_not_leak_the_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(
+                json!({"errorCode": "E0000011", "errorSummary": "Invalid token provided"}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let src = build(&okta_cfg(&server.uri()), &ctx("00okta-SECRET")).unwrap();
+        let e = src.fetch().await.unwrap_err().to_string();
+        assert!(e.starts_with("okta: "), "{e}");
+        assert!(e.contains("rejected the credentials (HTTP 401)"), "{e}");
+        assert!(!e.contains("00okta-SECRET"), "{e}");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn next_link_to_another_host_is_refused() {
+        let server = MockServer::start().await;
+        let evil = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header(
+                        "link",
+                        format!("<{}/api/v1/users?after=x>; rel=\"next\"", evil.uri()),
+                    )
+                    .set_body_json(json!([user("u1", "ACTIVE")])),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&evil)
+            .await;
+        let e = build(&okta_cfg(&server.uri()), &ctx("tok"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused"), "{e}");
+        evil.verify().await;
+    }
+
+    #[tokio::test]
+    async fn etag_round_trip_reuses_the_stored_pages() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(header("if-none-match", "W/\"okta1\""))
+            .respond_with(ResponseTemplate::new(304))
+            .expect(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "W/\"okta1\"")
+                    .set_body_json(json!([user("u1", "ACTIVE")])),
+            )
+            .expect(2)
+            .mount(&server)
+            .await;
+        let mut context = ctx("tok");
+        context.cache = Some(Arc::new(MemoryHttpCache::default()));
+        let src = build(&okta_cfg(&server.uri()), &context).unwrap();
+        let first = src.fetch().await.unwrap().identities;
+        let second = src.fetch().await.unwrap().identities;
+        assert_eq!(first, second);
+        assert_eq!(second.len(), 1);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn check_asks_for_one_user() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(query_param("limit", "1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let line = build(&okta_cfg(&server.uri()), &ctx("t"))
+            .unwrap()
+            .check()
+            .await
+            .unwrap();
+        assert!(line.contains("Okta"), "{line}");
+        server.verify().await;
+    }
+}

@@ -1,0 +1,41 @@
+//! Test helpers shared by the kinds' tests: fast HTTP settings, a config for a mock server, secrets.
+//! Compiled only for tests.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::{Secrets, SourceContext};
+use crate::config::{HttpSettings, Location, SourceConfig, SourceKind};
+
+/// Short timeouts and a small retry budget, so failing tests fail fast.
+pub(crate) fn fast() -> HttpSettings {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    HttpSettings {
+        connect_timeout: Duration::from_secs(2),
+        read_timeout: Duration::from_secs(5),
+        total_timeout: Duration::from_secs(10),
+        max_retry_wait: Duration::from_secs(3),
+        concurrency: 4,
+    }
+}
+
+/// A source of `kind` at `uri`, token in `TOKEN`.
+pub(crate) fn cfg(kind: SourceKind, uri: &str) -> SourceConfig {
+    let mut c = SourceConfig::new(
+        kind.as_str(),
+        kind,
+        Location::Http(Url::parse(uri).unwrap()),
+    );
+    c.token_env = Some("TOKEN".into());
+    c.http = fast();
+    c
+}
+
+/// Secrets holding `TOKEN`.
+pub(crate) fn ctx(token: &str) -> SourceContext {
+    SourceContext {
+        secrets: Secrets::from_pairs([("TOKEN", token), ("SECRET", "client-secret-value")]),
+        cache: None,
+    }
+}
