@@ -1,1 +1,111 @@
-fn main() {}
+//! Resolution quality and speed on the real identity sets (and a large synthetic one when present):
+//! pairwise precision / recall / F1 against `truth_id_union`, wall time with and without CSV
+//! parsing, and peak RSS. Run with `cargo bench --bench resolve`.
+//!
+//! The 1M case runs when `/tmp/ids-1m.csv` exists, or when `SEATWARDEN_BENCH_FILE` names a file.
+//! Truth pairs are counted by cluster-size arithmetic, never by enumerating pairs.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use seatwarden::model::Identity;
+use seatwarden::resolve::{ResolveOptions, resolve};
+
+fn pairs(n: u64) -> u64 {
+    n * n.saturating_sub(1) / 2
+}
+
+struct Loaded {
+    identities: Vec<Identity>,
+    truth: Vec<u32>,
+}
+
+fn load(path: &str) -> Result<Loaded, Box<dyn std::error::Error>> {
+    let mut reader = csv::Reader::from_path(path)?;
+    let headers = reader.headers()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).ok_or(format!("{path}: no column {name}"));
+    let (c_id, c_name, c_email, c_truth) = (col("record_id")?, col("name")?, col("email")?, col("truth_id_union")?);
+    let mut identities = Vec::new();
+    let mut truth = Vec::new();
+    let mut truth_ids: HashMap<String, u32> = HashMap::new();
+    for record in reader.records() {
+        let record = record?;
+        let email = record.get(c_email).unwrap_or("");
+        let name = record.get(c_name).unwrap_or("");
+        identities.push(Identity {
+            source: "input".to_string(),
+            id: record.get(c_id).unwrap_or("").to_string(),
+            emails: if email.is_empty() { Vec::new() } else { vec![email.to_string()] },
+            name: if name.is_empty() { None } else { Some(name.to_string()) },
+            ..Identity::default()
+        });
+        let t = record.get(c_truth).unwrap_or("");
+        // A record without truth is its own person.
+        let key = if t.is_empty() { format!("\u{0}{}", identities.len()) } else { t.to_string() };
+        let next = truth_ids.len() as u32;
+        truth.push(*truth_ids.entry(key).or_insert(next));
+    }
+    Ok(Loaded { identities, truth })
+}
+
+fn score(predicted: &[usize], truth: &[u32]) -> (f64, f64, f64) {
+    let mut pred_sizes: HashMap<usize, u64> = HashMap::new();
+    let mut truth_sizes: HashMap<u32, u64> = HashMap::new();
+    let mut both: HashMap<(usize, u32), u64> = HashMap::new();
+    for (i, &p) in predicted.iter().enumerate() {
+        *pred_sizes.entry(p).or_insert(0) += 1;
+        *truth_sizes.entry(truth[i]).or_insert(0) += 1;
+        *both.entry((p, truth[i])).or_insert(0) += 1;
+    }
+    let predicted_pairs: u64 = pred_sizes.values().map(|&n| pairs(n)).sum();
+    let true_pairs: u64 = truth_sizes.values().map(|&n| pairs(n)).sum();
+    let correct: u64 = both.values().map(|&n| pairs(n)).sum();
+    let precision = if predicted_pairs == 0 { 1.0 } else { correct as f64 / predicted_pairs as f64 };
+    let recall = if true_pairs == 0 { 1.0 } else { correct as f64 / true_pairs as f64 };
+    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    (precision, recall, f1)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn run(label: &str, path: &str) {
+    let started = Instant::now();
+    let loaded = match load(path) {
+        Ok(l) => l,
+        Err(e) => {
+            println!("{label:<8} skipped: {e}");
+            return;
+        }
+    };
+    let resolving = Instant::now();
+    let res = resolve(&loaded.identities, &ResolveOptions::default());
+    let resolve_secs = resolving.elapsed().as_secs_f64();
+    let total_secs = started.elapsed().as_secs_f64();
+    let (p, r, f1) = score(&res.cluster_of, &loaded.truth);
+    let rss = peak_rss_mb().map(|m| format!("{m:.0}")).unwrap_or_else(|| "?".to_string());
+    println!(
+        "{label:<8} {:>9} {:>9} {:>7} {p:>9.4} {r:>9.4} {f1:>9.4} {resolve_secs:>9.2} {total_secs:>9.2} {rss:>9}",
+        loaded.identities.len(),
+        res.clusters.len(),
+        res.reviews.len(),
+    );
+}
+
+fn main() {
+    let data = std::env::var("SEATWARDEN_DATA").unwrap_or_else(|_| "/work/shared/data/identities".to_string());
+    println!(
+        "{:<8} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "set", "records", "clusters", "reviews", "precision", "recall", "f1", "resolve_s", "total_s", "peak_MB"
+    );
+    run("git", &format!("{data}/git.csv"));
+    run("sympy", &format!("{data}/sympy.csv"));
+    let big = std::env::var("SEATWARDEN_BENCH_FILE").unwrap_or_else(|_| "/tmp/ids-1m.csv".to_string());
+    if std::path::Path::new(&big).exists() {
+        run("large", &big);
+    }
+}

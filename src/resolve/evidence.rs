@@ -1,0 +1,365 @@
+//! Weak evidence between two identities: prepare each identity once (interned keys, parsed
+//! name), score a candidate pair as log-odds from independent clues, and only for links that are
+//! kept, write the human-readable evidence.
+//!
+//! Invariant: a name relation alone (no handle, domain or name-shaped address agreeing) never
+//! reaches the merge threshold, and a common name weighs less than a rare one.
+
+use std::collections::HashMap;
+
+use super::names::{NameInfo, Shape, shape_of};
+use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
+
+/// Strings interned to dense ids so pairs compare integers, not text.
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: HashMap<String, u32>,
+    pub values: Vec<String>,
+}
+
+impl Interner {
+    /// The id of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.ids.insert(s.to_string(), id);
+        self.values.push(s.to_string());
+        id
+    }
+}
+
+/// Where a handle (a compact login-like word) came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HandleKind {
+    Login,
+    Local,
+    Name,
+}
+
+impl HandleKind {
+    fn word(self) -> &'static str {
+        match self {
+            HandleKind::Login => "login",
+            HandleKind::Local => "email local part",
+            HandleKind::Name => "name",
+        }
+    }
+}
+
+/// One identity, prepared for comparison.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Normalised email keys (strong evidence), interned.
+    pub emails: Vec<u32>,
+    /// Registrable domains of the addresses at non-public providers, interned.
+    pub domains: Vec<u32>,
+    /// Raw local parts and logins, for shape checks against the other name.
+    pub locals: Vec<String>,
+    /// Compact handles with their origin, interned.
+    pub handles: Vec<(u32, HandleKind)>,
+    pub name: NameInfo,
+    pub name_key: Option<u32>,
+}
+
+/// Build the compact handle of a login, local part or name: lowercase alphanumerics only.
+pub fn compact(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// How two names relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRel {
+    /// Same first and last word (order, case, accents, middle names aside).
+    Exact,
+    /// Same once nicknames are mapped (Bob ~ Robert).
+    Nickname,
+    /// One letter apart in one word.
+    Typo,
+    /// An initial against a first name ("J. Smith" ~ "John Smith").
+    Initial,
+    /// Both are person names and they differ.
+    Conflict,
+    /// At least one side has no person-shaped name.
+    Unknown,
+}
+
+/// Name statistics over the whole input: how many distinct names contain each word.
+#[derive(Debug, Default)]
+pub struct NameStats {
+    word_keys: HashMap<String, u32>,
+    distinct_keys: u32,
+}
+
+impl NameStats {
+    /// Count words over the distinct name keys (a person with many records counts once).
+    pub fn build<'a>(keys: impl Iterator<Item = &'a str>) -> NameStats {
+        let mut stats = NameStats::default();
+        for key in keys {
+            stats.distinct_keys += 1;
+            for w in key.split(' ') {
+                *stats.word_keys.entry(w.to_string()).or_insert(0) += 1;
+            }
+        }
+        stats
+    }
+
+    fn count(&self, word: &str) -> f64 {
+        f64::from(self.word_keys.get(word).copied().unwrap_or(1).max(1))
+    }
+
+    /// Expected number of other people holding a name with these two words, if words combine
+    /// independently: the homonym rate that makes a common name weak evidence.
+    pub fn homonyms(&self, a: &str, b: &str) -> f64 {
+        let k = f64::from(self.distinct_keys.max(1));
+        self.count(a) * self.count(b) / k
+    }
+}
+
+/// A scored pair, cheap to keep; `describe` turns it into words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairScore {
+    pub confidence: f64,
+    pub name: NameRel,
+    pub homonyms: f64,
+    pub handle: Option<(u32, HandleKind, HandleKind)>,
+    pub domain: Option<u32>,
+    pub shape: Shape,
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 1 || a.len() < 4 || b.len() < 4 {
+        return false;
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() && a[i] == b[j] {
+        i += 1;
+        j += 1;
+    }
+    let (mut x, mut y) = (a.len(), b.len());
+    while x > i && y > j && a[x - 1] == b[y - 1] {
+        x -= 1;
+        y -= 1;
+    }
+    let (ra, rb) = (x - i, y - j);
+    // One deletion, insertion or substitution, or one swap of neighbours.
+    (ra <= 1 && rb <= 1) || (ra == 2 && rb == 2 && a[i] == b[j + 1] && a[i + 1] == b[j])
+}
+
+/// Relate two names and estimate how many homonyms share the relation.
+pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, f64) {
+    if !a.is_person() || !b.is_person() {
+        return (NameRel::Unknown, 0.0);
+    }
+    let (af, al) = (&a.full[0], &a.full[a.full.len() - 1]);
+    let (bf, bl) = (&b.full[0], &b.full[b.full.len() - 1]);
+    let same_order = af == bf && al == bl;
+    let swapped = af == bl && al == bf;
+    if same_order || swapped {
+        let h = stats.homonyms(af, al);
+        let raw_a: Vec<&String> = a.tokens.iter().filter(|t| t.chars().count() > 1).collect();
+        let raw_b: Vec<&String> = b.tokens.iter().filter(|t| t.chars().count() > 1).collect();
+        let literal = raw_a.first() == raw_b.first() || raw_a.first() == raw_b.last();
+        return (if literal { NameRel::Exact } else { NameRel::Nickname }, h);
+    }
+    if (af == bf && one_edit_apart(al, bl)) || (al == bl && one_edit_apart(af, bf)) {
+        return (NameRel::Typo, stats.homonyms(af, al));
+    }
+    // "J. Smith" ~ "John Smith": an initial in first place, the same last word.
+    if let (Some(fa), Some(fb), Some(la), Some(lb)) = (a.first(), b.first(), a.last(), b.last())
+        && la == lb
+    {
+        let a_initial = fa.chars().count() == 1 && fb.starts_with(fa);
+        let b_initial = fb.chars().count() == 1 && fa.starts_with(fb);
+        if a_initial || b_initial {
+            // About one first name in fifteen shares an initial.
+            let k = f64::from(stats.distinct_keys.max(1));
+            return (NameRel::Initial, stats.count(la) * (k / 15.0) / k);
+        }
+    }
+    (NameRel::Conflict, 0.0)
+}
+
+fn handle_weight(h: &str, x: HandleKind, y: HandleKind) -> f64 {
+    let len = h.chars().count();
+    let digits = h.chars().any(|c| c.is_ascii_digit());
+    let distinct = if len >= 8 || (digits && len >= 5) { 1.0 } else { 0.0 };
+    match (x.min(y), x.max(y)) {
+        (HandleKind::Login, HandleKind::Login) => 3.5 + distinct,
+        (HandleKind::Login, HandleKind::Local) => 2.5 + distinct,
+        (HandleKind::Local, HandleKind::Local) => 2.5 + distinct,
+        // A display name typed as a login ("akshanshbhatt") or a login-shaped local.
+        (_, HandleKind::Name) if len >= 5 => 2.5 + distinct,
+        _ => 0.5,
+    }
+}
+
+/// Score a candidate pair. `None` when nothing relates them.
+pub fn score(a: &Prepared, b: &Prepared, stats: &NameStats, handles: &Interner) -> Option<PairScore> {
+    let (name, homonyms) = relate_names(&a.name, &b.name, stats);
+    let mut lo = match name {
+        NameRel::Exact => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5),
+        NameRel::Nickname => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5) - 1.0,
+        NameRel::Typo => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.0) - 1.5,
+        NameRel::Initial => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.5,
+        NameRel::Conflict => -4.0,
+        NameRel::Unknown => -1.0,
+    };
+    let mut handle: Option<(u32, HandleKind, HandleKind)> = None;
+    let mut handle_w = 0.0;
+    for &(ha, ka) in &a.handles {
+        for &(hb, kb) in &b.handles {
+            if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
+                let w = handle_weight(&handles.values[ha as usize], ka, kb);
+                if w > handle_w {
+                    handle_w = w;
+                    handle = Some((ha, ka, kb));
+                }
+            }
+        }
+    }
+    lo += handle_w;
+    let mut domain = None;
+    'dom: for &da in &a.domains {
+        for &db in &b.domains {
+            if da == db {
+                domain = Some(da);
+                break 'dom;
+            }
+        }
+    }
+    if domain.is_some() {
+        lo += 1.5;
+    }
+    let mut shape = Shape::Unrelated;
+    for l in &a.locals {
+        shape = shape.max(shape_of(l, &b.name));
+    }
+    for l in &b.locals {
+        shape = shape.max(shape_of(l, &a.name));
+    }
+    match shape {
+        Shape::Strong => lo += 0.5,
+        Shape::Hint => lo += 0.3,
+        Shape::Unrelated => {
+            if !a.locals.is_empty() && !b.locals.is_empty() && handle.is_none() && domain.is_none() {
+                lo -= 1.0;
+            }
+        }
+    }
+    if name == NameRel::Conflict && handle.is_none() {
+        return None;
+    }
+    let mut confidence = logistic(lo);
+    let agreeing = handle.is_some() || domain.is_some() || shape != Shape::Unrelated;
+    if !agreeing {
+        // The name alone never merges: at most a review.
+        confidence = confidence.min(0.89);
+    }
+    Some(PairScore { confidence, name, homonyms, handle, domain, shape })
+}
+
+/// The words of a kept link.
+pub fn describe(
+    s: &PairScore,
+    a: &Prepared,
+    b: &Prepared,
+    raw_a: Option<&str>,
+    raw_b: Option<&str>,
+    handles: &Interner,
+    domains: &Interner,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let (na, nb) = (raw_a.unwrap_or(""), raw_b.unwrap_or(""));
+    let rarity = if s.homonyms < 0.05 {
+        "rare name"
+    } else if s.homonyms < 1.0 {
+        "uncommon name"
+    } else {
+        "common name"
+    };
+    match s.name {
+        NameRel::Exact => out.push(format!("same name \"{na}\" ~ \"{nb}\" ({rarity})")),
+        NameRel::Nickname => out.push(format!("name \"{na}\" ~ \"{nb}\" (nickname, {rarity})")),
+        NameRel::Typo => out.push(format!("name \"{na}\" ~ \"{nb}\" (one letter apart)")),
+        NameRel::Initial => out.push(format!("name \"{na}\" ~ \"{nb}\" (initial)")),
+        NameRel::Conflict => out.push(format!("different names \"{na}\" and \"{nb}\"")),
+        NameRel::Unknown => {}
+    }
+    if let Some((h, x, y)) = s.handle {
+        let text = &handles.values[h as usize];
+        if x == y {
+            out.push(format!("same {} {text}", x.word()));
+        } else {
+            out.push(format!("{} {text} equals {} {text}", x.word(), y.word()));
+        }
+    }
+    if let Some(d) = s.domain {
+        out.push(format!("same organisation domain {}", domains.values[d as usize]));
+    }
+    match s.shape {
+        Shape::Strong => out.push("login or email shaped like the name".to_string()),
+        Shape::Hint => out.push("login or email hints at the name (initials or prefix)".to_string()),
+        Shape::Unrelated => {
+            if !a.locals.is_empty() && !b.locals.is_empty() {
+                out.push("emails unrelated to the name".to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Prepare one identity's weak-evidence fields (strong email keys are added by the caller).
+pub fn prepare_weak(
+    prepared: &mut Prepared,
+    keys: &[EmailKey],
+    login: Option<&str>,
+    handles: &mut Interner,
+    domains: &mut Interner,
+) {
+    let mut push_handle = |prepared: &mut Prepared, text: &str, kind: HandleKind| {
+        let c = compact(text);
+        if c.chars().count() >= 3 && !is_weak_local(&c) {
+            let id = handles.intern(&c);
+            if !prepared.handles.contains(&(id, kind)) {
+                prepared.handles.push((id, kind));
+            }
+        }
+    };
+    for key in keys {
+        match key {
+            EmailKey::Address { local, domain } => {
+                if !is_weak_local(local) {
+                    push_handle(prepared, local, HandleKind::Local);
+                }
+                prepared.locals.push(local.clone());
+                if !is_public_mail_domain(domain) {
+                    let id = domains.intern(registrable_domain(domain));
+                    if !prepared.domains.contains(&id) {
+                        prepared.domains.push(id);
+                    }
+                }
+            }
+            EmailKey::GithubLogin(l) => {
+                push_handle(prepared, l, HandleKind::Login);
+                prepared.locals.push(l.clone());
+            }
+        }
+    }
+    if let Some(l) = login {
+        push_handle(prepared, l, HandleKind::Login);
+        prepared.locals.push(l.to_string());
+    }
+    if !prepared.name.is_empty() {
+        let c = prepared.name.compact();
+        if c.chars().count() >= 5 {
+            push_handle(prepared, &c, HandleKind::Name);
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Personal names: fold a display name into comparable tokens ("Last, First", accents, middle
+//! names, initials), know the usual nicknames, and tell whether a login or an email local part is
+//! shaped like a name.
+//!
+//! Invariant: a name that is generic ("root", "GitHub", "(none)") yields no tokens at all, so it can
+//! never become evidence.
+
+use super::normalize::fold;
+
+/// A display name reduced to what comparison needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameInfo {
+    /// Folded tokens in reading order ("Last, First" already turned around); initials included.
+    pub tokens: Vec<String>,
+    /// The tokens longer than one letter, nicknames mapped to their formal name.
+    pub full: Vec<String>,
+}
+
+impl NameInfo {
+    /// Parse a display name. Generic names and empty strings give an empty `NameInfo`.
+    pub fn parse(raw: &str) -> NameInfo {
+        let folded = fold(raw.trim());
+        if folded.is_empty() || is_generic_name(&folded) {
+            return NameInfo::default();
+        }
+        // "(dvdr18 [at] gmail [dot] com)" and similar asides are not part of the name.
+        let mut text = String::with_capacity(folded.len());
+        let mut depth = 0u32;
+        for c in folded.chars() {
+            match c {
+                '(' | '[' | '<' => depth += 1,
+                ')' | ']' | '>' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => text.push(c),
+                _ => {}
+            }
+        }
+        // "Last, First" → "First Last". A name with an '@' is an address typed as a name.
+        let text = match text.split_once(',') {
+            Some((last, first)) if !first.trim().is_empty() && !text.contains('@') => {
+                format!("{first} {last}")
+            }
+            _ => text,
+        };
+        let tokens: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        let full = tokens
+            .iter()
+            .filter(|t| t.chars().count() > 1)
+            .map(|t| canonical_first_name(t).to_string())
+            .collect();
+        NameInfo { tokens, full }
+    }
+
+    /// Whether there is anything to compare.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// A person-shaped name: at least two tokens, one of them a full word.
+    pub fn is_person(&self) -> bool {
+        self.tokens.len() >= 2 && self.full.len() >= 2
+    }
+
+    /// The blocking key of a person-shaped name: first and last full token, sorted so that
+    /// "Zhou Fangyi" and "Fangyi Zhou" meet. Middle names and initials do not count.
+    pub fn key(&self) -> Option<String> {
+        if !self.is_person() {
+            return None;
+        }
+        let (a, b) = (&self.full[0], &self.full[self.full.len() - 1]);
+        Some(if a <= b { format!("{a} {b}") } else { format!("{b} {a}") })
+    }
+
+    /// The whole name as one lowercase alphanumeric word: how a login made of the name looks
+    /// ("Alex Garcia Prada" → "alexgarciaprada").
+    pub fn compact(&self) -> String {
+        self.tokens.concat()
+    }
+
+    /// First token (initial or word) in reading order.
+    pub fn first(&self) -> Option<&str> {
+        self.tokens.first().map(String::as_str)
+    }
+
+    /// Last token in reading order.
+    pub fn last(&self) -> Option<&str> {
+        self.tokens.last().map(String::as_str)
+    }
+}
+
+/// Names that belong to no person: machines, placeholders, platforms.
+pub fn is_generic_name(folded: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "root",
+        "admin",
+        "administrator",
+        "unknown",
+        "(none)",
+        "none",
+        "null",
+        "nobody",
+        "anonymous",
+        "github",
+        "gitlab",
+        "system",
+        "user",
+        "test",
+        "bot",
+        "ci",
+        "build",
+        "jenkins",
+        "git",
+        "github actions",
+        "github-actions",
+        "dependabot",
+        "the git team",
+        "team",
+        "support",
+        "ubuntu",
+        "localhost",
+        "no author",
+        "unknown author",
+    ];
+    let t = folded.trim();
+    GENERIC.contains(&t) || t.ends_with("[bot]") || t.ends_with(" bot")
+}
+
+/// Nicknames and short forms, each with the formal name it stands for.
+const NICKNAMES: &[(&str, &str)] = &[
+    ("abby", "abigail"),
+    ("al", "albert"),
+    ("alex", "alexander"),
+    ("alec", "alexander"),
+    ("sasha", "alexander"),
+    ("andy", "andrew"),
+    ("drew", "andrew"),
+    ("tony", "anthony"),
+    ("ben", "benjamin"),
+    ("benny", "benjamin"),
+    ("bob", "robert"),
+    ("bobby", "robert"),
+    ("rob", "robert"),
+    ("robbie", "robert"),
+    ("bert", "robert"),
+    ("bill", "william"),
+    ("billy", "william"),
+    ("will", "william"),
+    ("willy", "william"),
+    ("liam", "william"),
+    ("brad", "bradley"),
+    ("cathy", "catherine"),
+    ("kate", "catherine"),
+    ("katie", "catherine"),
+    ("kathy", "katherine"),
+    ("chris", "christopher"),
+    ("kit", "christopher"),
+    ("chuck", "charles"),
+    ("charlie", "charles"),
+    ("dan", "daniel"),
+    ("danny", "daniel"),
+    ("dave", "david"),
+    ("davy", "david"),
+    ("deb", "deborah"),
+    ("debbie", "deborah"),
+    ("dick", "richard"),
+    ("rick", "richard"),
+    ("rich", "richard"),
+    ("ricky", "richard"),
+    ("don", "donald"),
+    ("ed", "edward"),
+    ("eddie", "edward"),
+    ("ted", "edward"),
+    ("ned", "edward"),
+    ("fred", "frederick"),
+    ("freddie", "frederick"),
+    ("frank", "francis"),
+    ("gabe", "gabriel"),
+    ("greg", "gregory"),
+    ("hank", "henry"),
+    ("harry", "henry"),
+    ("jack", "john"),
+    ("johnny", "john"),
+    ("jake", "jacob"),
+    ("jim", "james"),
+    ("jimmy", "james"),
+    ("jamie", "james"),
+    ("jeff", "jeffrey"),
+    ("jen", "jennifer"),
+    ("jenny", "jennifer"),
+    ("jess", "jessica"),
+    ("joe", "joseph"),
+    ("joey", "joseph"),
+    ("jon", "jonathan"),
+    ("josh", "joshua"),
+    ("ken", "kenneth"),
+    ("kenny", "kenneth"),
+    ("larry", "lawrence"),
+    ("len", "leonard"),
+    ("leo", "leonard"),
+    ("liz", "elizabeth"),
+    ("beth", "elizabeth"),
+    ("betty", "elizabeth"),
+    ("eliza", "elizabeth"),
+    ("lizzie", "elizabeth"),
+    ("maggie", "margaret"),
+    ("meg", "margaret"),
+    ("peggy", "margaret"),
+    ("matt", "matthew"),
+    ("max", "maximilian"),
+    ("mike", "michael"),
+    ("mick", "michael"),
+    ("mickey", "michael"),
+    ("misha", "mikhail"),
+    ("nate", "nathan"),
+    ("nick", "nicholas"),
+    ("nicky", "nicholas"),
+    ("pat", "patrick"),
+    ("paddy", "patrick"),
+    ("pete", "peter"),
+    ("phil", "philip"),
+    ("ray", "raymond"),
+    ("ron", "ronald"),
+    ("ronnie", "ronald"),
+    ("sam", "samuel"),
+    ("sammy", "samuel"),
+    ("steve", "stephen"),
+    ("stevie", "stephen"),
+    ("steven", "stephen"),
+    ("stu", "stuart"),
+    ("sue", "susan"),
+    ("susie", "susan"),
+    ("tim", "timothy"),
+    ("timmy", "timothy"),
+    ("tom", "thomas"),
+    ("tommy", "thomas"),
+    ("vince", "vincent"),
+    ("walt", "walter"),
+    ("zach", "zachary"),
+    ("zack", "zachary"),
+    ("vlad", "vladimir"),
+    ("dima", "dmitry"),
+    ("dmitri", "dmitry"),
+    ("dmitriy", "dmitry"),
+    ("kostya", "konstantin"),
+    ("seb", "sebastian"),
+    ("basti", "sebastian"),
+    ("hans", "johannes"),
+    ("jo", "johannes"),
+    ("nico", "nicolas"),
+    ("ivo", "ivan"),
+];
+
+/// The formal name a nickname stands for, or the token itself.
+pub fn canonical_first_name(token: &str) -> &str {
+    for &(nick, formal) in NICKNAMES {
+        if nick == token {
+            return formal;
+        }
+    }
+    token
+}
+
+/// How strongly a login or email local part looks made from a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Shape {
+    /// Nothing of the name in it.
+    Unrelated,
+    /// Initials or a short prefix of a name token (`mst`, `kirr`).
+    Hint,
+    /// A whole name token or a usual pattern (`jsmith`, `john.smith`, `smithj`, `johns`).
+    Strong,
+}
+
+/// How `local` (a login or an email local part) relates to the name.
+pub fn shape_of(local: &str, name: &NameInfo) -> Shape {
+    let letters: String = fold(local).chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() < 2 || name.is_empty() {
+        return Shape::Unrelated;
+    }
+    let words: Vec<&str> = name.tokens.iter().filter(|t| t.chars().count() > 1).map(String::as_str).collect();
+    for w in &words {
+        if w.chars().count() >= 3 && letters.contains(w) {
+            return Shape::Strong;
+        }
+        // Nicknames: "bob" in the local part of "Robert".
+        let formal = canonical_first_name(w);
+        for &(nick, f) in NICKNAMES {
+            if f == formal && nick.len() >= 3 && letters.contains(nick) {
+                return Shape::Strong;
+            }
+        }
+    }
+    if let (Some(first), Some(last)) = (name.first(), name.last())
+        && name.tokens.len() >= 2
+    {
+        let f0 = first.chars().next().map(String::from).unwrap_or_default();
+        let l0 = last.chars().next().map(String::from).unwrap_or_default();
+        let patterns = [format!("{f0}{last}"), format!("{last}{f0}"), format!("{first}{l0}")];
+        if patterns.iter().any(|p| letters == *p) {
+            return Shape::Strong;
+        }
+        let initials: String = name.tokens.iter().filter_map(|t| t.chars().next()).collect();
+        if initials.len() >= 2 && letters == initials {
+            return Shape::Hint;
+        }
+        for w in &words {
+            let prefix: String = w.chars().take(4).collect();
+            if prefix.chars().count() >= 4 && letters.starts_with(&prefix) {
+                return Shape::Hint;
+            }
+        }
+    }
+    Shape::Unrelated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_comma_first_reads_as_first_last() {
+        let n = NameInfo::parse("Mazo, Andrey");
+        assert_eq!(n.tokens, vec!["andrey", "mazo"]);
+        assert_eq!(n.key(), NameInfo::parse("Andrey Mazo").key());
+    }
+
+    #[test]
+    fn middle_names_and_initials_do_not_change_the_key() {
+        assert_eq!(NameInfo::parse("Junio C Hamano").key(), NameInfo::parse("Junio Hamano").key());
+        assert_eq!(
+            NameInfo::parse("Carlo Marcelo Arenas Belón").key(),
+            NameInfo::parse("Carlo Arenas Belon").key()
+        );
+    }
+
+    #[test]
+    fn accents_fold_into_the_same_key() {
+        assert_eq!(NameInfo::parse("Alex Bennée").key(), NameInfo::parse("alex bennee").key());
+        assert_eq!(NameInfo::parse("Kristian Høgsberg").key(), NameInfo::parse("Kristian Hogsberg").key());
+    }
+
+    #[test]
+    fn nickname_maps_to_formal_name() {
+        assert_eq!(NameInfo::parse("Bob Smith").key(), NameInfo::parse("Robert Smith").key());
+        assert_eq!(NameInfo::parse("Bill Gates").key(), NameInfo::parse("William Gates").key());
+        assert_ne!(NameInfo::parse("Bob Smith").key(), NameInfo::parse("Bill Smith").key());
+    }
+
+    #[test]
+    fn generic_names_give_nothing() {
+        for raw in ["root", "Administrator", "unknown", "(none)", "GitHub", "System", "dependabot[bot]"] {
+            assert!(NameInfo::parse(raw).is_empty(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn login_shapes() {
+        let n = NameInfo::parse("John Smith");
+        for login in ["jsmith", "john-smith", "smithj", "johns", "john.smith"] {
+            assert_eq!(shape_of(login, &n), Shape::Strong, "{login}");
+        }
+        assert_eq!(shape_of("zx81", &n), Shape::Unrelated);
+        assert_eq!(shape_of("mst", &NameInfo::parse("Michael S. Tsirkin")), Shape::Hint);
+    }
+}

@@ -1,0 +1,314 @@
+//! Normalise raw strings into comparable keys: Unicode folding, email keys (`+tags`, gmail dots,
+//! GitHub noreply addresses → login), registrable domains, and the lists of generic values that
+//! must never link anyone.
+//!
+//! Invariant: every function here is a pure function of its input string; the same value always
+//! yields the same key, whatever identity it came from.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// The GitHub domain whose local parts carry a login (`NNN+login@` or `login@`).
+pub const GITHUB_NOREPLY: &str = "users.noreply.github.com";
+
+/// NFKC, lowercase, trimmed. Keeps accents: for emails, ids and logins.
+pub fn nfkc_lower(s: &str) -> String {
+    s.trim().nfkc().flat_map(char::to_lowercase).collect()
+}
+
+/// Lowercase with accents folded (NFKD minus combining marks) and the letters that do not
+/// decompose mapped by hand. For names, where "Bennée" and "Bennee" are one spelling.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfkd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        for l in c.to_lowercase() {
+            match l {
+                'ł' => out.push('l'),
+                'ø' => out.push('o'),
+                'ß' => out.push_str("ss"),
+                'æ' => out.push_str("ae"),
+                'đ' | 'ð' => out.push('d'),
+                'ı' => out.push('i'),
+                'œ' => out.push_str("oe"),
+                'þ' => out.push_str("th"),
+                other => out.push(other),
+            }
+        }
+    }
+    out
+}
+
+/// A normalised email address, or the GitHub login a noreply address stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EmailKey {
+    /// `local@domain` with the `+tag` dropped (and gmail dots dropped).
+    Address { local: String, domain: String },
+    /// `NNN+login@users.noreply.github.com` or `login@users.noreply.github.com`.
+    GithubLogin(String),
+}
+
+impl EmailKey {
+    /// The key as one string: `local@domain`, or `github:login`.
+    pub fn as_key(&self) -> String {
+        match self {
+            EmailKey::Address { local, domain } => format!("{local}@{domain}"),
+            EmailKey::GithubLogin(login) => format!("github:{login}"),
+        }
+    }
+}
+
+/// Normalise an email; `None` for values that are not addresses or are generic (`noreply@…`,
+/// `root@…`, `admin@…`): those never link anyone.
+pub fn email_key(raw: &str) -> Option<EmailKey> {
+    let s = nfkc_lower(raw);
+    // Some histories wrap the address in angle brackets.
+    let s = s.trim_matches(|c| c == '<' || c == '>' || c == '"');
+    let (local, domain) = s.rsplit_once('@')?;
+    let domain = domain.trim_end_matches('.');
+    if local.is_empty() || domain.is_empty() {
+        return None;
+    }
+    if domain == GITHUB_NOREPLY {
+        // `NNN+login` since 2017, plain `login` before: both name the login.
+        let login = match local.split_once('+') {
+            Some((_, login)) => login,
+            None => local,
+        };
+        if login.is_empty() || is_generic_local(login) {
+            return None;
+        }
+        return Some(EmailKey::GithubLogin(login.to_string()));
+    }
+    let mut local = match local.split_once('+') {
+        Some((before, _)) if !before.is_empty() => before.to_string(),
+        _ => local.to_string(),
+    };
+    let mut domain = domain.to_string();
+    if domain == "gmail.com" || domain == "googlemail.com" {
+        // Gmail ignores dots in the local part; no other provider promises that.
+        local.retain(|c| c != '.');
+        domain = "gmail.com".to_string();
+    }
+    if is_generic_local(&local) || is_placeholder_domain(&domain) {
+        return None;
+    }
+    Some(EmailKey::Address { local, domain })
+}
+
+/// Local parts that belong to a role or a machine, never to one person.
+pub fn is_generic_local(local: &str) -> bool {
+    const GENERIC: &[&str] = &[
+        "root",
+        "admin",
+        "administrator",
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "nobody",
+        "info",
+        "support",
+        "help",
+        "contact",
+        "git",
+        "build",
+        "builder",
+        "buildbot",
+        "jenkins",
+        "ci",
+        "bot",
+        "team",
+        "dev",
+        "devel",
+        "developer",
+        "developers",
+        "test",
+        "tester",
+        "user",
+        "users",
+        "github-actions",
+        "github",
+        "gitlab",
+        "actions",
+        "dependabot",
+        "renovate",
+        "webmaster",
+        "postmaster",
+        "hostmaster",
+        "security",
+        "ops",
+        "devops",
+        "release",
+        "releases",
+        "deploy",
+        "service",
+        "system",
+        "unknown",
+        "none",
+        "null",
+        "devnull",
+        "anonymous",
+        "localhost",
+        "sales",
+        "automation",
+        "ubuntu",
+        "travis",
+        "circleci",
+    ];
+    let l = local.trim_matches(|c: char| !c.is_alphanumeric());
+    if l.is_empty() || GENERIC.contains(&l) {
+        return true;
+    }
+    l.ends_with("[bot]") || local.ends_with("[bot]") || l.starts_with("noreply") || l.starts_with("no-reply")
+}
+
+/// Local parts too common to say anything when seen at two different domains (`me@`, `mail@`),
+/// even though at one domain they are a real person's address.
+pub fn is_weak_local(local: &str) -> bool {
+    const WEAK: &[&str] = &["me", "hello", "mail", "email", "office", "home", "work", "code", "hi", "contact"];
+    local.chars().filter(|c| c.is_alphanumeric()).count() < 3 || WEAK.contains(&local) || is_generic_local(local)
+}
+
+/// Domains that are not a real mailbox (`localhost`, `(none)`, bare hosts, IP addresses).
+pub fn is_placeholder_domain(domain: &str) -> bool {
+    if !domain.contains('.') || domain.contains("(none)") || domain.contains("localhost") {
+        return true;
+    }
+    if domain.ends_with(".local") || domain.ends_with(".localdomain") || domain.ends_with(".invalid") {
+        return true;
+    }
+    domain.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// Mail providers shared by millions: the same domain there says nothing about the person.
+pub fn is_public_mail_domain(domain: &str) -> bool {
+    const PUBLIC: &[&str] = &[
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "yahoo.fr",
+        "yahoo.de",
+        "ymail.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "hotmail.fr",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "gmx.de",
+        "gmx.net",
+        "gmx.com",
+        "web.de",
+        "mail.ru",
+        "yandex.ru",
+        "yandex.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "protonmail.com",
+        "proton.me",
+        "pm.me",
+        "fastmail.com",
+        "fastmail.fm",
+        "zoho.com",
+        "free.fr",
+        "orange.fr",
+        "t-online.de",
+        "comcast.net",
+        "tutanota.com",
+        "tuta.io",
+        "users.sourceforge.net",
+        "users.noreply.github.com",
+    ];
+    PUBLIC.contains(&domain)
+}
+
+/// The registrable part of a domain, roughly: the last two labels, or three under a two-letter
+/// country code with a short second level (`co.uk`, `ac.jp`, `com.au`). Good enough to see that
+/// `dev.mellanox.co.il` and `mellanox.co.il` are one organisation without a public-suffix list.
+pub fn registrable_domain(domain: &str) -> &str {
+    let labels: Vec<&str> = domain.rsplitn(4, '.').collect();
+    // labels are reversed: [tld, second, third, rest]
+    if labels.len() < 2 {
+        return domain;
+    }
+    let tld = labels[0];
+    let second = labels[1];
+    let take = if labels.len() >= 3 && tld.len() == 2 && second.len() <= 3 {
+        3
+    } else {
+        2
+    };
+    let keep: usize = labels[..take].iter().map(|l| l.len()).sum::<usize>() + take - 1;
+    &domain[domain.len() - keep.min(domain.len())..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(local: &str, domain: &str) -> Option<EmailKey> {
+        Some(EmailKey::Address { local: local.into(), domain: domain.into() })
+    }
+
+    #[test]
+    fn email_case_space_and_plus_tag_are_dropped() {
+        assert_eq!(email_key("  Jane.Doe+git@Acme.Example "), addr("jane.doe", "acme.example"));
+    }
+
+    #[test]
+    fn gmail_dots_are_insignificant_but_other_dots_are_not() {
+        assert_eq!(email_key("j.o.h.n@googlemail.com"), addr("john", "gmail.com"));
+        assert_eq!(email_key("j.ohn@acme.example"), addr("j.ohn", "acme.example"));
+    }
+
+    #[test]
+    fn github_noreply_addresses_become_logins() {
+        assert_eq!(
+            email_key("123456+OctoCat@users.noreply.github.com"),
+            Some(EmailKey::GithubLogin("octocat".into()))
+        );
+        assert_eq!(
+            email_key("octocat@users.noreply.github.com"),
+            Some(EmailKey::GithubLogin("octocat".into()))
+        );
+    }
+
+    #[test]
+    fn generic_and_placeholder_emails_are_not_keys() {
+        for raw in [
+            "noreply@acme.example",
+            "no-reply@acme.example",
+            "root@acme.example",
+            "jenkins@ci.acme.example",
+            "github-actions@github.com",
+            "jane@localhost",
+            "jane@(none)",
+            "jane@192.168.1.2",
+            "not an email",
+        ] {
+            assert_eq!(email_key(raw), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn fold_removes_accents_and_maps_letters_that_do_not_decompose() {
+        assert_eq!(fold("Bennée Łukasz Søren Straße Đorđe"), "bennee lukasz soren strasse dorde");
+    }
+
+    #[test]
+    fn registrable_domain_keeps_country_second_levels() {
+        assert_eq!(registrable_domain("dev.mellanox.co.il"), "mellanox.co.il");
+        assert_eq!(registrable_domain("yoghurt.hemma.treskal.com"), "treskal.com");
+        assert_eq!(registrable_domain("acme.example"), "acme.example");
+    }
+}
