@@ -31,7 +31,7 @@ pub struct Args {
 /// Move every `YYYY-MM-DD` date in `text` by `days`.
 pub fn shift_dates(text: &str, days: i64) -> String {
     static DATE: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").expect("static pattern"));
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\d{4}-\d{2}-\d{2}").expect("static pattern"));
     DATE.replace_all(text, |c: &regex::Captures<'_>| {
         let parsed = NaiveDate::parse_from_str(&c[0], "%Y-%m-%d");
         match parsed {

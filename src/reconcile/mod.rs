@@ -227,7 +227,7 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
             if r == target || ctx.row_is_protected(r) {
                 continue;
             }
-            let (conf, evidence) = duplicate_evidence(r, target, &resolution.merges, n_rows);
+            let (conf, evidence) = duplicate_evidence(r, target, &resolution.merges);
             by_row.insert(
                 r,
                 Recommendation {
@@ -250,6 +250,7 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
     for link in &resolution.reviews {
         let (ca, cb) = (resolution.cluster_of[link.a], resolution.cluster_of[link.b]);
         match (target_of_cluster[ca], target_of_cluster[cb]) {
+            (Some(_), Some(_)) if directory_says_distinct(&people[ca], &people[cb]) => {}
             (Some(ra), Some(rb)) => {
                 let (worse, better) = if prefer_row(ra, rb, &people[ca], &people[cb], &ctx) {
                     (rb, ra)
@@ -510,42 +511,63 @@ fn prefer_row(a: usize, b: usize, pa: &Person<'_>, pb: &Person<'_>, ctx: &Contex
     key(a, pa) > key(b, pb)
 }
 
-/// Confidence and evidence that row `r` is the same person as row `target`: the merge links of the
-/// cluster that touch either row (the resolver keeps the evidence of every merge).
-fn duplicate_evidence(
-    r: usize,
-    target: usize,
-    merges: &[MatchLink],
-    n_rows: usize,
-) -> (f64, Vec<String>) {
-    let _ = n_rows;
-    let mut evidence: Vec<String> = Vec::new();
-    let mut conf: f64 = 1.0;
-    let mut direct = false;
-    for m in merges {
-        let touches_r = m.a == r || m.b == r;
-        let touches_t = m.a == target || m.b == target;
-        if touches_r || touches_t {
-            conf = conf.min(m.confidence);
-            if touches_r && touches_t {
-                direct = true;
-            }
-            for e in &m.evidence {
-                if !evidence.contains(e) {
-                    evidence.push(e.clone());
-                }
+/// Confidence and evidence that row `r` is the same person as row `target`: the merge links on the
+/// shortest path between them (the resolver keeps the evidence of every merge); the confidence is the
+/// weakest link on that path.
+fn duplicate_evidence(r: usize, target: usize, merges: &[MatchLink]) -> (f64, Vec<String>) {
+    let mut adjacent: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, m) in merges.iter().enumerate() {
+        adjacent.entry(m.a).or_default().push(k);
+        adjacent.entry(m.b).or_default().push(k);
+    }
+    // Breadth-first from r; `via[node]` is the merge that reached it.
+    let mut via: HashMap<usize, usize> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([r]);
+    let mut seen: HashSet<usize> = HashSet::from([r]);
+    while let Some(node) = queue.pop_front() {
+        if node == target {
+            break;
+        }
+        for &k in adjacent.get(&node).map(Vec::as_slice).unwrap_or(&[]) {
+            let m = &merges[k];
+            let next = if m.a == node { m.b } else { m.a };
+            if seen.insert(next) {
+                via.insert(next, k);
+                queue.push_back(next);
             }
         }
     }
-    if evidence.is_empty() {
-        evidence.push("resolved into one person (see the cluster's identities)".into());
-        conf = conf.min(0.9);
+    let mut evidence: Vec<String> = Vec::new();
+    let mut conf: f64 = 1.0;
+    let mut node = target;
+    while node != r {
+        let Some(&k) = via.get(&node) else {
+            // Joined by an override or transitively outside the recorded links.
+            return (0.9, vec!["resolved into one person (see the cluster's identities)".into()]);
+        };
+        let m = &merges[k];
+        conf = conf.min(m.confidence);
+        for e in m.evidence.iter().rev() {
+            if !evidence.contains(e) {
+                evidence.push(e.clone());
+            }
+        }
+        node = if m.a == node { m.b } else { m.a };
     }
-    if !direct {
-        evidence.push("linked through the person's other accounts".into());
-    }
+    evidence.reverse();
     evidence.truncate(6);
     (conf, evidence)
+}
+
+/// Two people the same directory source lists separately (two accounts, two ids) are two people,
+/// however alike their names: such pairs are not worth a review.
+fn directory_says_distinct(a: &Person<'_>, b: &Person<'_>) -> bool {
+    a.identities.iter().filter(|i| i.directory).any(|i| {
+        b.identities
+            .iter()
+            .filter(|j| j.directory)
+            .any(|j| j.source == i.source && j.id != i.id)
+    })
 }
 
 /// The newest engineering activity across a person's rows and identities, with where it came from.

@@ -122,11 +122,11 @@ fn action_reason(o: &Outcome, id: &str) -> Option<(Action, Reason)> {
 
 #[test]
 fn active_in_the_directory_gets_no_recommendation() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "a@acme.example", AccountStatus::Active)],
+            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
         )
         .run();
     assert!(o.recommendations.is_empty(), "{:?}", o.recommendations);
@@ -135,11 +135,11 @@ fn active_in_the_directory_gets_no_recommendation() {
 
 #[test]
 fn deprovisioned_in_the_directory_is_removed_as_departed() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "a@acme.example", AccountStatus::Departed)],
+            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Departed)],
         )
         .run();
     assert_eq!(
@@ -150,11 +150,11 @@ fn deprovisioned_in_the_directory_is_removed_as_departed() {
 
 #[test]
 fn absent_from_every_healthy_directory_is_removed_as_departed() {
-    let o = Case::new(vec![row("a", "a@acme.example"), row("b", "b@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "a@acme.example", AccountStatus::Active)],
+            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
         )
         .run();
     assert_eq!(
@@ -166,11 +166,11 @@ fn absent_from_every_healthy_directory_is_removed_as_departed() {
 
 #[test]
 fn absent_while_a_directory_failed_is_never_removed() {
-    let o = Case::new(vec![row("a", "a@acme.example"), row("b", "b@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "a@acme.example", AccountStatus::Active)],
+            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
         )
         .failed("contractors", true)
         .run();
@@ -205,11 +205,11 @@ fn a_guarded_directory_withholds_every_absence_removal() {
 
 #[test]
 fn suspended_is_a_review_not_a_removal() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "a@acme.example", AccountStatus::Suspended)],
+            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Suspended)],
         )
         .run();
     assert_eq!(
@@ -220,9 +220,9 @@ fn suspended_is_a_review_not_a_removal() {
 
 #[test]
 fn source_flagged_bot_is_removed_as_bot() {
-    let mut bot = github("9", "deploy@acme.example", Some(days_ago(1)));
+    let mut bot = github("9", "release-automation@acme.example", Some(days_ago(1)));
     bot.is_bot = true;
-    let o = Case::new(vec![row("a", "deploy@acme.example")])
+    let o = Case::new(vec![row("a", "release-automation@acme.example")])
         .source("github", false, vec![bot])
         .run();
     assert_eq!(action_reason(&o, "a"), Some((Action::Remove, Reason::Bot)));
@@ -230,9 +230,9 @@ fn source_flagged_bot_is_removed_as_bot() {
 
 #[test]
 fn excluded_department_is_removed_as_excluded_role() {
-    let mut case = Case::new(vec![row("a", "a@acme.example")]);
+    let mut case = Case::new(vec![row("a", "ada.lovelace@acme.example")]);
     case.policy.exclude_departments = vec!["sales".into()];
-    let mut o1 = okta("1", "a@acme.example", AccountStatus::Active);
+    let mut o1 = okta("1", "ada.lovelace@acme.example", AccountStatus::Active);
     o1.department = Some("Sales".into());
     let o = case.source("okta", true, vec![o1]).run();
     assert_eq!(
@@ -243,16 +243,16 @@ fn excluded_department_is_removed_as_excluded_role() {
 
 #[test]
 fn inactive_past_the_grace_period_is_removed() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "a@acme.example", AccountStatus::Active)],
+            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
         )
         .source(
             "github",
             false,
-            vec![github("7", "a@acme.example", Some(days_ago(200)))],
+            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(200)))],
         )
         .run();
     assert_eq!(
@@ -263,11 +263,11 @@ fn inactive_past_the_grace_period_is_removed() {
 
 #[test]
 fn recent_activity_is_not_inactive() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "github",
             false,
-            vec![github("7", "a@acme.example", Some(days_ago(10)))],
+            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(10)))],
         )
         .run();
     assert!(rec(&o, "a").is_none());
@@ -275,13 +275,13 @@ fn recent_activity_is_not_inactive() {
 
 #[test]
 fn inactive_within_the_grace_period_is_kept() {
-    let mut r = row("a", "a@acme.example");
+    let mut r = row("a", "ada.lovelace@acme.example");
     r.first_seen = days_ago(10);
     let o = Case::new(vec![r])
         .source(
             "github",
             false,
-            vec![github("7", "a@acme.example", Some(days_ago(200)))],
+            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(200)))],
         )
         .run();
     assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
@@ -289,9 +289,9 @@ fn inactive_within_the_grace_period_is_kept() {
 
 #[test]
 fn grace_period_counts_from_the_earliest_creation_date_a_source_reports() {
-    let mut r = row("a", "a@acme.example");
+    let mut r = row("a", "ada.lovelace@acme.example");
     r.first_seen = days_ago(5);
-    let mut g = github("7", "a@acme.example", Some(days_ago(200)));
+    let mut g = github("7", "ada.lovelace@acme.example", Some(days_ago(200)));
     g.created_at = Some(days_ago(300));
     let o = Case::new(vec![r]).source("github", false, vec![g]).run();
     assert_eq!(
@@ -302,27 +302,27 @@ fn grace_period_counts_from_the_earliest_creation_date_a_source_reports() {
 
 #[test]
 fn no_activity_data_at_all_is_not_inactive() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
-        .source("github", false, vec![github("7", "a@acme.example", None)])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
+        .source("github", false, vec![github("7", "ada.lovelace@acme.example", None)])
         .run();
     assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
 }
 
 #[test]
 fn missing_from_every_activity_source_is_a_review() {
-    let o = Case::new(vec![row("a", "a@acme.example"), row("b", "b@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
         .source(
             "okta",
             true,
             vec![
-                okta("1", "a@acme.example", AccountStatus::Active),
-                okta("2", "b@acme.example", AccountStatus::Active),
+                okta("1", "ada.lovelace@acme.example", AccountStatus::Active),
+                okta("2", "bea.smith@acme.example", AccountStatus::Active),
             ],
         )
         .source(
             "github",
             false,
-            vec![github("7", "a@acme.example", Some(days_ago(3)))],
+            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(3)))],
         )
         .run();
     assert_eq!(
@@ -333,11 +333,11 @@ fn missing_from_every_activity_source_is_a_review() {
 
 #[test]
 fn inactivity_is_withheld_when_a_tool_source_failed() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "github",
             false,
-            vec![github("7", "a@acme.example", Some(days_ago(200)))],
+            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(200)))],
         )
         .failed("gitlab", false)
         .run();
@@ -386,7 +386,7 @@ fn protected_email_is_never_recommended() {
 
 #[test]
 fn removed_rows_get_no_recommendation_and_consume_nothing() {
-    let mut r = row("a", "a@acme.example");
+    let mut r = row("a", "ada.lovelace@acme.example");
     r.status = RowStatus::Removed;
     let o = Case::new(vec![r]).source("okta", true, vec![]).run();
     assert!(o.recommendations.is_empty());
@@ -395,7 +395,7 @@ fn removed_rows_get_no_recommendation_and_consume_nothing() {
 
 #[test]
 fn unseen_row_without_a_directory_is_a_review() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source("github", false, vec![])
         .run();
     assert_eq!(
@@ -410,16 +410,16 @@ fn new_employed_developer_in_the_tools_is_added() {
         .source(
             "okta",
             true,
-            vec![okta("1", "n@acme.example", AccountStatus::Active)],
+            vec![okta("1", "nia.new@acme.example", AccountStatus::Active)],
         )
         .source(
             "github",
             false,
-            vec![github("5", "n@acme.example", Some(days_ago(2)))],
+            vec![github("5", "nia.new@acme.example", Some(days_ago(2)))],
         )
         .run();
     assert_eq!(o.added.len(), 1);
-    assert_eq!(o.table[0].email, "n@acme.example");
+    assert_eq!(o.table[0].email, "nia.new@acme.example");
     assert_eq!(o.usage.consumed_after, 1);
 }
 
@@ -468,14 +468,14 @@ fn bots_departed_and_excluded_people_are_not_added() {
 #[test]
 fn add_new_developers_false_adds_nobody() {
     let mut case =
-        Case::new(vec![]).source("github", false, vec![github("5", "n@acme.example", None)]);
+        Case::new(vec![]).source("github", false, vec![github("5", "nia.new@acme.example", None)]);
     case.policy.add_new_developers = false;
     assert!(case.run().added.is_empty());
 }
 
 #[test]
 fn directory_updates_title_manager_and_name() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "okta",
             true,
@@ -483,7 +483,7 @@ fn directory_updates_title_manager_and_name() {
                 name: Some("Ada Lovelace".into()),
                 title: Some("Staff Engineer".into()),
                 manager_email: Some("boss@acme.example".into()),
-                ..okta("1", "a@acme.example", AccountStatus::Active)
+                ..okta("1", "ada.lovelace@acme.example", AccountStatus::Active)
             }],
         )
         .run();
@@ -506,11 +506,11 @@ fn directory_updates_title_manager_and_name() {
 
 #[test]
 fn reconcile_never_deletes_a_row() {
-    let o = Case::new(vec![row("a", "a@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "a@acme.example", AccountStatus::Departed)],
+            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Departed)],
         )
         .run();
     assert_eq!(o.table.len(), 1);
@@ -520,24 +520,24 @@ fn reconcile_never_deletes_a_row() {
 #[test]
 fn usage_counts_before_after_overage_and_if_applied() {
     let mut case = Case::new(vec![
-        row("a", "a@acme.example"),
-        row("b", "b@acme.example"),
-        row("c", "c@acme.example"),
+        row("a", "ada.lovelace@acme.example"),
+        row("b", "bea.smith@acme.example"),
+        row("c", "cy.young@acme.example"),
     ])
     .source(
         "okta",
         true,
         vec![
-            okta("1", "a@acme.example", AccountStatus::Active),
-            okta("2", "b@acme.example", AccountStatus::Departed),
-            okta("3", "c@acme.example", AccountStatus::Active),
-            okta("4", "n@acme.example", AccountStatus::Active),
+            okta("1", "ada.lovelace@acme.example", AccountStatus::Active),
+            okta("2", "bea.smith@acme.example", AccountStatus::Departed),
+            okta("3", "cy.young@acme.example", AccountStatus::Active),
+            okta("4", "nia.new@acme.example", AccountStatus::Active),
         ],
     )
     .source(
         "github",
         false,
-        vec![github("5", "n@acme.example", Some(days_ago(1)))],
+        vec![github("5", "nia.new@acme.example", Some(days_ago(1)))],
     );
     case.licenses = Some(2);
     let o = case.run();
@@ -571,13 +571,13 @@ fn one_recommendation_per_row_with_the_removal_first() {
 
 #[test]
 fn recommendations_are_sorted_most_certain_first() {
-    let mut bot = github("9", "b@acme.example", Some(days_ago(1)));
+    let mut bot = github("9", "bea.smith@acme.example", Some(days_ago(1)));
     bot.is_bot = true;
-    let o = Case::new(vec![row("a", "a@acme.example"), row("b", "b@acme.example")])
+    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
         .source(
             "okta",
             true,
-            vec![okta("1", "b@acme.example", AccountStatus::Active)],
+            vec![okta("1", "bea.smith@acme.example", AccountStatus::Active)],
         )
         .source("github", false, vec![bot])
         .run();
@@ -598,4 +598,36 @@ fn developer_id_is_stable_and_unique() {
 #[test]
 fn name_from_email_capitalises_parts() {
     assert_eq!(name_from_email("jane.doe+git@acme.example"), "Jane Doe");
+}
+
+#[test]
+fn homonyms_the_directory_lists_separately_are_neither_merged_nor_reviewed() {
+    let mut a = row("a", "john.smith@acme.example");
+    a.name = "John Smith".into();
+    let mut b = row("b", "john.smith2@acme.example");
+    b.name = "John Smith".into();
+    let john = |id: &str, email: &str| Identity { name: Some("John Smith".into()), ..okta(id, email, AccountStatus::Active) };
+    let o = Case::new(vec![a, b])
+        .source("okta", true, vec![john("1", "john.smith@acme.example"), john("2", "john.smith2@acme.example")])
+        .run();
+    assert!(o.recommendations.is_empty(), "{:?}", o.recommendations);
+}
+
+#[test]
+fn duplicate_evidence_follows_the_path_between_the_rows() {
+    let o = Case::new(vec![row("old", "jane@personal.example"), row("new", "jane@acme.example")])
+        .source(
+            "okta",
+            true,
+            vec![Identity {
+                emails: vec!["jane@acme.example".into(), "jane@personal.example".into()],
+                ..okta("1", "jane@acme.example", AccountStatus::Active)
+            }],
+        )
+        .source("github", false, vec![github("9", "jane@acme.example", Some(days_ago(1)))])
+        .run();
+    let r = rec(&o, "old").unwrap();
+    // The path starts at the old row's own address; the GitHub account is not on the path.
+    assert!(r.evidence[0].contains("jane@personal.example"), "{:?}", r.evidence);
+    assert!(!r.evidence.iter().any(|e| e.contains("github")), "{:?}", r.evidence);
 }
