@@ -23,8 +23,18 @@ struct Loaded {
 fn load(path: &str) -> Result<Loaded, Box<dyn std::error::Error>> {
     let mut reader = csv::Reader::from_path(path)?;
     let headers = reader.headers()?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).ok_or(format!("{path}: no column {name}"));
-    let (c_id, c_name, c_email, c_truth) = (col("record_id")?, col("name")?, col("email")?, col("truth_id_union")?);
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or(format!("{path}: no column {name}"))
+    };
+    let (c_id, c_name, c_email, c_truth) = (
+        col("record_id")?,
+        col("name")?,
+        col("email")?,
+        col("truth_id_union")?,
+    );
     let mut identities = Vec::new();
     let mut truth = Vec::new();
     let mut truth_ids: HashMap<String, u32> = HashMap::new();
@@ -35,13 +45,25 @@ fn load(path: &str) -> Result<Loaded, Box<dyn std::error::Error>> {
         identities.push(Identity {
             source: "input".to_string(),
             id: record.get(c_id).unwrap_or("").to_string(),
-            emails: if email.is_empty() { Vec::new() } else { vec![email.to_string()] },
-            name: if name.is_empty() { None } else { Some(name.to_string()) },
+            emails: if email.is_empty() {
+                Vec::new()
+            } else {
+                vec![email.to_string()]
+            },
+            name: if name.is_empty() {
+                None
+            } else {
+                Some(name.to_string())
+            },
             ..Identity::default()
         });
         let t = record.get(c_truth).unwrap_or("");
         // A record without truth is its own person.
-        let key = if t.is_empty() { format!("\u{0}{}", identities.len()) } else { t.to_string() };
+        let key = if t.is_empty() {
+            format!("\u{0}{}", identities.len())
+        } else {
+            t.to_string()
+        };
         let next = truth_ids.len() as u32;
         truth.push(*truth_ids.entry(key).or_insert(next));
     }
@@ -60,9 +82,21 @@ fn score(predicted: &[usize], truth: &[u32]) -> (f64, f64, f64) {
     let predicted_pairs: u64 = pred_sizes.values().map(|&n| pairs(n)).sum();
     let true_pairs: u64 = truth_sizes.values().map(|&n| pairs(n)).sum();
     let correct: u64 = both.values().map(|&n| pairs(n)).sum();
-    let precision = if predicted_pairs == 0 { 1.0 } else { correct as f64 / predicted_pairs as f64 };
-    let recall = if true_pairs == 0 { 1.0 } else { correct as f64 / true_pairs as f64 };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    let precision = if predicted_pairs == 0 {
+        1.0
+    } else {
+        correct as f64 / predicted_pairs as f64
+    };
+    let recall = if true_pairs == 0 {
+        1.0
+    } else {
+        correct as f64 / true_pairs as f64
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
     (precision, recall, f1)
 }
 
@@ -87,7 +121,42 @@ fn run(label: &str, path: &str) {
     let resolve_secs = resolving.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();
     let (p, r, f1) = score(&res.cluster_of, &loaded.truth);
-    let rss = peak_rss_mb().map(|m| format!("{m:.0}")).unwrap_or_else(|| "?".to_string());
+    if std::env::var_os("SEATWARDEN_BENCH_DEBUG").is_some() {
+        // Show a sample of wrong merges with their evidence, for tuning.
+        let mut shown = 0;
+        for m in &res.merges {
+            if loaded.truth[m.a] != loaded.truth[m.b] && shown < 40 {
+                shown += 1;
+                let (a, b) = (&loaded.identities[m.a], &loaded.identities[m.b]);
+                println!(
+                    "  wrong {:.3} {:?} {:?} | {:?} {:?} :: {}",
+                    m.confidence,
+                    a.name,
+                    a.emails,
+                    b.name,
+                    b.emails,
+                    m.evidence.join("; ")
+                );
+            }
+        }
+        // And a sample of missed pairs: same truth, different clusters.
+        let mut first_of: HashMap<u32, usize> = HashMap::new();
+        let mut missed = 0;
+        for (i, &t) in loaded.truth.iter().enumerate() {
+            let f = *first_of.entry(t).or_insert(i);
+            if res.cluster_of[f] != res.cluster_of[i] && missed < 40 {
+                missed += 1;
+                let (a, b) = (&loaded.identities[f], &loaded.identities[i]);
+                println!(
+                    "  missed {:?} {:?} | {:?} {:?}",
+                    a.name, a.emails, b.name, b.emails
+                );
+            }
+        }
+    }
+    let rss = peak_rss_mb()
+        .map(|m| format!("{m:.0}"))
+        .unwrap_or_else(|| "?".to_string());
     println!(
         "{label:<8} {:>9} {:>9} {:>7} {p:>9.4} {r:>9.4} {f1:>9.4} {resolve_secs:>9.2} {total_secs:>9.2} {rss:>9}",
         loaded.identities.len(),
@@ -97,14 +166,25 @@ fn run(label: &str, path: &str) {
 }
 
 fn main() {
-    let data = std::env::var("SEATWARDEN_DATA").unwrap_or_else(|_| "/work/shared/data/identities".to_string());
+    let data = std::env::var("SEATWARDEN_DATA")
+        .unwrap_or_else(|_| "/work/shared/data/identities".to_string());
     println!(
         "{:<8} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "set", "records", "clusters", "reviews", "precision", "recall", "f1", "resolve_s", "total_s", "peak_MB"
+        "set",
+        "records",
+        "clusters",
+        "reviews",
+        "precision",
+        "recall",
+        "f1",
+        "resolve_s",
+        "total_s",
+        "peak_MB"
     );
     run("git", &format!("{data}/git.csv"));
     run("sympy", &format!("{data}/sympy.csv"));
-    let big = std::env::var("SEATWARDEN_BENCH_FILE").unwrap_or_else(|_| "/tmp/ids-1m.csv".to_string());
+    let big =
+        std::env::var("SEATWARDEN_BENCH_FILE").unwrap_or_else(|_| "/tmp/ids-1m.csv".to_string());
     if std::path::Path::new(&big).exists() {
         run("large", &big);
     }

@@ -70,13 +70,23 @@ impl Clusters {
         x
     }
 
+    /// Number of identities in `i`'s cluster.
+    pub fn size_of(&mut self, i: usize) -> usize {
+        let r = self.find(i);
+        self.size[r] as usize
+    }
+
     /// Whether a split override forbids joining the clusters of `a` and `b`.
     pub fn split_between(&mut self, a: usize, b: usize) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return false;
         }
-        let (small, other) = if self.splits[ra].len() <= self.splits[rb].len() { (ra, rb) } else { (rb, ra) };
+        let (small, other) = if self.splits[ra].len() <= self.splits[rb].len() {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
         let partners = self.splits[small].clone();
         partners.into_iter().any(|p| self.find(p as usize) == other)
     }
@@ -118,7 +128,11 @@ impl Clusters {
         if guarded && let Some(kind) = self.guard_conflict(a, b) {
             return Err(Refusal::Guard(kind));
         }
-        let (big, small) = if self.size[ra] >= self.size[rb] { (ra, rb) } else { (rb, ra) };
+        let (big, small) = if self.size[ra] >= self.size[rb] {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
         self.parent[small] = big as u32;
         self.size[big] += self.size[small];
         let moved = std::mem::take(&mut self.splits[small]);

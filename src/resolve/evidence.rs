@@ -65,7 +65,10 @@ pub struct Prepared {
 
 /// Build the compact handle of a login, local part or name: lowercase alphanumerics only.
 pub fn compact(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// How two names relate.
@@ -90,6 +93,8 @@ pub enum NameRel {
 pub struct NameStats {
     word_keys: HashMap<String, u32>,
     distinct_keys: u32,
+    word_records: HashMap<String, u32>,
+    records: u32,
 }
 
 impl NameStats {
@@ -105,6 +110,23 @@ impl NameStats {
         stats
     }
 
+    /// Also count words over records: with many records, a common word pair has many holders even
+    /// though each distinct name is counted once above.
+    pub fn add_record(&mut self, first: &str, last: &str) {
+        self.records += 1;
+        *self.word_records.entry(first.to_string()).or_insert(0) += 1;
+        if last != first {
+            *self.word_records.entry(last.to_string()).or_insert(0) += 1;
+        }
+    }
+
+    fn record_share(&self, word: &str) -> f64 {
+        // A pseudo-count of a hundred records keeps small inputs, where one person's records are
+        // most of the data, from calling every name common.
+        f64::from(self.word_records.get(word).copied().unwrap_or(1).max(1))
+            / (f64::from(self.records) + 100.0)
+    }
+
     fn count(&self, word: &str) -> f64 {
         f64::from(self.word_keys.get(word).copied().unwrap_or(1).max(1))
     }
@@ -112,8 +134,12 @@ impl NameStats {
     /// Expected number of other people holding a name with these two words, if words combine
     /// independently: the homonym rate that makes a common name weak evidence.
     pub fn homonyms(&self, a: &str, b: &str) -> f64 {
-        let k = f64::from(self.distinct_keys.max(1));
-        self.count(a) * self.count(b) / k
+        // The same pseudo-count as for records: a handful of names says nothing about rarity.
+        let k = f64::from(self.distinct_keys) + 100.0;
+        let by_keys = self.count(a) * self.count(b) / k;
+        // One prolific person inflates the record counts of their own name, hence the half weight.
+        let by_records = f64::from(self.records) * self.record_share(a) * self.record_share(b);
+        by_keys.max(by_records)
     }
 }
 
@@ -154,26 +180,45 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
 
 /// Relate two names and estimate how many homonyms share the relation.
 pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, f64) {
-    if !a.is_person() || !b.is_person() {
+    if a.is_empty() || b.is_empty() {
         return (NameRel::Unknown, 0.0);
     }
-    let (af, al) = (&a.full[0], &a.full[a.full.len() - 1]);
-    let (bf, bl) = (&b.full[0], &b.full[b.full.len() - 1]);
+    let persons = a.is_person() && b.is_person();
+    let (af, al) = a
+        .full
+        .first()
+        .zip(a.full.last())
+        .unwrap_or((&a.tokens[0], &a.tokens[0]));
+    let (bf, bl) = b
+        .full
+        .first()
+        .zip(b.full.last())
+        .unwrap_or((&b.tokens[0], &b.tokens[0]));
     let same_order = af == bf && al == bl;
     let swapped = af == bl && al == bf;
-    if same_order || swapped {
+    if persons && (same_order || swapped) {
         let h = stats.homonyms(af, al);
         let raw_a: Vec<&String> = a.tokens.iter().filter(|t| t.chars().count() > 1).collect();
         let raw_b: Vec<&String> = b.tokens.iter().filter(|t| t.chars().count() > 1).collect();
         let literal = raw_a.first() == raw_b.first() || raw_a.first() == raw_b.last();
-        return (if literal { NameRel::Exact } else { NameRel::Nickname }, h);
+        return (
+            if literal {
+                NameRel::Exact
+            } else {
+                NameRel::Nickname
+            },
+            h,
+        );
     }
-    if (af == bf && one_edit_apart(al, bl)) || (al == bl && one_edit_apart(af, bf)) {
+    if persons && ((af == bf && one_edit_apart(al, bl)) || (al == bl && one_edit_apart(af, bf))) {
         return (NameRel::Typo, stats.homonyms(af, al));
     }
     // "J. Smith" ~ "John Smith": an initial in first place, the same last word.
     if let (Some(fa), Some(fb), Some(la), Some(lb)) = (a.first(), b.first(), a.last(), b.last())
         && la == lb
+        && la.chars().count() >= 2
+        && a.tokens.len() >= 2
+        && b.tokens.len() >= 2
     {
         let a_initial = fa.chars().count() == 1 && fb.starts_with(fa);
         let b_initial = fb.chars().count() == 1 && fa.starts_with(fb);
@@ -183,13 +228,31 @@ pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, 
             return (NameRel::Initial, stats.count(la) * (k / 15.0) / k);
         }
     }
-    (NameRel::Conflict, 0.0)
+    if persons {
+        (NameRel::Conflict, 0.0)
+    } else {
+        (NameRel::Unknown, 0.0)
+    }
 }
 
-fn handle_weight(h: &str, x: HandleKind, y: HandleKind) -> f64 {
+fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepared) -> f64 {
+    // A handle made of the name says little beyond the name itself: homonyms pick the same
+    // `john.smith` at different providers. Handles unrelated to the name are what identify.
+    let name_made = shape_of(h, &a.name) == Shape::Strong || shape_of(h, &b.name) == Shape::Strong;
+    let involves_name = x == HandleKind::Name || y == HandleKind::Name;
+    if involves_name && a.name.is_person() && b.name.is_person() {
+        return 0.0;
+    }
+    if name_made && !involves_name {
+        return 1.0;
+    }
     let len = h.chars().count();
     let digits = h.chars().any(|c| c.is_ascii_digit());
-    let distinct = if len >= 8 || (digits && len >= 5) { 1.0 } else { 0.0 };
+    let distinct = if len >= 8 || (digits && len >= 5) {
+        1.0
+    } else {
+        0.0
+    };
     match (x.min(y), x.max(y)) {
         (HandleKind::Login, HandleKind::Login) => 3.5 + distinct,
         (HandleKind::Login, HandleKind::Local) => 2.5 + distinct,
@@ -201,7 +264,12 @@ fn handle_weight(h: &str, x: HandleKind, y: HandleKind) -> f64 {
 }
 
 /// Score a candidate pair. `None` when nothing relates them.
-pub fn score(a: &Prepared, b: &Prepared, stats: &NameStats, handles: &Interner) -> Option<PairScore> {
+pub fn score(
+    a: &Prepared,
+    b: &Prepared,
+    stats: &NameStats,
+    handles: &Interner,
+) -> Option<PairScore> {
     let (name, homonyms) = relate_names(&a.name, &b.name, stats);
     let mut lo = match name {
         NameRel::Exact => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5),
@@ -216,8 +284,8 @@ pub fn score(a: &Prepared, b: &Prepared, stats: &NameStats, handles: &Interner) 
     for &(ha, ka) in &a.handles {
         for &(hb, kb) in &b.handles {
             if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
-                let w = handle_weight(&handles.values[ha as usize], ka, kb);
-                if w > handle_w {
+                let w = handle_weight(&handles.values[ha as usize], ka, kb, a, b);
+                if w > handle_w || (handle.is_none() && w > 0.0) {
                     handle_w = w;
                     handle = Some((ha, ka, kb));
                 }
@@ -248,7 +316,8 @@ pub fn score(a: &Prepared, b: &Prepared, stats: &NameStats, handles: &Interner) 
         Shape::Strong => lo += 0.5,
         Shape::Hint => lo += 0.3,
         Shape::Unrelated => {
-            if !a.locals.is_empty() && !b.locals.is_empty() && handle.is_none() && domain.is_none() {
+            if !a.locals.is_empty() && !b.locals.is_empty() && handle.is_none() && domain.is_none()
+            {
                 lo -= 1.0;
             }
         }
@@ -262,7 +331,14 @@ pub fn score(a: &Prepared, b: &Prepared, stats: &NameStats, handles: &Interner) 
         // The name alone never merges: at most a review.
         confidence = confidence.min(0.89);
     }
-    Some(PairScore { confidence, name, homonyms, handle, domain, shape })
+    Some(PairScore {
+        confidence,
+        name,
+        homonyms,
+        handle,
+        domain,
+        shape,
+    })
 }
 
 /// The words of a kept link.
@@ -301,11 +377,16 @@ pub fn describe(
         }
     }
     if let Some(d) = s.domain {
-        out.push(format!("same organisation domain {}", domains.values[d as usize]));
+        out.push(format!(
+            "same organisation domain {}",
+            domains.values[d as usize]
+        ));
     }
     match s.shape {
         Shape::Strong => out.push("login or email shaped like the name".to_string()),
-        Shape::Hint => out.push("login or email hints at the name (initials or prefix)".to_string()),
+        Shape::Hint => {
+            out.push("login or email hints at the name (initials or prefix)".to_string())
+        }
         Shape::Unrelated => {
             if !a.locals.is_empty() && !b.locals.is_empty() {
                 out.push("emails unrelated to the name".to_string());

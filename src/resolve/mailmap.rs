@@ -30,10 +30,19 @@ pub fn mailmap(identities: &[Identity], res: &Resolution) -> String {
     let mut lines: BTreeSet<String> = BTreeSet::new();
     for cluster in &res.clusters {
         let members: Vec<&Identity> = cluster.iter().filter_map(|&i| identities.get(i)).collect();
-        let names = members.iter().filter_map(|m| m.name.as_deref()).map(str::trim).filter(|n| !n.is_empty());
+        let names = members
+            .iter()
+            .filter_map(|m| m.name.as_deref())
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
         let canonical_name = most_used(names);
         let emails = members.iter().flat_map(|m| {
-            let mut own: Vec<&str> = m.emails.iter().map(|e| e.trim()).filter(|e| !e.is_empty()).collect();
+            let mut own: Vec<&str> = m
+                .emails
+                .iter()
+                .map(|e| e.trim())
+                .filter(|e| !e.is_empty())
+                .collect();
             own.sort_unstable();
             own.dedup();
             own

@@ -79,7 +79,6 @@ pub struct Resolution {
     pub reviews: Vec<MatchLink>,
 }
 
-
 /// An email key held by more distinct names than this is a shared mailbox: it links only holders
 /// whose names agree. Two names are common for one person (a maiden name, a transliteration).
 const SHARED_MAILBOX_NAMES: usize = 3;
@@ -87,6 +86,10 @@ const SHARED_MAILBOX_NAMES: usize = 3;
 /// Blocks larger than this are too ambiguous to compare pairwise (a very common name or handle);
 /// they are skipped, which keeps the cost linear.
 const MAX_BLOCK: usize = 200;
+
+/// Weak evidence never grows a cluster past this many identities: chains of weak links between
+/// homonyms are how one cluster swallows many people. Strong evidence is not capped.
+const MAX_WEAK_CLUSTER: usize = 12;
 
 /// Resolve identities into people.
 pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
@@ -102,7 +105,11 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let org_domains = org_domains(identities, opts);
     let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
     for (i, identity) in identities.iter().enumerate() {
-        let mut keys: Vec<EmailKey> = identity.emails.iter().filter_map(|e| email_key(e)).collect();
+        let mut keys: Vec<EmailKey> = identity
+            .emails
+            .iter()
+            .filter_map(|e| email_key(e))
+            .collect();
         keys.sort();
         keys.dedup();
         let login = identity
@@ -139,10 +146,18 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         if identity.directory {
             let source = sources.intern(&identity.source);
             let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
-            clusters.add_guard(i, kind, guard_values.intern(&format!("{}\u{0}{}", identity.source, identity.id)));
+            clusters.add_guard(
+                i,
+                kind,
+                guard_values.intern(&format!("{}\u{0}{}", identity.source, identity.id)),
+            );
         }
         if let Some(e) = employee_id(identity) {
-            clusters.add_guard(i, GUARD_EMPLOYEE_ID, guard_values.intern(&format!("emp\u{0}{e}")));
+            clusters.add_guard(
+                i,
+                GUARD_EMPLOYEE_ID,
+                guard_values.intern(&format!("emp\u{0}{e}")),
+            );
         }
         prepared.push(p);
     }
@@ -150,21 +165,42 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     // Split overrides are registered before any union so that no evidence can cross them.
     let by_key = key_index(identities);
     for (a, b) in &opts.overrides.split {
-        if let (Some(&a), Some(&b)) = (by_key.get(&(a.source.as_str(), a.id.as_str())), by_key.get(&(b.source.as_str(), b.id.as_str()))) {
+        if let (Some(&a), Some(&b)) = (
+            by_key.get(&(a.source.as_str(), a.id.as_str())),
+            by_key.get(&(b.source.as_str(), b.id.as_str())),
+        ) {
             clusters.add_split(a, b);
         }
     }
 
     let mut merges: Vec<MatchLink> = Vec::new();
-    let strong = |clusters: &mut Clusters, a: usize, b: usize, evidence: String, merges: &mut Vec<MatchLink>| {
+    let strong = |clusters: &mut Clusters,
+                  a: usize,
+                  b: usize,
+                  evidence: String,
+                  merges: &mut Vec<MatchLink>| {
         if let Ok(true) = clusters.union(a, b, false) {
-            merges.push(MatchLink { a: a.min(b), b: a.max(b), confidence: 1.0, evidence: vec![evidence] });
+            merges.push(MatchLink {
+                a: a.min(b),
+                b: a.max(b),
+                confidence: 1.0,
+                evidence: vec![evidence],
+            });
         }
     };
 
     for (a, b) in &opts.overrides.merge {
-        if let (Some(&a), Some(&b)) = (by_key.get(&(a.source.as_str(), a.id.as_str())), by_key.get(&(b.source.as_str(), b.id.as_str()))) {
-            strong(&mut clusters, a, b, "merged by override".to_string(), &mut merges);
+        if let (Some(&a), Some(&b)) = (
+            by_key.get(&(a.source.as_str(), a.id.as_str())),
+            by_key.get(&(b.source.as_str(), b.id.as_str())),
+        ) {
+            strong(
+                &mut clusters,
+                a,
+                b,
+                "merged by override".to_string(),
+                &mut merges,
+            );
         }
     }
 
@@ -181,28 +217,48 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         let key = &email_ids.values[group[0].0 as usize];
-        let mut names: Vec<String> = group
-            .iter()
-            .filter_map(|&(_, i)| name_identity(&prepared[i as usize].name))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        if names.len() >= SHARED_MAILBOX_NAMES {
-            // A shared mailbox: only holders with the same name are linked through it.
-            let mut by_name: Vec<(String, u32)> = group
+        // Holders fall into families of compatible names; many families means a shared mailbox.
+        let mut family_of: Vec<Option<usize>> = Vec::with_capacity(group.len());
+        let mut representatives: Vec<u32> = Vec::new();
+        for &(_, i) in group {
+            let name = &prepared[i as usize].name;
+            if name.is_empty() {
+                family_of.push(None);
+                continue;
+            }
+            let found = representatives
                 .iter()
-                .filter_map(|&(_, i)| name_identity(&prepared[i as usize].name).map(|k| (k, i)))
-                .collect();
-            by_name.sort_unstable();
-            for sub in by_name.chunk_by(|x, y| x.0 == y.0) {
-                for &(_, i) in &sub[1..] {
-                    strong(&mut clusters, sub[0].1 as usize, i as usize, format!("same email {key} (shared mailbox, same name)"), &mut merges);
+                .position(|&r| prepared[r as usize].name.compatible(name));
+            family_of.push(Some(found.unwrap_or_else(|| {
+                representatives.push(i);
+                representatives.len() - 1
+            })));
+        }
+        if representatives.len() >= SHARED_MAILBOX_NAMES {
+            // A shared mailbox: only holders in the same family of names are linked through it.
+            for (f, &rep) in representatives.iter().enumerate() {
+                for (x, &(_, i)) in group.iter().enumerate() {
+                    if family_of[x] == Some(f) && i != rep {
+                        strong(
+                            &mut clusters,
+                            rep as usize,
+                            i as usize,
+                            format!("same email {key} (shared mailbox, same name)"),
+                            &mut merges,
+                        );
+                    }
                 }
             }
             continue;
         }
         for &(_, i) in &group[1..] {
-            strong(&mut clusters, group[0].1 as usize, i as usize, format!("same email {key}"), &mut merges);
+            strong(
+                &mut clusters,
+                group[0].1 as usize,
+                i as usize,
+                format!("same email {key}"),
+                &mut merges,
+            );
         }
     }
 
@@ -219,7 +275,10 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             values.sort();
             values.dedup();
             for v in values {
-                accounts.entry((identity.source.as_str(), v)).or_default().push(i);
+                accounts
+                    .entry((identity.source.as_str(), v))
+                    .or_default()
+                    .push(i);
             }
         }
         for (i, identity) in identities.iter().enumerate() {
@@ -228,7 +287,16 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                 if let Some(targets) = accounts.get(&(link.source.as_str(), value)) {
                     for &t in targets {
                         if t != i {
-                            strong(&mut clusters, i, t, format!("linked {}:{} from {}:{}", link.source, link.value, identity.source, identity.id), &mut merges);
+                            strong(
+                                &mut clusters,
+                                i,
+                                t,
+                                format!(
+                                    "linked {}:{} from {}:{}",
+                                    link.source, link.value, identity.source, identity.id
+                                ),
+                                &mut merges,
+                            );
                         }
                     }
                 }
@@ -245,12 +313,23 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     employees.sort();
     for group in employees.chunk_by(|x, y| x.0 == y.0) {
         for &(ref e, i) in &group[1..] {
-            strong(&mut clusters, group[0].1, i, format!("same employee id {e}"), &mut merges);
+            strong(
+                &mut clusters,
+                group[0].1,
+                i,
+                format!("same employee id {e}"),
+                &mut merges,
+            );
         }
     }
 
     // Weak evidence: block on name keys and handles, score the pairs in each block.
-    let stats = NameStats::build(name_keys.values.iter().map(String::as_str));
+    let mut stats = NameStats::build(name_keys.values.iter().map(String::as_str));
+    for p in &prepared {
+        if p.name.is_person() {
+            stats.add_record(&p.name.full[0], &p.name.full[p.name.full.len() - 1]);
+        }
+    }
     let handle_offset = name_keys.values.len() as u32;
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
@@ -281,13 +360,21 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     candidates.dedup();
     let mut scored: Vec<(u32, u32, evidence::PairScore)> = Vec::new();
     for &(a, b) in &candidates {
-        if let Some(s) = evidence::score(&prepared[a as usize], &prepared[b as usize], &stats, &handles)
-            && s.confidence >= opts.review_threshold
+        if let Some(s) = evidence::score(
+            &prepared[a as usize],
+            &prepared[b as usize],
+            &stats,
+            &handles,
+        ) && s.confidence >= opts.review_threshold
         {
             scored.push((a, b, s));
         }
     }
-    scored.sort_by(|x, y| y.2.confidence.total_cmp(&x.2.confidence).then((x.0, x.1).cmp(&(y.0, y.1))));
+    scored.sort_by(|x, y| {
+        y.2.confidence
+            .total_cmp(&x.2.confidence)
+            .then((x.0, x.1).cmp(&(y.0, y.1)))
+    });
 
     let describe = |a: u32, b: u32, s: &evidence::PairScore| {
         evidence::describe(
@@ -303,20 +390,40 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let mut pending: Vec<MatchLink> = Vec::new();
     for (a, b, s) in &scored {
         let (a, b) = (*a as usize, *b as usize);
-        if s.confidence >= opts.merge_threshold {
+        let too_big = clusters.find(a) != clusters.find(b)
+            && clusters.size_of(a) + clusters.size_of(b) > MAX_WEAK_CLUSTER;
+        if s.confidence >= opts.merge_threshold && !too_big {
             match clusters.union(a, b, true) {
-                Ok(true) => merges.push(MatchLink { a, b, confidence: s.confidence, evidence: describe(a as u32, b as u32, s) }),
+                Ok(true) => merges.push(MatchLink {
+                    a,
+                    b,
+                    confidence: s.confidence,
+                    evidence: describe(a as u32, b as u32, s),
+                }),
                 Ok(false) | Err(Refusal::Split) => {}
                 Err(Refusal::Guard(kind)) => {
                     let mut evidence = describe(a as u32, b as u32, s);
                     evidence.push(guard_words(kind).to_string());
                     // A guarded pair is worth a look, never an automatic merge.
-                    let confidence = s.confidence.min(opts.merge_threshold - 0.01).max(opts.review_threshold);
-                    pending.push(MatchLink { a, b, confidence, evidence });
+                    let confidence = s
+                        .confidence
+                        .min(opts.merge_threshold - 0.01)
+                        .max(opts.review_threshold);
+                    pending.push(MatchLink {
+                        a,
+                        b,
+                        confidence,
+                        evidence,
+                    });
                 }
             }
         } else if clusters.find(a) != clusters.find(b) {
-            pending.push(MatchLink { a, b, confidence: s.confidence, evidence: describe(a as u32, b as u32, s) });
+            pending.push(MatchLink {
+                a,
+                b,
+                confidence: s.confidence,
+                evidence: describe(a as u32, b as u32, s),
+            });
         }
     }
 
@@ -350,23 +457,28 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
     }
     let mut reviews: Vec<MatchLink> = best.into_values().collect();
-    reviews.sort_by(|x, y| y.confidence.total_cmp(&x.confidence).then((x.a, x.b).cmp(&(y.a, y.b))));
-    merges.sort_by(|x, y| (x.a, x.b).cmp(&(y.a, y.b)));
+    reviews.sort_by(|x, y| {
+        y.confidence
+            .total_cmp(&x.confidence)
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    merges.sort_by_key(|m| (m.a, m.b));
 
-    Resolution { clusters: out, cluster_of, merges, reviews }
-}
-
-/// The name a shared-mailbox check compares: the person key, else the compact single word.
-fn name_identity(name: &NameInfo) -> Option<String> {
-    if name.is_empty() {
-        return None;
+    Resolution {
+        clusters: out,
+        cluster_of,
+        merges,
+        reviews,
     }
-    name.key().or_else(|| Some(name.compact()))
 }
 
 fn employee_id(identity: &Identity) -> Option<String> {
     let e = identity.employee_id.as_deref()?.trim();
-    if e.is_empty() { None } else { Some(nfkc_lower(e)) }
+    if e.is_empty() {
+        None
+    } else {
+        Some(nfkc_lower(e))
+    }
 }
 
 fn guard_words(kind: u8) -> &'static str {
@@ -399,5 +511,321 @@ fn org_domains(identities: &[Identity], opts: &ResolveOptions) -> Vec<String> {
 }
 
 fn key_index(identities: &[Identity]) -> HashMap<(&str, &str), usize> {
-    identities.iter().enumerate().map(|(i, x)| ((x.source.as_str(), x.id.as_str()), i)).collect()
+    identities
+        .iter()
+        .enumerate()
+        .map(|(i, x)| ((x.source.as_str(), x.id.as_str()), i))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Link;
+
+    fn id(n: &str, name: &str, emails: &[&str]) -> Identity {
+        Identity {
+            source: "input".into(),
+            id: n.into(),
+            name: Some(name.into()),
+            emails: emails.iter().map(|e| e.to_string()).collect(),
+            ..Identity::default()
+        }
+    }
+
+    fn key(n: &str) -> IdentityKey {
+        IdentityKey {
+            source: "input".into(),
+            id: n.into(),
+        }
+    }
+
+    fn together(res: &Resolution, a: usize, b: usize) -> bool {
+        res.cluster_of[a] == res.cluster_of[b]
+    }
+
+    #[test]
+    fn same_email_merges_across_case_and_plus_tag() {
+        let ids = [
+            id("1", "Jane Doe", &["Jane@Acme.example"]),
+            id("2", "J D", &["jane+git@acme.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(res.merges[0].evidence[0].contains("same email jane@acme.example"));
+    }
+
+    #[test]
+    fn secondary_email_merges() {
+        let ids = [
+            id("1", "A", &["a@acme.example", "old@home.example"]),
+            id("2", "B", &["old@home.example"]),
+        ];
+        assert!(together(&resolve(&ids, &ResolveOptions::default()), 0, 1));
+    }
+
+    #[test]
+    fn noreply_login_matches_login_field() {
+        let mut gh = id("9", "octo", &[]);
+        gh.login = Some("OctoCat".into());
+        let ids = [
+            id("1", "Mona", &["583231+octocat@users.noreply.github.com"]),
+            gh,
+        ];
+        assert!(together(&resolve(&ids, &ResolveOptions::default()), 0, 1));
+    }
+
+    #[test]
+    fn employee_id_merges() {
+        let mut a = id("1", "Ann Lee", &["ann@acme.example"]);
+        let mut b = id("2", "Ann Lee-Park", &["alp@other.example"]);
+        a.employee_id = Some("E42".into());
+        b.employee_id = Some("e42 ".into());
+        assert!(together(
+            &resolve(&[a, b], &ResolveOptions::default()),
+            0,
+            1
+        ));
+    }
+
+    #[test]
+    fn directory_link_merges() {
+        let mut okta = id("00u1", "Ann Lee", &["ann@acme.example"]);
+        okta.source = "okta".into();
+        okta.directory = true;
+        okta.links = vec![Link {
+            source: "github".into(),
+            value: "annlee".into(),
+        }];
+        let mut gh = id("583231", "zz", &[]);
+        gh.source = "github".into();
+        gh.login = Some("AnnLee".into());
+        let res = resolve(&[okta, gh], &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(res.merges[0].evidence[0].starts_with("linked github:annlee"));
+    }
+
+    #[test]
+    fn homonyms_with_unrelated_emails_stay_apart() {
+        let ids = [
+            id("1", "John Smith", &["zx81@one.example"]),
+            id("2", "John Smith", &["qq7@two.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 1));
+    }
+
+    #[test]
+    fn shared_mailbox_does_not_glue_different_names() {
+        let ids = [
+            id("1", "Alice Archer", &["team-x@acme.example"]),
+            id("2", "Bob Brown", &["team-x@acme.example"]),
+            id("3", "Carol Chen", &["team-x@acme.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 1) && !together(&res, 1, 2) && !together(&res, 0, 2));
+    }
+
+    #[test]
+    fn one_person_with_spelling_variants_on_one_email_still_merges() {
+        let ids = [
+            id("1", "Bjorn", &["bjodah@gmail.com"]),
+            id("2", "Björn Dahlgren", &["bjodah@gmail.com"]),
+            id("3", "Björn Ingvar Dahlgren", &["bjodah@gmail.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1) && together(&res, 1, 2));
+    }
+
+    #[test]
+    fn nickname_merges_only_with_agreeing_evidence() {
+        let agreeing = [
+            id("1", "Bob Quixley", &["bquixley@gmail.com"]),
+            id("2", "Robert Quixley", &["bquixley@work.example"]),
+        ];
+        assert!(together(
+            &resolve(&agreeing, &ResolveOptions::default()),
+            0,
+            1
+        ));
+        let alone = [
+            id("1", "Bob Quixley", &["zz1@a.example"]),
+            id("2", "Robert Quixley", &["yy2@b.example"]),
+        ];
+        assert!(!together(
+            &resolve(&alone, &ResolveOptions::default()),
+            0,
+            1
+        ));
+    }
+
+    #[test]
+    fn last_comma_first_with_same_local_merges() {
+        let ids = [
+            id("1", "Mazo, Andrey", &["amazo@checkvideo.example"]),
+            id("2", "Andrey Mazo", &["amazo@yandex.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1), "{:?}", res.reviews);
+    }
+
+    #[test]
+    fn accents_fold_and_same_handle_merges() {
+        let ids = [
+            id("1", "Alex Bennée", &["kernel-hacker@bennee.example"]),
+            id("2", "Alex Bennee", &["kernel-hacker@linaro.example"]),
+        ];
+        assert!(together(&resolve(&ids, &ResolveOptions::default()), 0, 1));
+    }
+
+    #[test]
+    fn name_alone_becomes_a_review_not_a_merge() {
+        let ids = [
+            id("1", "Quentin Zyxwab", &["xk1@a.example"]),
+            id("2", "Quentin Zyxwab", &["mw7@b.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 1));
+        assert_eq!(res.reviews.len(), 1);
+        assert!(
+            res.reviews[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("same name"))
+        );
+    }
+
+    #[test]
+    fn different_employee_ids_block_a_name_merge() {
+        let mut a = id("1", "Quentin Zyxwab", &["qzyxwab@a.example"]);
+        let mut b = id("2", "Quentin Zyxwab", &["qzyxwab@b.example"]);
+        a.employee_id = Some("1".into());
+        b.employee_id = Some("2".into());
+        let res = resolve(&[a.clone(), b.clone()], &ResolveOptions::default());
+        assert!(!together(&res, 0, 1));
+        a.employee_id = None;
+        assert!(together(
+            &resolve(&[a, b], &ResolveOptions::default()),
+            0,
+            1
+        ));
+    }
+
+    #[test]
+    fn two_directory_accounts_of_one_source_stay_apart() {
+        let mut a = id("1", "Quentin Zyxwab", &["qzyxwab@a.example"]);
+        let mut b = id("2", "Quentin Zyxwab", &["qzyxwab@b.example"]);
+        a.directory = true;
+        b.directory = true;
+        assert!(!together(
+            &resolve(&[a, b], &ResolveOptions::default()),
+            0,
+            1
+        ));
+    }
+
+    #[test]
+    fn split_override_prevents_merge_and_review() {
+        let ids = [
+            id("1", "Jane Doe", &["jane@acme.example"]),
+            id("2", "Jane Doe", &["jane@acme.example"]),
+        ];
+        let opts = ResolveOptions {
+            overrides: Overrides {
+                merge: vec![],
+                split: vec![(key("1"), key("2"))],
+            },
+            ..ResolveOptions::default()
+        };
+        let res = resolve(&ids, &opts);
+        assert!(!together(&res, 0, 1));
+        assert!(res.reviews.is_empty());
+    }
+
+    #[test]
+    fn merge_override_unions_unrelated_identities() {
+        let ids = [
+            id("1", "Jane Doe", &["jane@acme.example"]),
+            id("2", "JD", &["x@y.example"]),
+        ];
+        let opts = ResolveOptions {
+            overrides: Overrides {
+                merge: vec![(key("1"), key("2"))],
+                split: vec![],
+            },
+            ..ResolveOptions::default()
+        };
+        let res = resolve(&ids, &opts);
+        assert!(together(&res, 0, 1));
+        assert_eq!(
+            res.merges[0].evidence,
+            vec!["merged by override".to_string()]
+        );
+    }
+
+    #[test]
+    fn generic_emails_and_names_link_nobody() {
+        let ids = [
+            id("1", "root", &["root@host1.example"]),
+            id("2", "Administrator", &["root@host1.example"]),
+            id("3", "Jane", &["noreply@acme.example"]),
+            id("4", "Bob", &["noreply@acme.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert_eq!(res.clusters.len(), 4);
+    }
+
+    #[test]
+    fn common_name_needs_more_than_a_shaped_email() {
+        // Many John Smiths: a shared name with name-shaped addresses is not enough.
+        let mut ids: Vec<Identity> = (0..30)
+            .map(|i| {
+                id(
+                    &i.to_string(),
+                    "John Smith",
+                    &[&format!("zz{i}x@d{i}.example")],
+                )
+            })
+            .collect();
+        ids.push(id("a", "John Smith", &["john.smith@one.example"]));
+        ids.push(id("b", "John Smith", &["jsmith@two.example"]));
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 30, 31));
+        // The same shape of evidence merges a rare name.
+        let rare = [
+            id("a", "Quentin Zyxwab", &["quentin.zyxwab@one.example"]),
+            id("b", "Quentin Zyxwab", &["qzyxwab@two.example"]),
+        ];
+        assert!(together(&resolve(&rare, &ResolveOptions::default()), 0, 1));
+    }
+
+    #[test]
+    fn output_does_not_depend_on_input_order() {
+        let mut ids = vec![
+            id("1", "Quentin Zyxwab", &["quentin.zyxwab@one.example"]),
+            id("2", "Quentin Zyxwab", &["qzyxwab@two.example"]),
+            id("3", "Other Person", &["op@x.example"]),
+        ];
+        let a = resolve(&ids, &ResolveOptions::default());
+        ids.reverse();
+        let b = resolve(&ids, &ResolveOptions::default());
+        assert_eq!(a.clusters.len(), b.clusters.len());
+        assert!(together(&b, 1, 2));
+    }
+
+    #[test]
+    fn mailmap_maps_other_pairs_to_the_most_used() {
+        let ids = [
+            id("1", "Jane Doe", &["jane@acme.example"]),
+            id("2", "Jane Doe", &["jane+x@acme.example"]),
+            id("3", "J. Doe", &["jane@acme.example"]),
+            id("4", "Solo", &["solo@x.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        let map = mailmap(&ids, &res);
+        assert_eq!(
+            map,
+            "Jane Doe <jane@acme.example> J. Doe <jane@acme.example>\nJane Doe <jane@acme.example> Jane Doe <jane+x@acme.example>\n"
+        );
+    }
 }

@@ -14,6 +14,8 @@ pub struct NameInfo {
     pub tokens: Vec<String>,
     /// The tokens longer than one letter, nicknames mapped to their formal name.
     pub full: Vec<String>,
+    /// The raw name had a space or comma: "aasim-maverick" and "BuckShlegeris" are logins.
+    pub spaced: bool,
 }
 
 impl NameInfo {
@@ -34,6 +36,11 @@ impl NameInfo {
                 _ => {}
             }
         }
+        // "Jane Doe via GitGitGadget": the relay is not part of the person's name.
+        let text = match text.find(" via ") {
+            Some(pos) if pos > 0 => text[..pos].to_string(),
+            _ => text,
+        };
         // "Last, First" → "First Last". A name with an '@' is an address typed as a name.
         let text = match text.split_once(',') {
             Some((last, first)) if !first.trim().is_empty() && !text.contains('@') => {
@@ -51,7 +58,14 @@ impl NameInfo {
             .filter(|t| t.chars().count() > 1)
             .map(|t| canonical_first_name(t).to_string())
             .collect();
-        NameInfo { tokens, full }
+        let spaced = folded
+            .trim()
+            .contains(|c: char| c.is_whitespace() || c == ',');
+        NameInfo {
+            tokens,
+            full,
+            spaced,
+        }
     }
 
     /// Whether there is anything to compare.
@@ -61,7 +75,24 @@ impl NameInfo {
 
     /// A person-shaped name: at least two tokens, one of them a full word.
     pub fn is_person(&self) -> bool {
-        self.tokens.len() >= 2 && self.full.len() >= 2
+        self.spaced && self.tokens.len() >= 2 && self.full.len() >= 2
+    }
+
+    /// Whether two names could be one person's: they share a word of three letters or more, or
+    /// one is a login made of the other (a family of spellings, not a conflict).
+    pub fn compatible(&self, other: &NameInfo) -> bool {
+        let shares_word = self
+            .full
+            .iter()
+            .any(|w| w.chars().count() >= 3 && other.full.iter().any(|o| o == w));
+        if shares_word {
+            return true;
+        }
+        let (a, b) = (self.compact(), other.compact());
+        (a.len() >= 3 && b.contains(&a))
+            || (b.len() >= 3 && a.contains(&b))
+            || shape_of(&a, other) == Shape::Strong
+            || shape_of(&b, self) == Shape::Strong
     }
 
     /// The blocking key of a person-shaped name: first and last full token, sorted so that
@@ -71,7 +102,11 @@ impl NameInfo {
             return None;
         }
         let (a, b) = (&self.full[0], &self.full[self.full.len() - 1]);
-        Some(if a <= b { format!("{a} {b}") } else { format!("{b} {a}") })
+        Some(if a <= b {
+            format!("{a} {b}")
+        } else {
+            format!("{b} {a}")
+        })
     }
 
     /// The whole name as one lowercase alphanumeric word: how a login made of the name looks
@@ -280,7 +315,12 @@ pub fn shape_of(local: &str, name: &NameInfo) -> Shape {
     if letters.len() < 2 || name.is_empty() {
         return Shape::Unrelated;
     }
-    let words: Vec<&str> = name.tokens.iter().filter(|t| t.chars().count() > 1).map(String::as_str).collect();
+    let words: Vec<&str> = name
+        .tokens
+        .iter()
+        .filter(|t| t.chars().count() > 1)
+        .map(String::as_str)
+        .collect();
     for w in &words {
         if w.chars().count() >= 3 && letters.contains(w) {
             return Shape::Strong;
@@ -298,11 +338,19 @@ pub fn shape_of(local: &str, name: &NameInfo) -> Shape {
     {
         let f0 = first.chars().next().map(String::from).unwrap_or_default();
         let l0 = last.chars().next().map(String::from).unwrap_or_default();
-        let patterns = [format!("{f0}{last}"), format!("{last}{f0}"), format!("{first}{l0}")];
-        if patterns.iter().any(|p| letters == *p) {
+        let patterns = [
+            format!("{f0}{last}"),
+            format!("{last}{f0}"),
+            format!("{first}{l0}"),
+        ];
+        if patterns.contains(&letters) {
             return Shape::Strong;
         }
-        let initials: String = name.tokens.iter().filter_map(|t| t.chars().next()).collect();
+        let initials: String = name
+            .tokens
+            .iter()
+            .filter_map(|t| t.chars().next())
+            .collect();
         if initials.len() >= 2 && letters == initials {
             return Shape::Hint;
         }
@@ -329,7 +377,10 @@ mod tests {
 
     #[test]
     fn middle_names_and_initials_do_not_change_the_key() {
-        assert_eq!(NameInfo::parse("Junio C Hamano").key(), NameInfo::parse("Junio Hamano").key());
+        assert_eq!(
+            NameInfo::parse("Junio C Hamano").key(),
+            NameInfo::parse("Junio Hamano").key()
+        );
         assert_eq!(
             NameInfo::parse("Carlo Marcelo Arenas Belón").key(),
             NameInfo::parse("Carlo Arenas Belon").key()
@@ -338,20 +389,43 @@ mod tests {
 
     #[test]
     fn accents_fold_into_the_same_key() {
-        assert_eq!(NameInfo::parse("Alex Bennée").key(), NameInfo::parse("alex bennee").key());
-        assert_eq!(NameInfo::parse("Kristian Høgsberg").key(), NameInfo::parse("Kristian Hogsberg").key());
+        assert_eq!(
+            NameInfo::parse("Alex Bennée").key(),
+            NameInfo::parse("alex bennee").key()
+        );
+        assert_eq!(
+            NameInfo::parse("Kristian Høgsberg").key(),
+            NameInfo::parse("Kristian Hogsberg").key()
+        );
     }
 
     #[test]
     fn nickname_maps_to_formal_name() {
-        assert_eq!(NameInfo::parse("Bob Smith").key(), NameInfo::parse("Robert Smith").key());
-        assert_eq!(NameInfo::parse("Bill Gates").key(), NameInfo::parse("William Gates").key());
-        assert_ne!(NameInfo::parse("Bob Smith").key(), NameInfo::parse("Bill Smith").key());
+        assert_eq!(
+            NameInfo::parse("Bob Smith").key(),
+            NameInfo::parse("Robert Smith").key()
+        );
+        assert_eq!(
+            NameInfo::parse("Bill Gates").key(),
+            NameInfo::parse("William Gates").key()
+        );
+        assert_ne!(
+            NameInfo::parse("Bob Smith").key(),
+            NameInfo::parse("Bill Smith").key()
+        );
     }
 
     #[test]
     fn generic_names_give_nothing() {
-        for raw in ["root", "Administrator", "unknown", "(none)", "GitHub", "System", "dependabot[bot]"] {
+        for raw in [
+            "root",
+            "Administrator",
+            "unknown",
+            "(none)",
+            "GitHub",
+            "System",
+            "dependabot[bot]",
+        ] {
             assert!(NameInfo::parse(raw).is_empty(), "{raw}");
         }
     }
@@ -363,6 +437,9 @@ mod tests {
             assert_eq!(shape_of(login, &n), Shape::Strong, "{login}");
         }
         assert_eq!(shape_of("zx81", &n), Shape::Unrelated);
-        assert_eq!(shape_of("mst", &NameInfo::parse("Michael S. Tsirkin")), Shape::Hint);
+        assert_eq!(
+            shape_of("mst", &NameInfo::parse("Michael S. Tsirkin")),
+            Shape::Hint
+        );
     }
 }

@@ -163,14 +163,21 @@ pub fn is_generic_local(local: &str) -> bool {
     if l.is_empty() || GENERIC.contains(&l) {
         return true;
     }
-    l.ends_with("[bot]") || local.ends_with("[bot]") || l.starts_with("noreply") || l.starts_with("no-reply")
+    l.ends_with("[bot]")
+        || local.ends_with("[bot]")
+        || l.starts_with("noreply")
+        || l.starts_with("no-reply")
 }
 
 /// Local parts too common to say anything when seen at two different domains (`me@`, `mail@`),
 /// even though at one domain they are a real person's address.
 pub fn is_weak_local(local: &str) -> bool {
-    const WEAK: &[&str] = &["me", "hello", "mail", "email", "office", "home", "work", "code", "hi", "contact"];
-    local.chars().filter(|c| c.is_alphanumeric()).count() < 3 || WEAK.contains(&local) || is_generic_local(local)
+    const WEAK: &[&str] = &[
+        "me", "hello", "mail", "email", "office", "home", "work", "code", "hi", "contact",
+    ];
+    local.chars().filter(|c| c.is_alphanumeric()).count() < 3
+        || WEAK.contains(&local)
+        || is_generic_local(local)
 }
 
 /// Domains that are not a real mailbox (`localhost`, `(none)`, bare hosts, IP addresses).
@@ -178,7 +185,10 @@ pub fn is_placeholder_domain(domain: &str) -> bool {
     if !domain.contains('.') || domain.contains("(none)") || domain.contains("localhost") {
         return true;
     }
-    if domain.ends_with(".local") || domain.ends_with(".localdomain") || domain.ends_with(".invalid") {
+    if domain.ends_with(".local")
+        || domain.ends_with(".localdomain")
+        || domain.ends_with(".invalid")
+    {
         return true;
     }
     domain.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -257,18 +267,30 @@ mod tests {
     use super::*;
 
     fn addr(local: &str, domain: &str) -> Option<EmailKey> {
-        Some(EmailKey::Address { local: local.into(), domain: domain.into() })
+        Some(EmailKey::Address {
+            local: local.into(),
+            domain: domain.into(),
+        })
     }
 
     #[test]
     fn email_case_space_and_plus_tag_are_dropped() {
-        assert_eq!(email_key("  Jane.Doe+git@Acme.Example "), addr("jane.doe", "acme.example"));
+        assert_eq!(
+            email_key("  Jane.Doe+git@Acme.Example "),
+            addr("jane.doe", "acme.example")
+        );
     }
 
     #[test]
     fn gmail_dots_are_insignificant_but_other_dots_are_not() {
-        assert_eq!(email_key("j.o.h.n@googlemail.com"), addr("john", "gmail.com"));
-        assert_eq!(email_key("j.ohn@acme.example"), addr("j.ohn", "acme.example"));
+        assert_eq!(
+            email_key("j.o.h.n@googlemail.com"),
+            addr("john", "gmail.com")
+        );
+        assert_eq!(
+            email_key("j.ohn@acme.example"),
+            addr("j.ohn", "acme.example")
+        );
     }
 
     #[test]
@@ -302,13 +324,19 @@ mod tests {
 
     #[test]
     fn fold_removes_accents_and_maps_letters_that_do_not_decompose() {
-        assert_eq!(fold("Bennée Łukasz Søren Straße Đorđe"), "bennee lukasz soren strasse dorde");
+        assert_eq!(
+            fold("Bennée Łukasz Søren Straße Đorđe"),
+            "bennee lukasz soren strasse dorde"
+        );
     }
 
     #[test]
     fn registrable_domain_keeps_country_second_levels() {
         assert_eq!(registrable_domain("dev.mellanox.co.il"), "mellanox.co.il");
-        assert_eq!(registrable_domain("yoghurt.hemma.treskal.com"), "treskal.com");
+        assert_eq!(
+            registrable_domain("yoghurt.hemma.treskal.com"),
+            "treskal.com"
+        );
         assert_eq!(registrable_domain("acme.example"), "acme.example");
     }
 }
