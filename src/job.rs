@@ -251,7 +251,8 @@ fn build_overrides(
 /// The table from an SEI developer CSV file (`[store] seed`).
 fn read_seed(path: &std::path::Path, now: DateTime<Utc>) -> Result<Vec<Developer>, JobError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| JobError::Input(format!("{name}: cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| JobError::Input(format!("{name}: cannot read: {e}")))?;
     let rows = crate::sei_csv::parse(&bytes).map_err(|e| JobError::Input(e.render_for(&name)))?;
     Ok(rows_to_developers(&rows, &[], now))
 }

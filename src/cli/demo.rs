@@ -13,14 +13,26 @@ pub const ANCHOR: (i32, u32, u32) = (2026, 11, 1);
 
 const FILES: [(&str, &str); 5] = [
     ("demo.toml", include_str!("../../config/demo.toml")),
-    ("demo/developers.csv", include_str!("../../config/demo/developers.csv")),
-    ("demo/directory.csv", include_str!("../../config/demo/directory.csv")),
-    ("demo/contractors.csv", include_str!("../../config/demo/contractors.csv")),
-    ("demo/codehost.json", include_str!("../../config/demo/codehost.json")),
+    (
+        "demo/developers.csv",
+        include_str!("../../config/demo/developers.csv"),
+    ),
+    (
+        "demo/directory.csv",
+        include_str!("../../config/demo/directory.csv"),
+    ),
+    (
+        "demo/contractors.csv",
+        include_str!("../../config/demo/contractors.csv"),
+    ),
+    (
+        "demo/codehost.json",
+        include_str!("../../config/demo/codehost.json"),
+    ),
 ];
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct DemoArgs {
     /// Where to write the demo organisation and its store [default: a `seatwarden-demo` folder in the temp dir]
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -30,12 +42,15 @@ pub struct Args {
 
 /// Move every `YYYY-MM-DD` date in `text` by `days`.
 pub fn shift_dates(text: &str, days: i64) -> String {
-    static DATE: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\d{4}-\d{2}-\d{2}").expect("static pattern"));
+    static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\d{4}-\d{2}-\d{2}").expect("static pattern")
+    });
     DATE.replace_all(text, |c: &regex::Captures<'_>| {
         let parsed = NaiveDate::parse_from_str(&c[0], "%Y-%m-%d");
         match parsed {
-            Ok(d) => (d + chrono::Duration::days(days)).format("%Y-%m-%d").to_string(),
+            Ok(d) => (d + chrono::Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string(),
             Err(_) => c[0].to_string(),
         }
     })
@@ -49,7 +64,11 @@ pub fn write_demo(dir: &Path, days: i64) -> Result<PathBuf, Failure> {
     for (name, text) in FILES {
         let path = dir.join(name);
         // The config's subscription period stays as written; only the data moves with the calendar.
-        let body = if name.ends_with(".toml") { text.to_string() } else { shift_dates(text, days) };
+        let body = if name.ends_with(".toml") {
+            text.to_string()
+        } else {
+            shift_dates(text, days)
+        };
         std::fs::write(&path, body).map_err(|e| fail(&path, e))?;
     }
     let db = dir.join("demo/seatwarden-demo.db");
@@ -59,20 +78,36 @@ pub fn write_demo(dir: &Path, days: i64) -> Result<PathBuf, Failure> {
     Ok(dir.join("demo.toml"))
 }
 
-pub async fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
-    let dir = args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join("seatwarden-demo"));
+pub async fn run(args: &DemoArgs, out: Output) -> Result<Exit, Failure> {
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("seatwarden-demo"));
     let (y, m, d) = ANCHOR;
-    let anchor = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| Failure::runtime(anyhow!("bad demo anchor")))?;
+    let anchor = NaiveDate::from_ymd_opt(y, m, d)
+        .ok_or_else(|| Failure::runtime(anyhow!("bad demo anchor")))?;
     let days = (chrono::Utc::now().date_naive() - anchor).num_days();
     let config_path = write_demo(&dir, days)?;
     let cfg = crate::cli::load_config(&config_path)?;
     let exit = crate::cli::reconcile::run(&cfg, &args.reconcile, out).await?;
     if !out.quiet {
         println!();
-        println!("The demo organisation and its SQLite store are in {}. Try:", dir.display());
-        println!("  seatwarden --config {} developers list", config_path.display());
-        println!("  seatwarden --config {} developers export", config_path.display());
-        println!("  seatwarden --config {} reconcile --dry-run --json -", config_path.display());
+        println!(
+            "The demo organisation and its SQLite store are in {}. Try:",
+            dir.display()
+        );
+        println!(
+            "  seatwarden --config {} developers list",
+            config_path.display()
+        );
+        println!(
+            "  seatwarden --config {} developers export",
+            config_path.display()
+        );
+        println!(
+            "  seatwarden --config {} reconcile --dry-run --json -",
+            config_path.display()
+        );
     }
     Ok(exit)
 }
@@ -83,11 +118,17 @@ mod tests {
 
     #[test]
     fn shift_dates_moves_dates_and_timestamps() {
-        assert_eq!(shift_dates("2026-11-01T10:00:00Z and 2026-12-31", 1), "2026-11-02T10:00:00Z and 2027-01-01");
+        assert_eq!(
+            shift_dates("2026-11-01T10:00:00Z and 2026-12-31", 1),
+            "2026-11-02T10:00:00Z and 2027-01-01"
+        );
     }
 
     #[test]
     fn shift_dates_leaves_other_numbers() {
-        assert_eq!(shift_dates("4521337+carlosm, E001", 30), "4521337+carlosm, E001");
+        assert_eq!(
+            shift_dates("4521337+carlosm, E001", 30),
+            "4521337+carlosm, E001"
+        );
     }
 }

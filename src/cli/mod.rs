@@ -104,7 +104,7 @@ pub enum Command {
     /// Validate the config and reach every source and the store, changing nothing
     Check,
     /// Reconcile the bundled demo organisation (dates moved to today) in a scratch folder; no network
-    Demo(demo::Args),
+    Demo(demo::DemoArgs),
     /// Resolve a flat CSV of identities (id,name,email[,login,source]) into people; needs no config
     Resolve(resolve::Args),
 }
@@ -199,5 +199,16 @@ pub fn write_output(path: &Path, text: &str) -> Result<(), Failure> {
     } else {
         std::fs::write(path, text)
             .map_err(|e| Failure::runtime(anyhow::anyhow!("{}: cannot write: {e}", path.display())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }

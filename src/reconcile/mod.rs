@@ -543,7 +543,10 @@ fn duplicate_evidence(r: usize, target: usize, merges: &[MatchLink]) -> (f64, Ve
     while node != r {
         let Some(&k) = via.get(&node) else {
             // Joined by an override or transitively outside the recorded links.
-            return (0.9, vec!["resolved into one person (see the cluster's identities)".into()]);
+            return (
+                0.9,
+                vec!["resolved into one person (see the cluster's identities)".into()],
+            );
         };
         let m = &merges[k];
         conf = conf.min(m.confidence);

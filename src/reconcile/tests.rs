@@ -126,7 +126,11 @@ fn active_in_the_directory_gets_no_recommendation() {
         .source(
             "okta",
             true,
-            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
+            vec![okta(
+                "1",
+                "ada.lovelace@acme.example",
+                AccountStatus::Active,
+            )],
         )
         .run();
     assert!(o.recommendations.is_empty(), "{:?}", o.recommendations);
@@ -139,7 +143,11 @@ fn deprovisioned_in_the_directory_is_removed_as_departed() {
         .source(
             "okta",
             true,
-            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Departed)],
+            vec![okta(
+                "1",
+                "ada.lovelace@acme.example",
+                AccountStatus::Departed,
+            )],
         )
         .run();
     assert_eq!(
@@ -150,13 +158,20 @@ fn deprovisioned_in_the_directory_is_removed_as_departed() {
 
 #[test]
 fn absent_from_every_healthy_directory_is_removed_as_departed() {
-    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
-        .source(
-            "okta",
-            true,
-            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
-        )
-        .run();
+    let o = Case::new(vec![
+        row("a", "ada.lovelace@acme.example"),
+        row("b", "bea.smith@acme.example"),
+    ])
+    .source(
+        "okta",
+        true,
+        vec![okta(
+            "1",
+            "ada.lovelace@acme.example",
+            AccountStatus::Active,
+        )],
+    )
+    .run();
     assert_eq!(
         action_reason(&o, "b"),
         Some((Action::Remove, Reason::Departed))
@@ -166,14 +181,21 @@ fn absent_from_every_healthy_directory_is_removed_as_departed() {
 
 #[test]
 fn absent_while_a_directory_failed_is_never_removed() {
-    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
-        .source(
-            "okta",
-            true,
-            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
-        )
-        .failed("contractors", true)
-        .run();
+    let o = Case::new(vec![
+        row("a", "ada.lovelace@acme.example"),
+        row("b", "bea.smith@acme.example"),
+    ])
+    .source(
+        "okta",
+        true,
+        vec![okta(
+            "1",
+            "ada.lovelace@acme.example",
+            AccountStatus::Active,
+        )],
+    )
+    .failed("contractors", true)
+    .run();
     assert_eq!(o.status, RunStatus::Degraded);
     assert!(
         o.recommendations.iter().all(|r| r.action != Action::Remove),
@@ -209,7 +231,11 @@ fn suspended_is_a_review_not_a_removal() {
         .source(
             "okta",
             true,
-            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Suspended)],
+            vec![okta(
+                "1",
+                "ada.lovelace@acme.example",
+                AccountStatus::Suspended,
+            )],
         )
         .run();
     assert_eq!(
@@ -247,12 +273,20 @@ fn inactive_past_the_grace_period_is_removed() {
         .source(
             "okta",
             true,
-            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Active)],
+            vec![okta(
+                "1",
+                "ada.lovelace@acme.example",
+                AccountStatus::Active,
+            )],
         )
         .source(
             "github",
             false,
-            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(200)))],
+            vec![github(
+                "7",
+                "ada.lovelace@acme.example",
+                Some(days_ago(200)),
+            )],
         )
         .run();
     assert_eq!(
@@ -281,7 +315,11 @@ fn inactive_within_the_grace_period_is_kept() {
         .source(
             "github",
             false,
-            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(200)))],
+            vec![github(
+                "7",
+                "ada.lovelace@acme.example",
+                Some(days_ago(200)),
+            )],
         )
         .run();
     assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
@@ -303,28 +341,35 @@ fn grace_period_counts_from_the_earliest_creation_date_a_source_reports() {
 #[test]
 fn no_activity_data_at_all_is_not_inactive() {
     let o = Case::new(vec![row("a", "ada.lovelace@acme.example")])
-        .source("github", false, vec![github("7", "ada.lovelace@acme.example", None)])
+        .source(
+            "github",
+            false,
+            vec![github("7", "ada.lovelace@acme.example", None)],
+        )
         .run();
     assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
 }
 
 #[test]
 fn missing_from_every_activity_source_is_a_review() {
-    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
-        .source(
-            "okta",
-            true,
-            vec![
-                okta("1", "ada.lovelace@acme.example", AccountStatus::Active),
-                okta("2", "bea.smith@acme.example", AccountStatus::Active),
-            ],
-        )
-        .source(
-            "github",
-            false,
-            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(3)))],
-        )
-        .run();
+    let o = Case::new(vec![
+        row("a", "ada.lovelace@acme.example"),
+        row("b", "bea.smith@acme.example"),
+    ])
+    .source(
+        "okta",
+        true,
+        vec![
+            okta("1", "ada.lovelace@acme.example", AccountStatus::Active),
+            okta("2", "bea.smith@acme.example", AccountStatus::Active),
+        ],
+    )
+    .source(
+        "github",
+        false,
+        vec![github("7", "ada.lovelace@acme.example", Some(days_ago(3)))],
+    )
+    .run();
     assert_eq!(
         action_reason(&o, "b"),
         Some((Action::Review, Reason::Inactive))
@@ -337,7 +382,11 @@ fn inactivity_is_withheld_when_a_tool_source_failed() {
         .source(
             "github",
             false,
-            vec![github("7", "ada.lovelace@acme.example", Some(days_ago(200)))],
+            vec![github(
+                "7",
+                "ada.lovelace@acme.example",
+                Some(days_ago(200)),
+            )],
         )
         .failed("gitlab", false)
         .run();
@@ -467,8 +516,11 @@ fn bots_departed_and_excluded_people_are_not_added() {
 
 #[test]
 fn add_new_developers_false_adds_nobody() {
-    let mut case =
-        Case::new(vec![]).source("github", false, vec![github("5", "nia.new@acme.example", None)]);
+    let mut case = Case::new(vec![]).source(
+        "github",
+        false,
+        vec![github("5", "nia.new@acme.example", None)],
+    );
     case.policy.add_new_developers = false;
     assert!(case.run().added.is_empty());
 }
@@ -510,7 +562,11 @@ fn reconcile_never_deletes_a_row() {
         .source(
             "okta",
             true,
-            vec![okta("1", "ada.lovelace@acme.example", AccountStatus::Departed)],
+            vec![okta(
+                "1",
+                "ada.lovelace@acme.example",
+                AccountStatus::Departed,
+            )],
         )
         .run();
     assert_eq!(o.table.len(), 1);
@@ -573,14 +629,17 @@ fn one_recommendation_per_row_with_the_removal_first() {
 fn recommendations_are_sorted_most_certain_first() {
     let mut bot = github("9", "bea.smith@acme.example", Some(days_ago(1)));
     bot.is_bot = true;
-    let o = Case::new(vec![row("a", "ada.lovelace@acme.example"), row("b", "bea.smith@acme.example")])
-        .source(
-            "okta",
-            true,
-            vec![okta("1", "bea.smith@acme.example", AccountStatus::Active)],
-        )
-        .source("github", false, vec![bot])
-        .run();
+    let o = Case::new(vec![
+        row("a", "ada.lovelace@acme.example"),
+        row("b", "bea.smith@acme.example"),
+    ])
+    .source(
+        "okta",
+        true,
+        vec![okta("1", "bea.smith@acme.example", AccountStatus::Active)],
+    )
+    .source("github", false, vec![bot])
+    .run();
     let confs: Vec<f64> = o.recommendations.iter().map(|r| r.confidence).collect();
     assert!(confs.windows(2).all(|w| w[0] >= w[1]), "{confs:?}");
     assert_eq!(o.recommendations[0].reason, Reason::Bot);
@@ -606,28 +665,53 @@ fn homonyms_the_directory_lists_separately_are_neither_merged_nor_reviewed() {
     a.name = "John Smith".into();
     let mut b = row("b", "john.smith2@acme.example");
     b.name = "John Smith".into();
-    let john = |id: &str, email: &str| Identity { name: Some("John Smith".into()), ..okta(id, email, AccountStatus::Active) };
+    let john = |id: &str, email: &str| Identity {
+        name: Some("John Smith".into()),
+        ..okta(id, email, AccountStatus::Active)
+    };
     let o = Case::new(vec![a, b])
-        .source("okta", true, vec![john("1", "john.smith@acme.example"), john("2", "john.smith2@acme.example")])
+        .source(
+            "okta",
+            true,
+            vec![
+                john("1", "john.smith@acme.example"),
+                john("2", "john.smith2@acme.example"),
+            ],
+        )
         .run();
     assert!(o.recommendations.is_empty(), "{:?}", o.recommendations);
 }
 
 #[test]
 fn duplicate_evidence_follows_the_path_between_the_rows() {
-    let o = Case::new(vec![row("old", "jane@personal.example"), row("new", "jane@acme.example")])
-        .source(
-            "okta",
-            true,
-            vec![Identity {
-                emails: vec!["jane@acme.example".into(), "jane@personal.example".into()],
-                ..okta("1", "jane@acme.example", AccountStatus::Active)
-            }],
-        )
-        .source("github", false, vec![github("9", "jane@acme.example", Some(days_ago(1)))])
-        .run();
+    let o = Case::new(vec![
+        row("old", "jane@personal.example"),
+        row("new", "jane@acme.example"),
+    ])
+    .source(
+        "okta",
+        true,
+        vec![Identity {
+            emails: vec!["jane@acme.example".into(), "jane@personal.example".into()],
+            ..okta("1", "jane@acme.example", AccountStatus::Active)
+        }],
+    )
+    .source(
+        "github",
+        false,
+        vec![github("9", "jane@acme.example", Some(days_ago(1)))],
+    )
+    .run();
     let r = rec(&o, "old").unwrap();
     // The path starts at the old row's own address; the GitHub account is not on the path.
-    assert!(r.evidence[0].contains("jane@personal.example"), "{:?}", r.evidence);
-    assert!(!r.evidence.iter().any(|e| e.contains("github")), "{:?}", r.evidence);
+    assert!(
+        r.evidence[0].contains("jane@personal.example"),
+        "{:?}",
+        r.evidence
+    );
+    assert!(
+        !r.evidence.iter().any(|e| e.contains("github")),
+        "{:?}",
+        r.evidence
+    );
 }

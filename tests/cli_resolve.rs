@@ -1,0 +1,57 @@
+//! `seatwarden resolve`: no config, a flat CSV in, `id,cluster` and a `.mailmap` out.
+
+use crate::support::*;
+
+#[test]
+fn resolve_clusters_a_flat_csv_and_writes_a_mailmap() {
+    let s = Scratch::new();
+    s.write(
+        "ids.csv",
+        "id,name,email\n\
+         1,Jane Doe,jane.doe@acme.example\n\
+         2,Jane Doe,Jane.Doe+git@acme.example\n\
+         3,John Smith,john@smith.example\n\
+         4,jdoe,123456+jdoe@users.noreply.github.com\n\
+         5,Other Person,other@else.example\n",
+    );
+    let run = s.run(&[
+        "resolve",
+        "ids.csv",
+        "--out",
+        "clusters.csv",
+        "--mailmap",
+        "mailmap",
+    ]);
+    run.expect_code(0);
+    let out = std::fs::read_to_string(s.path("clusters.csv")).unwrap();
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("id,cluster"));
+    let map: std::collections::HashMap<&str, &str> =
+        lines.map(|l| l.split_once(',').unwrap()).collect();
+    assert_eq!(map["1"], map["2"], "same address with a +tag and case");
+    assert_ne!(map["1"], map["3"]);
+    assert_ne!(map["3"], map["5"]);
+    let mailmap = std::fs::read_to_string(s.path("mailmap")).unwrap();
+    assert!(mailmap.contains("Jane.Doe+git@acme.example"), "{mailmap}");
+}
+
+#[test]
+fn resolve_refuses_a_file_without_an_id_column() {
+    let s = Scratch::new();
+    s.write("ids.csv", "name,email\nJane,jane@acme.example\n");
+    let run = s.run(&["resolve", "ids.csv"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("ids.csv:1"), "{}", run.stderr());
+}
+
+#[test]
+fn resolve_names_the_line_of_a_duplicate_id() {
+    let s = Scratch::new();
+    s.write(
+        "ids.csv",
+        "id,name,email\n1,A,a@x.example\n1,B,b@x.example\n",
+    );
+    let run = s.run(&["resolve", "ids.csv"]);
+    run.expect_code(2);
+    assert!(run.stderr().contains("ids.csv:3"), "{}", run.stderr());
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real binary against real files, loopback HTTP servers, SQLite and
+//! PostgreSQL. One test crate (see DESIGN.md); `support` holds the shared pieces.
+
+mod support;
+
+mod cli_config;
+mod cli_demo;
+mod cli_developers;
+mod cli_reconcile;
+mod cli_resolve;
