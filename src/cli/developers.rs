@@ -115,7 +115,7 @@ pub fn merge_import(
         .map(|d| by_id.remove(&d.id).unwrap_or_else(|| d.clone()))
         .collect();
     let mut new_rows: Vec<Developer> = by_id.into_values().collect();
-    new_rows.sort_by(|a, b| a.email.to_lowercase().cmp(&b.email.to_lowercase()));
+    new_rows.sort_by_key(|d| d.email.to_lowercase());
     table.extend(new_rows);
     (table, summary)
 }

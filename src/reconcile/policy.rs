@@ -87,14 +87,17 @@ fn candidates(i: &Identity) -> Vec<(&'static str, String)> {
     out
 }
 
+/// A value with the source it came from: `(source, value)`.
+pub type Sourced = Option<(String, String)>;
+
 /// The department and title that count for a person: a directory's first, then any source's, then
 /// the table row's own.
 pub fn role_of(
     identities: &[&Identity],
     row_department: Option<&str>,
     row_title: Option<&str>,
-) -> (Option<(String, String)>, Option<(String, String)>) {
-    let pick = |get: fn(&Identity) -> Option<&String>| -> Option<(String, String)> {
+) -> (Sourced, Sourced) {
+    let pick = |get: fn(&Identity) -> Option<&String>| -> Sourced {
         identities
             .iter()
             .filter(|i| i.directory)

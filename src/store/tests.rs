@@ -10,7 +10,7 @@ fn dev(id: &str, email: &str, pos: usize) -> Developer {
         name: format!("Dev {pos}"),
         email: email.into(),
         emails: vec![email.into(), format!("alt{pos}@example.org")],
-        status: if pos % 7 == 0 {
+        status: if pos.is_multiple_of(7) {
             RowStatus::Removed
         } else {
             RowStatus::Active
@@ -22,7 +22,7 @@ fn dev(id: &str, email: &str, pos: usize) -> Developer {
         team: Some("Core".into()),
         sub_role: None,
         first_seen: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
-        last_activity: if pos % 2 == 0 {
+        last_activity: if pos.is_multiple_of(2) {
             Some(Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap())
         } else {
             None
