@@ -261,6 +261,8 @@ pub struct HttpClient {
     paused_until: Mutex<Option<Instant>>,
     /// Headers sent with every request (vendor API version, Accept).
     default_headers: Vec<(HeaderName, HeaderValue)>,
+    /// Secrets sent in bodies (a client secret), scrubbed from echoed text like the auth token.
+    body_secrets: Vec<Secret>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -306,7 +308,14 @@ impl HttpClient {
             cache,
             paused_until: Mutex::new(None),
             default_headers: Vec::new(),
+            body_secrets: Vec::new(),
         })
+    }
+
+    /// Marks a secret this client sends in request bodies, so it is scrubbed from error text.
+    pub fn with_body_secret(mut self, secret: Secret) -> HttpClient {
+        self.body_secrets.push(secret);
+        self
     }
 
     /// Sends `name: value` with every request of this client.
@@ -454,7 +463,9 @@ impl HttpClient {
     fn body_hint(&self, resp: &Response) -> String {
         let text = String::from_utf8_lossy(&resp.body);
         let mut text: String = text.chars().take(200).collect();
-        for secret in self.current_auth().secrets() {
+        let mut secrets = self.current_auth().secrets();
+        secrets.extend(self.body_secrets.iter().map(|s| s.expose().to_string()));
+        for secret in secrets {
             if !secret.is_empty() {
                 text = text.replace(&secret, "***");
             }

@@ -18,9 +18,11 @@ mod common;
 mod csv;
 mod github;
 mod gitlab;
+mod harness;
 pub mod http;
 mod jira;
 mod json;
+mod msgraph;
 mod okta;
 #[cfg(test)]
 mod testutil;
@@ -183,14 +185,12 @@ pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>,
         SourceKind::Gitlab => Box::new(gitlab::GitlabSource::new(cfg, ctx)?),
         SourceKind::Jira => Box::new(jira::JiraSource::new(cfg, ctx)?),
         SourceKind::Github => Box::new(github::GithubSource::new(cfg, ctx)?),
-        _ => {
-            return Err(SourceError::Config {
-                source_name: cfg.name.clone(),
-                message: format!("kind `{}` is not available in this build", cfg.kind),
-            });
-        }
+        SourceKind::Msgraph => Box::new(msgraph::MsgraphSource::new(cfg, ctx)?),
+        SourceKind::Harness => Box::new(harness::HarnessSource::new(cfg, ctx)?),
     })
 }
+
+pub use harness::push_developers;
 
 /// Reads a local file, errors naming it.
 pub(crate) async fn read_location(
@@ -202,4 +202,50 @@ pub(crate) async fn read_location(
         location: path.display().to_string(),
         message: format!("cannot read the file: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Location, SourceKind};
+
+    #[test]
+    fn every_token_kind_names_a_missing_variable_without_a_value() {
+        for kind in [
+            SourceKind::Okta,
+            SourceKind::Github,
+            SourceKind::Gitlab,
+            SourceKind::Jira,
+            SourceKind::Harness,
+        ] {
+            let mut cfg = testutil::cfg(kind, "https://api.example");
+            cfg.token_env = Some("MY_TOKEN_VAR".into());
+            cfg.org = Some("acme".into());
+            cfg.user = Some("u@x.example".into());
+            cfg.account = Some("acc".into());
+            let ctx = SourceContext {
+                secrets: Secrets::from_pairs([("OTHER", "value-123")]),
+                cache: None,
+            };
+            let e = build(&cfg, &ctx).err().expect("missing token").to_string();
+            assert!(
+                e.contains("MY_TOKEN_VAR") && e.contains("not set"),
+                "{kind}: {e}"
+            );
+            assert!(!e.contains("value-123"));
+        }
+    }
+
+    #[test]
+    fn vendor_kinds_refuse_a_local_file() {
+        let cfg = SourceConfig::new("o", SourceKind::Okta, Location::File("/tmp/x".into()));
+        let mut cfg = cfg;
+        cfg.token_env = Some("T".into());
+        let ctx = SourceContext {
+            secrets: Secrets::from_pairs([("T", "v")]),
+            cache: None,
+        };
+        let e = build(&cfg, &ctx).err().unwrap().to_string();
+        assert!(e.contains("http(s) URL"), "{e}");
+    }
 }

@@ -1,0 +1,501 @@
+//! Kind `msgraph`: Microsoft Entra ID users through Microsoft Graph, app-only. A client-credentials
+//! token comes from `{authority}/{tenant}/oauth2/v2.0/token` (cached, refreshed before expiry);
+//! users from `GET /v1.0/users?$select=…&$top=999`, paged by `@odata.nextLink`.
+//!
+//! Two hosts, two clients: the client secret only ever goes to the authority, the bearer token only
+//! to the Graph host. Sign-in activity is never reported as engineering activity.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::common::{
+    config_error, dotted, http_base, join_path, links_from, non_empty, parse_time, push_email,
+    secret_from, value_text,
+};
+use super::http::{Auth, HttpClient, Request, json_next};
+use super::{FetchOutput, Secret, Source, SourceContext, SourceError};
+use crate::config::SourceConfig;
+use crate::model::{AccountStatus, Identity};
+
+const SELECT: &str = "id,displayName,mail,userPrincipalName,otherMails,accountEnabled,employeeId,department,jobTitle,createdDateTime,onPremisesExtensionAttributes";
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct UsersPage {
+    #[serde(default)]
+    value: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphUser {
+    id: String,
+    display_name: Option<String>,
+    mail: Option<String>,
+    user_principal_name: Option<String>,
+    #[serde(default)]
+    other_mails: Vec<String>,
+    account_enabled: Option<bool>,
+    employee_id: Option<String>,
+    department: Option<String>,
+    job_title: Option<String>,
+    created_date_time: Option<String>,
+}
+
+pub(crate) struct MsgraphSource {
+    cfg: SourceConfig,
+    base: Url,
+    token_url: Url,
+    client_id: String,
+    client_secret: Secret,
+    token_client: HttpClient,
+    graph: HttpClient,
+    token: Mutex<Option<(Secret, Instant)>>,
+}
+
+impl MsgraphSource {
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        ctx: &SourceContext,
+    ) -> Result<MsgraphSource, SourceError> {
+        let var = cfg
+            .client_secret_env
+            .as_deref()
+            .ok_or_else(|| config_error(cfg, "client_secret_env is required for kind `msgraph`"))?;
+        let client_secret = secret_from(cfg, ctx, var, "client_secret_env")?;
+        let tenant = non_empty(cfg.tenant.as_deref())
+            .ok_or_else(|| config_error(cfg, "tenant is required for kind `msgraph`"))?;
+        let client_id = non_empty(cfg.client_id.as_deref())
+            .ok_or_else(|| config_error(cfg, "client_id is required for kind `msgraph`"))?;
+        let authority = cfg.authority.clone().unwrap_or_else(|| {
+            Url::parse("https://login.microsoftonline.com").expect("static URL")
+        });
+        let tenant_seg: String = url::form_urlencoded::byte_serialize(tenant.as_bytes()).collect();
+        let token_url = join_path(&authority, &format!("/{tenant_seg}/oauth2/v2.0/token"));
+        let base = http_base(cfg)?;
+        let token_client = HttpClient::new(&cfg.name, &authority, cfg.http, Auth::None, None)?
+            .with_body_secret(client_secret.clone());
+        let graph = HttpClient::new(&cfg.name, &base, cfg.http, Auth::None, ctx.cache.clone())?;
+        Ok(MsgraphSource {
+            cfg: cfg.clone(),
+            base,
+            token_url,
+            client_id,
+            client_secret,
+            token_client,
+            graph,
+            token: Mutex::new(None),
+        })
+    }
+
+    /// Makes sure the Graph client holds a token valid for a while yet.
+    async fn authorize(&self) -> Result<(), SourceError> {
+        let mut slot = self.token.lock().await;
+        if let Some((token, refresh_at)) = slot.as_ref()
+            && Instant::now() < *refresh_at
+        {
+            self.graph.set_auth(Auth::Bearer(token.clone()));
+            return Ok(());
+        }
+        let resp = self
+            .token_client
+            .send(Request::post(self.token_url.clone()).form(&[
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", self.client_secret.expose()),
+                ("scope", "https://graph.microsoft.com/.default"),
+                ("grant_type", "client_credentials"),
+            ]))
+            .await?;
+        let t: TokenResponse = resp.json(&self.cfg.name)?;
+        let access_token = Secret::new(t.access_token);
+        let lifetime = Duration::from_secs(t.expires_in.unwrap_or(3600));
+        // Refresh five minutes early, or halfway through a short-lived token.
+        let margin = Duration::from_secs(300).min(lifetime / 2);
+        self.graph.set_auth(Auth::Bearer(access_token.clone()));
+        *slot = Some((access_token, Instant::now() + lifetime - margin));
+        Ok(())
+    }
+
+    fn users_url(&self, top: usize, select: &str) -> Url {
+        let mut url = join_path(&self.base, "/v1.0/users");
+        url.set_query(Some(&format!("$select={select}&$top={top}")));
+        url
+    }
+
+    /// The `$select` list: the fields we map, plus the first segment of every link path.
+    fn select(&self) -> String {
+        let mut fields: Vec<String> = SELECT.split(',').map(str::to_string).collect();
+        if self.cfg.sign_in_activity {
+            fields.push("signInActivity".into());
+        }
+        for path in self.cfg.links.values() {
+            let top = path.split('.').next().unwrap_or("").trim().to_string();
+            if !top.is_empty() && !fields.contains(&top) {
+                fields.push(top);
+            }
+        }
+        fields.join(",")
+    }
+
+    fn identity(&self, raw: &Value) -> Result<Identity, SourceError> {
+        let u: GraphUser = serde_json::from_value(raw.clone()).map_err(|e| SourceError::Data {
+            source_name: self.cfg.name.clone(),
+            location: self.base.to_string(),
+            message: format!("unexpected user object: {e}"),
+        })?;
+        let mut emails = Vec::new();
+        push_email(&mut emails, u.mail.as_deref());
+        for m in &u.other_mails {
+            push_email(&mut emails, Some(m));
+        }
+        let upn = non_empty(u.user_principal_name.as_deref());
+        if let Some(upn) = upn.as_deref()
+            && upn.contains('@')
+            && !upn.contains("#EXT#")
+        {
+            push_email(&mut emails, Some(upn));
+        }
+        Ok(Identity {
+            source: self.cfg.name.clone(),
+            id: u.id,
+            emails,
+            login: upn,
+            name: non_empty(u.display_name.as_deref()),
+            employee_id: non_empty(u.employee_id.as_deref()),
+            title: non_empty(u.job_title.as_deref()),
+            department: non_empty(u.department.as_deref()),
+            status: match u.account_enabled {
+                Some(true) => AccountStatus::Active,
+                Some(false) => AccountStatus::Departed,
+                None => AccountStatus::Unknown,
+            },
+            created_at: u.created_date_time.as_deref().and_then(parse_time),
+            links: links_from(&self.cfg, |path| dotted(raw, path).and_then(value_text)),
+            directory: self.cfg.directory,
+            ..Identity::default()
+        })
+    }
+}
+
+#[async_trait]
+impl Source for MsgraphSource {
+    fn config(&self) -> &SourceConfig {
+        &self.cfg
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        self.authorize().await?;
+        let top = self.cfg.page_size.unwrap_or(999);
+        let pages = self
+            .graph
+            .get_pages(self.users_url(top, &self.select()), |r| {
+                let body: Value = r.json(&self.cfg.name)?;
+                Ok(json_next(&body, "/@odata.nextLink"))
+            })
+            .await?;
+        let mut identities = Vec::new();
+        for page in pages {
+            for raw in page.json::<UsersPage>(&self.cfg.name)?.value {
+                identities.push(self.identity(&raw)?);
+            }
+        }
+        Ok(FetchOutput {
+            identities,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        self.authorize().await?;
+        let resp = self
+            .graph
+            .send(Request::get(self.users_url(1, "id")).unconditional())
+            .await?;
+        resp.json::<UsersPage>(&self.cfg.name)?;
+        Ok(format!(
+            "Microsoft Graph at {}: token issued, users readable",
+            self.base
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SourceKind;
+    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::{MemoryHttpCache, build};
+    use serde_json::json;
+    use std::sync::Arc;
+    use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn graph_cfg(graph: &str, login: &str) -> SourceConfig {
+        let mut c = cfg(SourceKind::Msgraph, graph);
+        c.name = "entra".into();
+        c.token_env = None;
+        c.authority = Some(Url::parse(login).unwrap());
+        c.tenant = Some("acme.onmicrosoft.com".into());
+        c.client_id = Some("cid-1".into());
+        c.client_secret_env = Some("SECRET".into());
+        c.directory = true;
+        c.links.insert(
+            "github".into(),
+            "onPremisesExtensionAttributes.extensionAttribute1".into(),
+        );
+        c
+    }
+
+    async fn mount_token(login: &MockServer, times: u64) {
+        Mock::given(method("POST"))
+            .and(path("/acme.onmicrosoft.com/oauth2/v2.0/token"))
+            .and(body_string_contains("client_id=cid-1"))
+            .and(body_string_contains("client_secret=client-secret-value"))
+            .and(body_string_contains("grant_type=client_credentials"))
+            .and(body_string_contains("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "eyJ.graph.token"})))
+            .expect(times)
+            .mount(login)
+            .await;
+    }
+
+    fn user(id: &str, enabled: bool) -> Value {
+        json!({"id": id, "displayName": format!("User {id}"), "mail": format!("{id}@acme.example"),
+               "userPrincipalName": format!("{id}@acme.onmicrosoft.com"), "otherMails": [format!("{id}@old.example")],
+               "accountEnabled": enabled, "employeeId": "E7", "department": "R&D", "jobTitle": "Engineer",
+               "createdDateTime": "2021-06-01T00:00:00Z",
+               "onPremisesExtensionAttributes": {"extensionAttribute1": format!("gh-{id}"), "extensionAttribute2": null}})
+    }
+
+    #[tokio::test]
+    async fn token_then_three_pages_of_users_with_the_token_cached() {
+        let login = MockServer::start().await;
+        let graph = MockServer::start().await;
+        mount_token(&login, 1).await;
+        let g = graph.uri();
+        let users = || {
+            Mock::given(method("GET"))
+                .and(path("/v1.0/users"))
+                .and(header("authorization", "Bearer eyJ.graph.token"))
+        };
+        users()
+            .and(query_param("$skiptoken", "p2"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"value": [user("u2", false)],
+                "@odata.nextLink": format!("{g}/v1.0/users?$select=id&$top=999&$skiptoken=p3")})),
+            )
+            .expect(2)
+            .mount(&graph)
+            .await;
+        users()
+            .and(query_param("$skiptoken", "p3"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"value": [user("u3", true)]})),
+            )
+            .expect(2)
+            .mount(&graph)
+            .await;
+        users()
+            .and(query_param("$top", "999"))
+            .and(query_param("$select", format!("{SELECT}").as_str()))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"@odata.context": "x", "value": [user("u1", true)],
+                "@odata.nextLink": format!("{g}/v1.0/users?$select=id&$top=999&$skiptoken=p2")})),
+            )
+            .expect(2)
+            .mount(&graph)
+            .await;
+        let src = build(&graph_cfg(&g, &login.uri()), &ctx("unused")).unwrap();
+        let ids = src.fetch().await.unwrap().identities;
+        assert_eq!(ids.len(), 3);
+        assert_eq!(ids[0].id, "u1");
+        assert_eq!(
+            ids[0].emails,
+            [
+                "u1@acme.example",
+                "u1@old.example",
+                "u1@acme.onmicrosoft.com"
+            ]
+        );
+        assert_eq!(ids[0].login.as_deref(), Some("u1@acme.onmicrosoft.com"));
+        assert_eq!(ids[0].links[0].value, "gh-u1");
+        assert_eq!(ids[0].status, AccountStatus::Active);
+        assert_eq!(ids[1].status, AccountStatus::Departed);
+        assert!(ids[0].directory);
+        // A second fetch reuses the token (the token mock expects exactly one call).
+        assert_eq!(src.fetch().await.unwrap().identities.len(), 3);
+        graph.verify().await;
+        login.verify().await;
+    }
+
+    #[tokio::test]
+    async fn the_secret_never_goes_to_graph_and_the_bearer_never_to_the_authority() {
+        let login = MockServer::start().await;
+        let graph = MockServer::start().await;
+        mount_token(&login, 1).await;
+        Mock::given(method("GET"))
+            .and(header("authorization", "Bearer eyJ.graph.token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+            .expect(1)
+            .mount(&graph)
+            .await;
+        build(&graph_cfg(&graph.uri(), &login.uri()), &ctx("x"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap();
+        for r in graph.received_requests().await.unwrap() {
+            assert!(!String::from_utf8_lossy(&r.body).contains("client-secret-value"));
+            assert!(!r.url.as_str().contains("client-secret-value"));
+        }
+        for r in login.received_requests().await.unwrap() {
+            assert!(!r.headers.contains_key("authorization"));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_next_link_to_another_host_is_refused() {
+        let login = MockServer::start().await;
+        let graph = MockServer::start().await;
+        let evil = MockServer::start().await;
+        mount_token(&login, 1).await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"value": [user("u1", true)],
+                "@odata.nextLink": format!("{}/v1.0/users?$skiptoken=x", evil.uri())})),
+            )
+            .mount(&graph)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&evil)
+            .await;
+        let e = build(&graph_cfg(&graph.uri(), &login.uri()), &ctx("x"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused"), "{e}");
+        assert!(
+            !e.contains("eyJ.graph.token") && !e.contains("client-secret-value"),
+            "{e}"
+        );
+        evil.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_rejected_secret_is_clear_and_not_echoed() {
+        let login = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided: client-secret-value"})))
+            .expect(1)
+            .mount(&login)
+            .await;
+        let e = build(&graph_cfg("https://graph.example", &login.uri()), &ctx("x"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("rejected the credentials (HTTP 401)") && e.contains("AADSTS7000215"),
+            "{e}"
+        );
+        assert!(!e.contains("client-secret-value"), "{e}");
+        login.verify().await;
+    }
+
+    #[tokio::test]
+    async fn graph_throttling_429_and_502_are_retried() {
+        let login = MockServer::start().await;
+        let graph = MockServer::start().await;
+        mount_token(&login, 1).await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .mount(&graph)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .mount(&graph)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"value": [user("u1", true)]})),
+            )
+            .expect(1)
+            .mount(&graph)
+            .await;
+        let ids = build(&graph_cfg(&graph.uri(), &login.uri()), &ctx("x"))
+            .unwrap()
+            .fetch()
+            .await
+            .unwrap()
+            .identities;
+        assert_eq!(ids.len(), 1);
+        graph.verify().await;
+    }
+
+    #[tokio::test]
+    async fn etag_round_trip_on_graph() {
+        let login = MockServer::start().await;
+        let graph = MockServer::start().await;
+        mount_token(&login, 1).await;
+        Mock::given(method("GET"))
+            .and(header("if-none-match", "W/\"g\""))
+            .respond_with(ResponseTemplate::new(304))
+            .expect(1)
+            .mount(&graph)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("etag", "W/\"g\"")
+                    .set_body_json(json!({"value": [user("u1", true)]})),
+            )
+            .expect(1)
+            .mount(&graph)
+            .await;
+        let mut context = ctx("x");
+        context.cache = Some(Arc::new(MemoryHttpCache::default()));
+        let src = build(&graph_cfg(&graph.uri(), &login.uri()), &context).unwrap();
+        assert_eq!(
+            src.fetch().await.unwrap().identities,
+            src.fetch().await.unwrap().identities
+        );
+        graph.verify().await;
+    }
+
+    #[tokio::test]
+    async fn missing_secret_variable_is_named() {
+        let mut context = ctx("x");
+        context.secrets = crate::sources::Secrets::default();
+        let e = build(
+            &graph_cfg("https://graph.example", "https://login.example"),
+            &context,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            e.contains("SECRET") && e.contains("client_secret_env"),
+            "{e}"
+        );
+    }
+}
