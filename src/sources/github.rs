@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use futures::StreamExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use url::Url;
 
 use super::common::{
@@ -401,6 +401,7 @@ mod tests {
     use crate::config::SourceKind;
     use crate::sources::testutil::{cfg, ctx};
     use crate::sources::{MemoryHttpCache, build};
+    use serde_json::Value;
     use std::sync::Arc;
     use wiremock::matchers::{
         body_partial_json, header, method, path, query_param, query_param_is_missing,

@@ -1024,6 +1024,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_timeout_is_retried() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("late but fine"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.total_timeout = Duration::from_millis(300);
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        assert_eq!(c.get(base).await.unwrap().body, b"late but fine");
+        server.verify().await;
+    }
+
+    #[tokio::test]
     async fn retry_after_is_honoured() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))

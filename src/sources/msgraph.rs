@@ -308,7 +308,7 @@ mod tests {
             .await;
         users()
             .and(query_param("$top", "999"))
-            .and(query_param("$select", format!("{SELECT}").as_str()))
+            .and(query_param("$select", SELECT))
             .respond_with(
                 ResponseTemplate::new(200)
                     .set_body_json(json!({"@odata.context": "x", "value": [user("u1", true)],
