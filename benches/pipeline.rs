@@ -13,37 +13,64 @@ use std::process::Command;
 use std::time::Instant;
 
 const FIRST: [&str; 24] = [
-    "Ada", "Bob", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kofi", "Lena", "Mateo", "Nadia",
-    "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Yusuf",
+    "Ada", "Bob", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kofi",
+    "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor",
+    "Wen", "Yusuf",
 ];
 const LAST: [&str; 20] = [
-    "Silva", "Novak", "Okafor", "Tanaka", "Garcia", "Muller", "Rossi", "Kim", "Haddad", "Berg", "Patel", "Chen", "Ivanova",
-    "Mendes", "Larsen", "Dubois", "Kowalski", "Nguyen", "Adeyemi", "Fischer",
+    "Silva", "Novak", "Okafor", "Tanaka", "Garcia", "Muller", "Rossi", "Kim", "Haddad", "Berg",
+    "Patel", "Chen", "Ivanova", "Mendes", "Larsen", "Dubois", "Kowalski", "Nguyen", "Adeyemi",
+    "Fischer",
 ];
 
 fn name(i: usize) -> String {
     // Unique per person: the number keeps homonyms apart, as real directories do with ids.
-    format!("{} {} {}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()], i)
+    format!(
+        "{} {} {}",
+        FIRST[i % FIRST.len()],
+        LAST[(i / FIRST.len()) % LAST.len()],
+        i
+    )
 }
 
 fn generate(dir: &Path, n: usize) {
-    let day = |d: i64| (chrono::Utc::now() - chrono::Duration::days(d)).format("%Y-%m-%d").to_string();
-    let mut sei = String::from("Email,Manager Email,Full Name,Role,Site,Team,Sub Role,Department\n");
-    let mut directory = String::from("id,name,email,title,department,manager_email,status,github,created_at\n");
+    let day = |d: i64| {
+        (chrono::Utc::now() - chrono::Duration::days(d))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let mut sei =
+        String::from("Email,Manager Email,Full Name,Role,Site,Team,Sub Role,Department\n");
+    let mut directory =
+        String::from("id,name,email,title,department,manager_email,status,github,created_at\n");
     let mut codehost = String::from("{\"users\": [\n");
     for i in 0..n {
         let email = format!("p{i}@acme.example");
-        let manager = if i % 50 == 0 { String::new() } else { format!("p{}@acme.example", i - i % 50) };
+        let manager = if i % 50 == 0 {
+            String::new()
+        } else {
+            format!("p{}@acme.example", i - i % 50)
+        };
         let dept = if i % 40 == 7 { "Sales" } else { "Engineering" };
         // The table: everyone, plus a +tag duplicate for 2% (added below), minus 1% new hires.
         if i % 100 != 99 {
-            let _ = writeln!(sei, "{email},{manager},{},Engineer,Lisbon,Team {},,{dept}", name(i), i % 300);
+            let _ = writeln!(
+                sei,
+                "{email},{manager},{},Engineer,Lisbon,Team {},,{dept}",
+                name(i),
+                i % 300
+            );
         }
         if i % 50 == 3 {
             let _ = writeln!(sei, "p{i}+sei@acme.example,,{},Engineer,,,,{dept}", name(i));
         }
         let status = if i % 33 == 5 { "Terminated" } else { "Active" };
-        let _ = writeln!(directory, "E{i},{},{email},Engineer,{dept},{manager},{status},gh{i},{}", name(i), day(400 + (i % 500) as i64));
+        let _ = writeln!(
+            directory,
+            "E{i},{},{email},Engineer,{dept},{manager},{status},gh{i},{}",
+            name(i),
+            day(400 + (i % 500) as i64)
+        );
         if i % 10 != 9 {
             let activity = if i % 25 == 11 { 200 } else { (i % 60) as i64 };
             let bot = i % 1000 == 17;
@@ -127,37 +154,74 @@ fn measure(dir: &Path, args: &[&str]) -> (f64, f64, String) {
     let seconds = started.elapsed().as_secs_f64();
     assert!(rc == pid, "wait4 failed");
     let out = reader.join().unwrap_or_default();
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
     assert!(code == 0, "seatwarden {} exited {code}", args.join(" "));
     (seconds, usage.ru_maxrss as f64 / 1024.0, out)
 }
 
 fn main() {
-    let n: usize = std::env::var("SEATWARDEN_BENCH_PEOPLE").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("SEATWARDEN_BENCH_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
     generate(dir.path(), n);
-    println!("generated an organisation of {n} people in {:.2} s ({})", started.elapsed().as_secs_f64(), dir.path().display());
-    let rows = std::fs::read_to_string(dir.path().join("developers.csv")).unwrap().lines().count() - 1;
+    println!(
+        "generated an organisation of {n} people in {:.2} s ({})",
+        started.elapsed().as_secs_f64(),
+        dir.path().display()
+    );
+    let rows = std::fs::read_to_string(dir.path().join("developers.csv"))
+        .unwrap()
+        .lines()
+        .count()
+        - 1;
 
-    let (s, mb, _) = measure(dir.path(), &["developers", "import", "developers.csv", "-q"]);
-    println!("developers import   {rows:>7} rows      {s:>6.2} s  {mb:>6.0} MB peak   (target < 2 s for 100,000)");
+    let (s, mb, _) = measure(
+        dir.path(),
+        &["developers", "import", "developers.csv", "-q"],
+    );
+    println!(
+        "developers import   {rows:>7} rows      {s:>6.2} s  {mb:>6.0} MB peak   (target < 2 s for 100,000)"
+    );
 
-    let (s, mb, out) = measure(dir.path(), &["reconcile", "--dry-run", "--json", "dry.json", "-q"]);
+    let (s, mb, out) = measure(
+        dir.path(),
+        &["reconcile", "--dry-run", "--json", "dry.json", "-q"],
+    );
     let _ = out;
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("dry.json")).unwrap()).unwrap();
-    println!("reconcile --dry-run {n:>7} people    {s:>6.2} s  {mb:>6.0} MB peak   (target < 5 s, < 500 MB)");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("dry.json")).unwrap()).unwrap();
+    println!(
+        "reconcile --dry-run {n:>7} people    {s:>6.2} s  {mb:>6.0} MB peak   (target < 5 s, < 500 MB)"
+    );
 
     let (s, mb, _) = measure(dir.path(), &["reconcile", "-q"]);
-    println!("reconcile (stored)  {n:>7} people    {s:>6.2} s  {mb:>6.0} MB peak   (target < 5 s, < 500 MB)");
+    println!(
+        "reconcile (stored)  {n:>7} people    {s:>6.2} s  {mb:>6.0} MB peak   (target < 5 s, < 500 MB)"
+    );
 
-    let recs = report["recommendations"].as_array().map(|a| a.len()).unwrap_or(0);
+    let recs = report["recommendations"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(0);
     let count = |reason: &str| {
-        report["recommendations"].as_array().map(|a| a.iter().filter(|r| r["reason"] == reason).count()).unwrap_or(0)
+        report["recommendations"]
+            .as_array()
+            .map(|a| a.iter().filter(|r| r["reason"] == reason).count())
+            .unwrap_or(0)
     };
     println!(
         "decisions: {} added, {recs} recommendations (duplicate {}, departed {}, bot {}, excluded_role {}, inactive {}), usage {}",
-        report["changes"]["added"].as_array().map(|a| a.len()).unwrap_or(0),
+        report["changes"]["added"]
+            .as_array()
+            .map(|a| a.len())
+            .unwrap_or(0),
         count("duplicate"),
         count("departed"),
         count("bot"),

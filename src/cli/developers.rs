@@ -29,6 +29,9 @@ pub enum Command {
         /// Write here instead of stdout
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Upload it to SEI through the `harness` source (re-upload, then activate the version)
+        #[arg(long)]
+        push: bool,
     },
     /// Print the table
     List {
@@ -51,7 +54,7 @@ pub enum Command {
 pub async fn run(cfg: &Config, cmd: &Command, out: Output) -> Result<Exit, Failure> {
     match cmd {
         Command::Import { file, replace } => import(cfg, file, *replace, out).await,
-        Command::Export { out: path } => export(cfg, path.as_ref(), out).await,
+        Command::Export { out: path, push } => export(cfg, path.as_ref(), *push, out).await,
         Command::List { json } => list(cfg, *json).await,
         Command::Merge { a, b } => record_override(cfg, OverrideKind::Merge, a, b, None, out).await,
         Command::Split { a, b, note } => {
@@ -161,17 +164,63 @@ async fn import(cfg: &Config, file: &PathBuf, replace: bool, out: Output) -> Res
     Ok(Exit::Success)
 }
 
-async fn export(cfg: &Config, path: Option<&PathBuf>, out: Output) -> Result<Exit, Failure> {
+async fn export(
+    cfg: &Config,
+    path: Option<&PathBuf>,
+    push: bool,
+    out: Output,
+) -> Result<Exit, Failure> {
+    // Find the upload target before writing anything, so a misconfiguration changes nothing.
+    let harness = if push {
+        let mut found = cfg
+            .sources
+            .iter()
+            .filter(|s| s.kind == crate::config::SourceKind::Harness);
+        match (found.next(), found.next()) {
+            (Some(one), None) => Some(one),
+            (None, _) => {
+                return Err(Failure::usage(anyhow!(
+                    "--push needs a source of kind `harness` in {}",
+                    cfg.file.display()
+                )));
+            }
+            (Some(_), Some(_)) => {
+                return Err(Failure::usage(anyhow!(
+                    "--push found several `harness` sources; keep one"
+                )));
+            }
+        }
+    } else {
+        None
+    };
     let table = read_table(cfg).await?;
     let rows = job::developers_to_rows(&table);
     for problem in sei_csv::export_problems(&rows) {
         tracing::warn!(%problem, "export fixed a row SEI would reject");
     }
     let csv = sei_csv::write(&rows);
-    let target = path.cloned().unwrap_or_else(|| PathBuf::from("-"));
-    write_output(&target, &csv)?;
-    if !out.quiet && path.is_some() {
-        eprintln!("{}: {} developers written", target.display(), rows.len());
+    if path.is_some() || !push {
+        let target = path.cloned().unwrap_or_else(|| PathBuf::from("-"));
+        write_output(&target, &csv)?;
+        if !out.quiet && path.is_some() {
+            eprintln!("{}: {} developers written", target.display(), rows.len());
+        }
+    }
+    if let Some(source) = harness {
+        let ctx = crate::sources::SourceContext {
+            secrets: crate::sources::Secrets::from_env(),
+            cache: None,
+        };
+        let version = crate::sources::harness::push_developers(source, &ctx, &csv)
+            .await
+            .map_err(Failure::runtime)?;
+        if !out.quiet {
+            eprintln!(
+                "{}: uploaded {} developers to SEI and activated version {version}",
+                source.name,
+                rows.len()
+            );
+        }
     }
     Ok(Exit::Success)
 }

@@ -298,6 +298,7 @@ pub async fn push_developers(
     let resp = client
         .send(
             Request::put(url.clone())
+                .not_idempotent()
                 .header("harness-account", &account)
                 .header("accept", "application/json")
                 .text("text/csv", csv_text),
@@ -322,6 +323,7 @@ pub async fn push_developers(
     client
         .send(
             Request::post(activate)
+                .not_idempotent()
                 .header("harness-account", &account)
                 .header("accept", "application/json"),
         )
@@ -522,6 +524,34 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(v, "7");
+        sei.verify().await;
+    }
+
+    #[tokio::test]
+    async fn upload_is_not_retried_after_a_502_but_is_after_a_429() {
+        let sei = MockServer::start().await;
+        Mock::given(method("PUT"))
+            .and(path("/prod1/sei/api/v2/developers"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&sei)
+            .await;
+        Mock::given(method("PUT"))
+            .and(path("/prod1/sei/api/v2/developers"))
+            .respond_with(ResponseTemplate::new(502))
+            .expect(1)
+            .mount(&sei)
+            .await;
+        let e = push_developers(
+            &harness_cfg("https://app.harness.io", &sei.uri()),
+            &ctx("k"),
+            TABLE,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("not retried"), "{e}");
         sei.verify().await;
     }
 

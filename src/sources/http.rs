@@ -131,6 +131,9 @@ pub struct Request {
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<(&'static str, Vec<u8>)>,
     conditional: bool,
+    /// False for requests that change state (an upload): retried only on 429, when the server says
+    /// it did not process the request, never after a 5xx or a timeout that may have reached it.
+    idempotent: bool,
 }
 
 impl fmt::Debug for Request {
@@ -149,6 +152,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             conditional: true,
+            idempotent: true,
         }
     }
 
@@ -159,6 +163,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             conditional: false,
+            idempotent: true,
         }
     }
 
@@ -195,6 +200,12 @@ impl Request {
 
     pub fn text(mut self, content_type: &'static str, body: &str) -> Request {
         self.body = Some((content_type, body.as_bytes().to_vec()));
+        self
+    }
+
+    /// Mark a request that changes state: no retry unless the server answers 429.
+    pub fn not_idempotent(mut self) -> Request {
+        self.idempotent = false;
         self
     }
 
@@ -521,7 +532,7 @@ impl HttpClient {
                 self.attempt(req, etag).await?
             };
             attempt += 1;
-            let (reason, server_wait) = match outcome {
+            let (reason, server_wait, throttled) = match outcome {
                 Ok(resp) => {
                     self.note_rate_limit(&resp.headers);
                     if !is_retryable(&resp) {
@@ -530,10 +541,17 @@ impl HttpClient {
                     (
                         format!("HTTP {}", resp.status),
                         server_wait(&resp.headers, resp.status, SystemTime::now()),
+                        resp.status == StatusCode::TOO_MANY_REQUESTS,
                     )
                 }
-                Err(reason) => (reason, None),
+                Err(reason) => (reason, None, false),
             };
+            if !req.idempotent && !throttled {
+                return Err(self.http_error(
+                    &req.url,
+                    format!("{reason}; not retried because the request changes state and may have been received"),
+                ));
+            }
             let wait = server_wait.unwrap_or_else(|| backoff(attempt));
             if attempt >= MAX_ATTEMPTS || waited + wait > self.settings.max_retry_wait {
                 let asked = match server_wait {

@@ -18,7 +18,7 @@ mod common;
 mod csv;
 mod github;
 mod gitlab;
-mod harness;
+pub mod harness;
 pub mod http;
 mod jira;
 mod json;
