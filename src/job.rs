@@ -61,7 +61,9 @@ pub async fn reconcile(
         secrets: secrets.clone(),
         cache,
     };
+    let phase = std::time::Instant::now();
     let fetched = fetch_all(cfg, &ctx).await;
+    tracing::debug!(ms = phase.elapsed().as_millis() as u64, "sources fetched");
 
     // The harness source feeds the subscription and SEI's view of the table, not identities.
     let mut subscription: Option<Subscription> = cfg.subscription.clone();
@@ -118,6 +120,7 @@ pub async fn reconcile(
         org_domains: cfg.resolution.org_domains.clone(),
         overrides,
     };
+    let phase = std::time::Instant::now();
     let outcome = reconcile::reconcile(reconcile::Input {
         now,
         policy: &cfg.policy,
@@ -128,6 +131,7 @@ pub async fn reconcile(
         subscription,
     });
 
+    tracing::debug!(ms = phase.elapsed().as_millis() as u64, people = outcome.table.len(), "resolved and reconciled");
     let finished_at = Utc::now().max(started_at);
     let meta = RunMeta {
         id: run_id(started_at),
@@ -164,7 +168,9 @@ pub async fn reconcile(
                 })
                 .collect(),
         };
+        let phase = std::time::Instant::now();
         store.save_run(&record, &outcome.table).await?;
+        tracing::debug!(ms = phase.elapsed().as_millis() as u64, rows = outcome.table.len(), "run stored");
     }
     if let Some(s) = store {
         s.close().await;

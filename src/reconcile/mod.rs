@@ -209,6 +209,11 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
     };
 
     // 3. One recommendation per active row, duplicates first.
+    let mut adjacent: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, m) in resolution.merges.iter().enumerate() {
+        adjacent.entry(m.a).or_default().push(k);
+        adjacent.entry(m.b).or_default().push(k);
+    }
     let mut by_row: HashMap<usize, Recommendation> = HashMap::new();
     let mut target_of_cluster: Vec<Option<usize>> = vec![None; people.len()];
     for (c, person) in people.iter().enumerate() {
@@ -227,7 +232,7 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
             if r == target || ctx.row_is_protected(r) {
                 continue;
             }
-            let (conf, evidence) = duplicate_evidence(r, target, &resolution.merges);
+            let (conf, evidence) = duplicate_evidence(r, target, &resolution.merges, &adjacent);
             by_row.insert(
                 r,
                 Recommendation {
@@ -514,12 +519,7 @@ fn prefer_row(a: usize, b: usize, pa: &Person<'_>, pb: &Person<'_>, ctx: &Contex
 /// Confidence and evidence that row `r` is the same person as row `target`: the merge links on the
 /// shortest path between them (the resolver keeps the evidence of every merge); the confidence is the
 /// weakest link on that path.
-fn duplicate_evidence(r: usize, target: usize, merges: &[MatchLink]) -> (f64, Vec<String>) {
-    let mut adjacent: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (k, m) in merges.iter().enumerate() {
-        adjacent.entry(m.a).or_default().push(k);
-        adjacent.entry(m.b).or_default().push(k);
-    }
+fn duplicate_evidence(r: usize, target: usize, merges: &[MatchLink], adjacent: &HashMap<usize, Vec<usize>>) -> (f64, Vec<String>) {
     // Breadth-first from r; `via[node]` is the merge that reached it.
     let mut via: HashMap<usize, usize> = HashMap::new();
     let mut queue = std::collections::VecDeque::from([r]);

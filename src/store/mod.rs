@@ -94,6 +94,9 @@ pub struct StoredOverride {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite wants `?` placeholders in large statements (it resolves each named `$N` by a linear
+    /// search, which makes a 15,000-parameter insert quadratic); PostgreSQL only knows `$N`.
+    sqlite: bool,
     /// For messages: the URL without its password.
     display_url: String,
     read_only: bool,
@@ -159,6 +162,7 @@ impl Store {
             })?;
         Ok(Store {
             pool,
+            sqlite: url.starts_with("sqlite:"),
             display_url,
             read_only: false,
         })
@@ -189,6 +193,7 @@ impl Store {
             })?;
         let store = Store {
             pool,
+            sqlite: url.starts_with("sqlite:"),
             display_url,
             read_only: true,
         };
@@ -294,7 +299,7 @@ impl Store {
             .begin()
             .await
             .map_err(self.db_err("cannot begin a transaction"))?;
-        write_table(&mut tx, rows)
+        write_table(&mut tx, rows, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the developer table"))?;
         tx.commit()
@@ -310,7 +315,7 @@ impl Store {
             .begin()
             .await
             .map_err(self.db_err("cannot begin a transaction"))?;
-        write_table(&mut tx, rows)
+        write_table(&mut tx, rows, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the developer table"))?;
         sqlx::query(
@@ -580,6 +585,7 @@ fn parse_time(s: Option<&str>) -> Option<DateTime<Utc>> {
 async fn write_table(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     rows: &[Developer],
+    sqlite: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM developers")
         .execute(&mut **tx)
@@ -600,8 +606,12 @@ async fn write_table(
                     sql.push(',');
                 }
                 n += 1;
-                sql.push('$');
-                sql.push_str(&n.to_string());
+                if sqlite {
+                    sql.push('?');
+                } else {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
             }
             sql.push(')');
         }
