@@ -8,3 +8,4 @@ mod cli_demo;
 mod cli_developers;
 mod cli_reconcile;
 mod cli_resolve;
+mod cli_vendors;
