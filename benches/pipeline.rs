@@ -128,6 +128,7 @@ bot = "/bot"
 }
 
 /// Run the binary, returning (seconds, peak RSS in MB, stdout).
+#[allow(clippy::zombie_processes)] // the child is reaped by wait4 below, which also yields its rusage
 fn measure(dir: &Path, args: &[&str]) -> (f64, f64, String) {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_seatwarden"))
@@ -168,9 +169,16 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let dir = tempfile::tempdir().expect("temp dir");
+    // SEATWARDEN_BENCH_DIR keeps the generated organisation for profiling.
+    let kept = std::env::var("SEATWARDEN_BENCH_DIR")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir_path = kept.unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&dir_path).expect("bench dir");
+    let _ = std::fs::remove_file(dir_path.join("bench.db"));
     let started = Instant::now();
-    generate(dir.path(), n);
+    generate(&dir_path, n);
     println!(
         "generated an organisation of {n} people in {:.2} s ({})",
         started.elapsed().as_secs_f64(),
@@ -196,12 +204,12 @@ fn main() {
     );
     let _ = out;
     let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("dry.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(dir.join("dry.json")).unwrap()).unwrap();
     println!(
         "reconcile --dry-run {n:>7} people    {s:>6.2} s  {mb:>6.0} MB peak   (target < 5 s, < 500 MB)"
     );
 
-    let (s, mb, _) = measure(dir.path(), &["reconcile", "-q"]);
+    let (s, mb, _) = measure(dir, &["reconcile", "-q"]);
     println!(
         "reconcile (stored)  {n:>7} people    {s:>6.2} s  {mb:>6.0} MB peak   (target < 5 s, < 500 MB)"
     );

@@ -131,7 +131,11 @@ pub async fn reconcile(
         subscription,
     });
 
-    tracing::debug!(ms = phase.elapsed().as_millis() as u64, people = outcome.table.len(), "resolved and reconciled");
+    tracing::debug!(
+        ms = phase.elapsed().as_millis() as u64,
+        people = outcome.table.len(),
+        "resolved and reconciled"
+    );
     let finished_at = Utc::now().max(started_at);
     let meta = RunMeta {
         id: run_id(started_at),
@@ -170,7 +174,11 @@ pub async fn reconcile(
         };
         let phase = std::time::Instant::now();
         store.save_run(&record, &outcome.table).await?;
-        tracing::debug!(ms = phase.elapsed().as_millis() as u64, rows = outcome.table.len(), "run stored");
+        tracing::debug!(
+            ms = phase.elapsed().as_millis() as u64,
+            rows = outcome.table.len(),
+            "run stored"
+        );
     }
     if let Some(s) = store {
         s.close().await;

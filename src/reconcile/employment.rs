@@ -121,6 +121,17 @@ pub fn employment_of(identities: &[&Identity], directories: &Directories) -> Emp
             ),
         };
     }
+    // Every directory that answered says final, but one that did not answer may still hold an
+    // active account for this person: departure depends on it, so it is withheld.
+    if !directories.all_healthy() {
+        return Employment::Uncertain {
+            evidence: format!(
+                "{}; but {} failed or was guarded this run and may still list them as active",
+                finals.join("; "),
+                directories.unhealthy_names()
+            ),
+        };
+    }
     Employment::Departed {
         evidence: finals.join("; "),
     }
@@ -216,6 +227,13 @@ mod tests {
             employment_of(&[&a], &dirs(&[("okta", false)])),
             Employment::Uncertain { .. }
         ));
+    }
+
+    #[test]
+    fn final_in_one_directory_while_another_is_down_is_uncertain() {
+        let a = ident("entra", true, AccountStatus::Departed);
+        let e = employment_of(&[&a], &dirs(&[("entra", true), ("okta", false)]));
+        assert!(matches!(e, Employment::Uncertain { .. }), "{e:?}");
     }
 
     #[test]

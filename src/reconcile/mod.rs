@@ -519,7 +519,12 @@ fn prefer_row(a: usize, b: usize, pa: &Person<'_>, pb: &Person<'_>, ctx: &Contex
 /// Confidence and evidence that row `r` is the same person as row `target`: the merge links on the
 /// shortest path between them (the resolver keeps the evidence of every merge); the confidence is the
 /// weakest link on that path.
-fn duplicate_evidence(r: usize, target: usize, merges: &[MatchLink], adjacent: &HashMap<usize, Vec<usize>>) -> (f64, Vec<String>) {
+fn duplicate_evidence(
+    r: usize,
+    target: usize,
+    merges: &[MatchLink],
+    adjacent: &HashMap<usize, Vec<usize>>,
+) -> (f64, Vec<String>) {
     // Breadth-first from r; `via[node]` is the merge that reached it.
     let mut via: HashMap<usize, usize> = HashMap::new();
     let mut queue = std::collections::VecDeque::from([r]);
