@@ -179,29 +179,24 @@ fn main() {
     let _ = std::fs::remove_file(dir_path.join("bench.db"));
     let started = Instant::now();
     generate(&dir_path, n);
+    let dir = dir_path.as_path();
     println!(
         "generated an organisation of {n} people in {:.2} s ({})",
         started.elapsed().as_secs_f64(),
-        dir.path().display()
+        dir_path.display()
     );
-    let rows = std::fs::read_to_string(dir.path().join("developers.csv"))
+    let rows = std::fs::read_to_string(dir.join("developers.csv"))
         .unwrap()
         .lines()
         .count()
         - 1;
 
-    let (s, mb, _) = measure(
-        dir.path(),
-        &["developers", "import", "developers.csv", "-q"],
-    );
+    let (s, mb, _) = measure(dir, &["developers", "import", "developers.csv", "-q"]);
     println!(
         "developers import   {rows:>7} rows      {s:>6.2} s  {mb:>6.0} MB peak   (target < 2 s for 100,000)"
     );
 
-    let (s, mb, out) = measure(
-        dir.path(),
-        &["reconcile", "--dry-run", "--json", "dry.json", "-q"],
-    );
+    let (s, mb, out) = measure(dir, &["reconcile", "--dry-run", "--json", "dry.json", "-q"]);
     let _ = out;
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("dry.json")).unwrap()).unwrap();
