@@ -63,7 +63,11 @@ pub async fn reconcile(
     };
     let phase = std::time::Instant::now();
     let fetched = fetch_all(cfg, &ctx).await;
-    tracing::debug!(ms = phase.elapsed().as_millis() as u64, "sources fetched");
+    tracing::debug!(
+        ms = phase.elapsed().as_millis() as u64,
+        peak_rss_mb = peak_rss_mb(),
+        "sources fetched"
+    );
 
     // The harness source feeds the subscription and SEI's view of the table, not identities.
     let mut subscription: Option<Subscription> = cfg.subscription.clone();
@@ -120,6 +124,11 @@ pub async fn reconcile(
         org_domains: cfg.resolution.org_domains.clone(),
         overrides,
     };
+    tracing::debug!(
+        peak_rss_mb = peak_rss_mb(),
+        rows = table.len(),
+        "table loaded"
+    );
     let phase = std::time::Instant::now();
     let outcome = reconcile::reconcile(reconcile::Input {
         now,
@@ -133,6 +142,7 @@ pub async fn reconcile(
 
     tracing::debug!(
         ms = phase.elapsed().as_millis() as u64,
+        peak_rss_mb = peak_rss_mb(),
         people = outcome.table.len(),
         "resolved and reconciled"
     );
@@ -176,6 +186,7 @@ pub async fn reconcile(
         store.save_run(&record, &outcome.table).await?;
         tracing::debug!(
             ms = phase.elapsed().as_millis() as u64,
+            peak_rss_mb = peak_rss_mb(),
             rows = outcome.table.len(),
             "run stored"
         );
@@ -227,6 +238,14 @@ fn normalise_links(
         }
     }
     identities
+}
+
+/// The process's peak resident memory in MB (Linux `VmHWM`), for the phase logs.
+pub fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// The overrides of the store and of the GitOps file, as identity keys.

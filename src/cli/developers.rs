@@ -110,15 +110,20 @@ pub fn merge_import(
             .count();
         return (imported, summary);
     }
-    // Keep every existing row in place, replacing the imported ones; new rows go to the end.
-    let mut by_id: HashMap<String, Developer> =
-        imported.into_iter().map(|d| (d.id.clone(), d)).collect();
-    let mut table: Vec<Developer> = existing
+    // Keep every existing row in place, replacing the imported ones; new rows follow in file order.
+    let position: HashMap<&str, usize> = existing
         .iter()
-        .map(|d| by_id.remove(&d.id).unwrap_or_else(|| d.clone()))
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
         .collect();
-    let mut new_rows: Vec<Developer> = by_id.into_values().collect();
-    new_rows.sort_by_key(|d| d.email.to_lowercase());
+    let mut table: Vec<Developer> = existing.to_vec();
+    let mut new_rows = Vec::new();
+    for d in imported {
+        match position.get(d.id.as_str()) {
+            Some(&i) => table[i] = d,
+            None => new_rows.push(d),
+        }
+    }
     table.extend(new_rows);
     (table, summary)
 }
@@ -139,12 +144,25 @@ async fn import(cfg: &Config, file: &PathBuf, replace: bool, out: Output) -> Res
     let name = file.display().to_string();
     let bytes =
         std::fs::read(file).map_err(|e| Failure::usage(anyhow!("{name}: cannot read: {e}")))?;
+    let phase = std::time::Instant::now();
     let rows =
         sei_csv::parse(&bytes).map_err(|e| Failure::usage(anyhow!("{}", e.render_for(&name))))?;
+    tracing::debug!(
+        ms = phase.elapsed().as_millis() as u64,
+        rows = rows.len(),
+        "parsed"
+    );
     let store = Store::open(&cfg.store.url).await?;
     let existing = store.load_table().await?;
+    let phase = std::time::Instant::now();
     let (table, summary) = merge_import(&existing, &rows, replace, chrono::Utc::now());
+    tracing::debug!(
+        ms = phase.elapsed().as_millis() as u64,
+        "merged into the table"
+    );
+    let phase = std::time::Instant::now();
     store.replace_table(&table).await?;
+    tracing::debug!(ms = phase.elapsed().as_millis() as u64, "stored");
     store.close().await;
     if !out.quiet {
         println!(

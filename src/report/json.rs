@@ -209,9 +209,17 @@ fn recommendation_json(r: &Recommendation, d: Option<&Developer>) -> Recommendat
 impl Report {
     /// The same report without the `developers` array (what the store keeps per run).
     pub fn summary(&self) -> Report {
+        // Field by field, so the (large) developers array is never copied.
         Report {
+            schema_version: self.schema_version,
+            run: self.run.clone(),
+            subscription: self.subscription.clone(),
+            usage: self.usage,
+            sources: self.sources.clone(),
             developers: None,
-            ..self.clone()
+            changes: self.changes.clone(),
+            recommendations: self.recommendations.clone(),
+            drift: self.drift.clone(),
         }
     }
 

@@ -13,7 +13,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
-use crate::model::{Developer, IdentityRef, RowStatus};
+use crate::model::Developer;
 use crate::resolve::IdentityKey;
 use crate::sources::{CachedResponse, HttpCache};
 
@@ -102,8 +102,8 @@ pub struct Store {
     read_only: bool,
 }
 
-const DEVELOPER_COLUMNS: &str = "id, name, email, emails, status, title, department, manager_email, site, team, sub_role, first_seen, last_activity, identities, position";
-const DEVELOPER_COLUMN_COUNT: usize = 15;
+const DEVELOPER_COLUMNS: &str = "id, email, name, status, data, position";
+const DEVELOPER_COLUMN_COUNT: usize = 6;
 /// Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
 const INSERT_BATCH: usize = 1000;
 
@@ -240,16 +240,18 @@ impl Store {
     // The developer table.
     // -----------------------------------------------------------------------------------------
 
-    /// Every row, in table order.
+    /// Every row, in table order. Rows are decoded as they stream in, never all held twice.
     pub async fn load_table(&self) -> Result<Vec<Developer>, StoreError> {
-        let sql = format!("SELECT {DEVELOPER_COLUMNS} FROM developers ORDER BY position");
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
+        use futures::TryStreamExt;
+        let mut out = Vec::new();
+        let mut rows =
+            sqlx::query("SELECT id, data FROM developers ORDER BY position").fetch(&self.pool);
+        while let Some(row) = rows
+            .try_next()
             .await
-            .map_err(self.db_err("cannot read the developer table"))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(self.developer_from_row(row)?);
+            .map_err(self.db_err("cannot read the developer table"))?
+        {
+            out.push(self.developer_from_row(&row)?);
         }
         Ok(out)
     }
@@ -259,37 +261,13 @@ impl Store {
             url: self.display_url.clone(),
             message: what,
         };
-        let get = |i: usize| -> Result<Option<String>, StoreError> {
-            row.try_get::<Option<String>, _>(i)
-                .map_err(|e| corrupt(format!("developers column {i}: {e}")))
-        };
-        let id = get(0)?.unwrap_or_default();
-        let emails_json = get(3)?.unwrap_or_else(|| "[]".into());
-        let identities_json = get(13)?.unwrap_or_else(|| "[]".into());
-        let emails: Vec<String> = serde_json::from_str(&emails_json)
-            .map_err(|e| corrupt(format!("developer {id}: emails: {e}")))?;
-        let identities: Vec<IdentityRef> = serde_json::from_str(&identities_json)
-            .map_err(|e| corrupt(format!("developer {id}: identities: {e}")))?;
-        let status = match get(4)?.as_deref() {
-            Some("removed") => RowStatus::Removed,
-            _ => RowStatus::Active,
-        };
-        Ok(Developer {
-            name: get(1)?.unwrap_or_default(),
-            email: get(2)?.unwrap_or_default(),
-            emails,
-            status,
-            title: get(5)?,
-            department: get(6)?,
-            manager_email: get(7)?,
-            site: get(8)?,
-            team: get(9)?,
-            sub_role: get(10)?,
-            first_seen: parse_time(get(11)?.as_deref()).unwrap_or_else(Utc::now),
-            last_activity: parse_time(get(12)?.as_deref()),
-            identities,
-            id,
-        })
+        let id: String = row
+            .try_get(0)
+            .map_err(|e| corrupt(format!("developers.id: {e}")))?;
+        let data: String = row
+            .try_get(1)
+            .map_err(|e| corrupt(format!("developer {id}: data: {e}")))?;
+        serde_json::from_str(&data).map_err(|e| corrupt(format!("developer {id}: data: {e}")))
     }
 
     /// Make `rows` the whole table, in one transaction.
@@ -617,23 +595,14 @@ async fn write_table(
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (i, d) in chunk.iter().enumerate() {
-            let emails = serde_json::to_string(&d.emails).unwrap_or_else(|_| "[]".into());
-            let identities = serde_json::to_string(&d.identities).unwrap_or_else(|_| "[]".into());
+            // Serialising plain strings, dates and vectors cannot fail.
+            let data = serde_json::to_string(d).unwrap_or_default();
             q = q
                 .bind(d.id.clone())
-                .bind(d.name.clone())
                 .bind(d.email.clone())
-                .bind(emails)
+                .bind(d.name.clone())
                 .bind(d.status.as_str())
-                .bind(d.title.clone())
-                .bind(d.department.clone())
-                .bind(d.manager_email.clone())
-                .bind(d.site.clone())
-                .bind(d.team.clone())
-                .bind(d.sub_role.clone())
-                .bind(d.first_seen.to_rfc3339())
-                .bind(d.last_activity.map(|t| t.to_rfc3339()))
-                .bind(identities)
+                .bind(data)
                 .bind((chunk_index * INSERT_BATCH + i) as i64);
         }
         q.execute(&mut **tx).await?;

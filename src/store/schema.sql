@@ -1,20 +1,11 @@
 -- seatwarden schema v1: portable SQL for SQLite and PostgreSQL alike (TEXT, BIGINT; times as RFC 3339 text).
 CREATE TABLE developers (
-    id            TEXT PRIMARY KEY,
-    name          TEXT NOT NULL,
-    email         TEXT NOT NULL,
-    emails        TEXT NOT NULL,      -- JSON array, primary first
-    status        TEXT NOT NULL,      -- active | removed
-    title         TEXT,
-    department    TEXT,
-    manager_email TEXT,
-    site          TEXT,
-    team          TEXT,
-    sub_role      TEXT,
-    first_seen    TEXT NOT NULL,
-    last_activity TEXT,
-    identities    TEXT NOT NULL,      -- JSON array of {source, id, login, email, name}
-    position      BIGINT NOT NULL     -- keeps the table's order stable across saves
+    id       TEXT PRIMARY KEY,
+    email    TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    status   TEXT NOT NULL,      -- active | removed
+    data     TEXT NOT NULL,      -- the whole row as JSON (model::Developer): one value to bind and read
+    position BIGINT NOT NULL     -- keeps the table's order stable across saves
 );
 
 CREATE TABLE runs (

@@ -2,6 +2,7 @@
 //! postgres://postgres@127.0.0.1:5432/test; set SEATWARDEN_SKIP_POSTGRES=1 where no server runs).
 
 use super::*;
+use crate::model::{IdentityRef, RowStatus};
 use chrono::TimeZone;
 
 fn dev(id: &str, email: &str, pos: usize) -> Developer {
