@@ -134,7 +134,7 @@ pub async fn reconcile(
         now,
         policy: &cfg.policy,
         resolve: &resolve_options,
-        table: &table,
+        table,
         sources: inputs,
         last_good: &last_good,
         subscription,

@@ -3,6 +3,38 @@
 use std::path::PathBuf;
 
 use crate::cli::{Exit, Failure, Output, write_output};
+use crate::model::Developer;
+use crate::report::json::Report;
+
+/// Write the JSON report (with the table as `developers`) to FILE or stdout, streaming.
+fn write_json(path: &std::path::Path, report: &Report, table: &[Developer]) -> Result<(), Failure> {
+    use std::io::Write;
+    let result = if path.as_os_str() == "-" {
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        report
+            .write_with_developers(table, &mut w)
+            .map_err(std::io::Error::from)
+            .and_then(|_| {
+                w.write_all(b"\n")?;
+                w.flush()
+            })
+    } else {
+        std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            report
+                .write_with_developers(table, &mut w)
+                .map_err(std::io::Error::from)?;
+            w.write_all(b"\n")?;
+            w.flush()
+        })
+    };
+    result.map_err(|e| {
+        Failure::runtime(anyhow::anyhow!(
+            "{}: cannot write the report: {e}",
+            path.display()
+        ))
+    })
+}
 use crate::config::Config;
 use crate::model::RunStatus;
 use crate::report;
@@ -27,7 +59,7 @@ pub async fn run(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure
     let report = &result.report;
 
     if let Some(path) = &args.json {
-        write_output(path, &report.to_pretty_json())?;
+        write_json(path, report, &result.outcome.table)?;
     }
     if let Some(path) = &args.csv {
         write_output(
@@ -37,7 +69,10 @@ pub async fn run(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure
     }
     let json_on_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if !out.quiet && !json_on_stdout {
-        print!("{}", report::text::render(report, out.verbose > 0));
+        print!(
+            "{}",
+            report::text::render(report, &result.outcome.table, out.verbose > 0)
+        );
     }
     tracing::info!(
         run = %report.run.id,

@@ -47,7 +47,8 @@ pub struct Input<'a> {
     pub now: DateTime<Utc>,
     pub policy: &'a Policy,
     pub resolve: &'a ResolveOptions,
-    pub table: &'a [Developer],
+    /// The stored table; the outcome's table is this one, updated and extended.
+    pub table: Vec<Developer>,
     pub sources: Vec<SourceInput>,
     /// Each source's record count in its last good run (the guard's baseline).
     pub last_good: &'a HashMap<String, u64>,
@@ -202,7 +203,7 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
     let ctx = Context {
         now,
         policy,
-        table,
+        table: &table,
         directories: &directories,
         unhealthy_tools: &unhealthy_tools,
         activity_sources: &activity_sources,
@@ -340,20 +341,11 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
         }
     }
 
-    // 5. The table after the run: updates from the directory, then additions.
-    let mut after: Vec<Developer> = table.to_vec();
-    let mut updated = Vec::new();
-    for (c, person) in people.iter().enumerate() {
-        if let Some(target) = target_of_cluster[c]
-            && apply_updates(&mut after[target], person)
-        {
-            updated.push(after[target].id.clone());
-        }
-    }
-    let mut added = Vec::new();
+    // 5. Additions are decided against the table as it was; then the table is updated in place.
+    let mut additions: Vec<Developer> = Vec::new();
     if policy.add_new_developers {
-        let mut ids: HashSet<String> = after.iter().map(|d| d.id.clone()).collect();
-        let mut emails: HashSet<String> = after
+        let mut ids: HashSet<String> = table.iter().map(|d| d.id.clone()).collect();
+        let mut emails: HashSet<String> = table
             .iter()
             .filter(|d| d.status == RowStatus::Active)
             .map(|d| d.email.to_lowercase())
@@ -371,10 +363,24 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
             if !emails.insert(dev.email.to_lowercase()) {
                 continue; // never two active rows with one email
             }
-            added.push(dev.id.clone());
-            after.push(dev);
+            additions.push(dev);
         }
     }
+    let consumed_before = table
+        .iter()
+        .filter(|d| d.status == RowStatus::Active)
+        .count() as u64;
+    let mut after = table;
+    let mut updated = Vec::new();
+    for (c, person) in people.iter().enumerate() {
+        if let Some(target) = target_of_cluster[c]
+            && apply_updates(&mut after[target], person)
+        {
+            updated.push(after[target].id.clone());
+        }
+    }
+    let added: Vec<String> = additions.iter().map(|d| d.id.clone()).collect();
+    after.extend(additions);
 
     // 6. Usage.
     let mut recommendations: Vec<Recommendation> = by_row.into_values().collect();
@@ -384,10 +390,6 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
             .then(a.reason.cmp(&b.reason))
             .then(a.developer.cmp(&b.developer))
     });
-    let consumed_before = table
-        .iter()
-        .filter(|d| d.status == RowStatus::Active)
-        .count() as u64;
     let consumed_after = after
         .iter()
         .filter(|d| d.status == RowStatus::Active)

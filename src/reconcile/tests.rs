@@ -100,7 +100,7 @@ impl Case {
             now: now(),
             policy: &self.policy,
             resolve: &ResolveOptions::default(),
-            table: &self.table,
+            table: self.table.clone(),
             sources: self.sources.clone(),
             last_good: &self.last_good,
             subscription: self.licenses.map(|l| Subscription {

@@ -136,7 +136,8 @@ pub fn build(meta: &RunMeta, outcome: &Outcome, drift: Option<DriftJson>) -> Rep
         subscription: subscription_json(outcome.subscription.as_ref()),
         usage: outcome.usage,
         sources: outcome.sources.iter().map(source_json).collect(),
-        developers: Some(outcome.table.iter().map(developer_json).collect()),
+        // Written from the table itself by `write_with_developers`, never copied.
+        developers: None,
         changes: ChangesJson {
             added: outcome.added.clone(),
             updated: outcome.updated.clone(),
@@ -223,6 +224,46 @@ impl Report {
         }
     }
 
+    /// Write the report as pretty JSON with `developers` taken from `table`, streaming each row
+    /// (a large table is never held twice in memory).
+    pub fn write_with_developers(
+        &self,
+        table: &[Developer],
+        out: impl std::io::Write,
+    ) -> serde_json::Result<()> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            schema_version: u32,
+            run: &'a RunJson,
+            subscription: &'a SubscriptionJson,
+            usage: &'a Usage,
+            sources: &'a [SourceJson],
+            developers: Rows<'a>,
+            changes: &'a ChangesJson,
+            recommendations: &'a [RecommendationJson],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            drift: Option<&'a DriftJson>,
+        }
+        struct Rows<'a>(&'a [Developer]);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(developer_json))
+            }
+        }
+        let out_value = Out {
+            schema_version: self.schema_version,
+            run: &self.run,
+            subscription: &self.subscription,
+            usage: &self.usage,
+            sources: &self.sources,
+            developers: Rows(table),
+            changes: &self.changes,
+            recommendations: &self.recommendations,
+            drift: self.drift.as_ref(),
+        };
+        serde_json::to_writer_pretty(out, &out_value)
+    }
+
     pub fn to_pretty_json(&self) -> String {
         // Serialising plain structs of strings and numbers cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
@@ -291,8 +332,11 @@ mod tests {
             finished_at: t,
             dry_run: true,
         };
-        let v: serde_json::Value =
-            serde_json::from_str(&build(&meta, &outcome, None).to_pretty_json()).unwrap();
+        let mut bytes = Vec::new();
+        build(&meta, &outcome, None)
+            .write_with_developers(&outcome.table, &mut bytes)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["schema_version"], 1);
         assert_eq!(v["run"]["status"], "degraded");
         assert_eq!(v["run"]["started_at"], "2026-11-01T05:00:00Z");

@@ -21,7 +21,7 @@ fn reason_title(r: Reason) -> &'static str {
 }
 
 /// Render the summary. `verbose` shows every row instead of the top ones.
-pub fn render(report: &Report, verbose: bool) -> String {
+pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool) -> String {
     let mut out = String::new();
     let run = &report.run;
     let mode = if run.dry_run {
@@ -125,10 +125,8 @@ pub fn render(report: &Report, verbose: bool) -> String {
     if recs.is_empty() {
         let _ = writeln!(out, "  Nothing to do: the table matches the sources.");
     }
-    let names: std::collections::HashMap<&str, String> = report
-        .developers
+    let names: std::collections::HashMap<&str, String> = table
         .iter()
-        .flatten()
         .map(|d| (d.id.as_str(), format!("{} <{}>", d.name, d.email)))
         .collect();
     for reason in Reason::ALL {
