@@ -263,11 +263,6 @@ impl Report {
         };
         serde_json::to_writer_pretty(out, &out_value)
     }
-
-    pub fn to_pretty_json(&self) -> String {
-        // Serialising plain structs of strings and numbers cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
 }
 
 #[cfg(test)]
