@@ -6,14 +6,68 @@
 //! reaches the merge threshold, and a common name weighs less than a rare one.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use super::names::{NameInfo, Shape, shape_of};
+use super::names::{NameInfo, Shape, letters_of, shape_of_letters};
 use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
+
+/// FxHash: a fast multiplicative hash. The keys are normalised strings and the maps live for one
+/// run; SipHash's resistance to chosen keys costs a third of the time at a million identities.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Strings interned to dense ids so pairs compare integers, not text.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: HashMap<String, u32>,
+    ids: FastMap<Box<str>, u32>,
     pub values: Vec<String>,
 }
 
@@ -24,7 +78,7 @@ impl Interner {
             return id;
         }
         let id = self.values.len() as u32;
-        self.ids.insert(s.to_string(), id);
+        self.ids.insert(s.into(), id);
         self.values.push(s.to_string());
         id
     }
@@ -51,11 +105,10 @@ impl HandleKind {
 /// One identity, prepared for comparison.
 #[derive(Debug, Default)]
 pub struct Prepared {
-    /// Normalised email keys (strong evidence), interned.
-    pub emails: Vec<u32>,
     /// Registrable domains of the addresses at non-public providers, interned.
     pub domains: Vec<u32>,
-    /// Raw local parts and logins, for shape checks against the other name.
+    /// The letters of local parts and logins (folded, alphabetic only), for shape checks against
+    /// the other name.
     pub locals: Vec<String>,
     /// Compact handles with their origin, interned.
     pub handles: Vec<(u32, HandleKind)>,
@@ -88,13 +141,17 @@ pub enum NameRel {
     Unknown,
 }
 
+const DATA_HOMONYM_WEIGHT: f64 = 0.0;
+
 /// Name statistics over the whole input: how many distinct names contain each word.
 #[derive(Debug, Default)]
 pub struct NameStats {
-    word_keys: HashMap<String, u32>,
+    word_keys: FastMap<String, u32>,
     distinct_keys: u32,
-    word_records: HashMap<String, u32>,
+    word_records: FastMap<String, u32>,
     records: u32,
+    /// For each name key: how many clusters (after strong evidence) carry it.
+    clusters_per_name: Vec<u32>,
 }
 
 impl NameStats {
@@ -118,6 +175,21 @@ impl NameStats {
         if last != first {
             *self.word_records.entry(last.to_string()).or_insert(0) += 1;
         }
+    }
+
+    /// Record how many strong clusters carry each name key (indexed by name key id).
+    pub fn set_clusters_per_name(&mut self, counts: Vec<u32>) {
+        self.clusters_per_name = counts;
+    }
+
+    /// Other clusters (besides the pair's own two) that carry this name: people the data itself
+    /// shows sharing it. Counted from the data, never from a list of names.
+    fn other_holders(&self, a: Option<u32>, b: Option<u32>) -> f64 {
+        let count = |k: Option<u32>| {
+            k.and_then(|k| self.clusters_per_name.get(k as usize).copied())
+                .unwrap_or(0)
+        };
+        f64::from(count(a).max(count(b)).saturating_sub(2)) * DATA_HOMONYM_WEIGHT
     }
 
     fn record_share(&self, word: &str) -> f64 {
@@ -150,6 +222,8 @@ pub struct PairScore {
     pub name: NameRel,
     pub homonyms: f64,
     pub handle: Option<(u32, HandleKind, HandleKind)>,
+    /// Two different handles that are spellings of one another.
+    pub similar: Option<(u32, u32)>,
     pub domain: Option<u32>,
     pub shape: Shape,
 }
@@ -178,10 +252,10 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
     (ra <= 1 && rb <= 1) || (ra == 2 && rb == 2 && a[i] == b[j + 1] && a[i + 1] == b[j])
 }
 
-/// Relate two names and estimate how many homonyms share the relation.
-pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, f64) {
+/// How two names relate, without counting homonyms.
+pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     if a.is_empty() || b.is_empty() {
-        return (NameRel::Unknown, 0.0);
+        return NameRel::Unknown;
     }
     let persons = a.is_person() && b.is_person();
     let (af, al) = a
@@ -197,21 +271,21 @@ pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, 
     let same_order = af == bf && al == bl;
     let swapped = af == bl && al == bf;
     if persons && (same_order || swapped) {
-        let h = stats.homonyms(af, al);
-        let raw_a: Vec<&String> = a.tokens.iter().filter(|t| t.chars().count() > 1).collect();
-        let raw_b: Vec<&String> = b.tokens.iter().filter(|t| t.chars().count() > 1).collect();
-        let literal = raw_a.first() == raw_b.first() || raw_a.first() == raw_b.last();
-        return (
-            if literal {
-                NameRel::Exact
-            } else {
-                NameRel::Nickname
-            },
-            h,
-        );
+        fn first_long(n: &NameInfo) -> Option<&String> {
+            n.tokens.iter().find(|t| t.chars().count() > 1)
+        }
+        fn last_long(n: &NameInfo) -> Option<&String> {
+            n.tokens.iter().rev().find(|t| t.chars().count() > 1)
+        }
+        let literal = first_long(a) == first_long(b) || first_long(a) == last_long(b);
+        return if literal {
+            NameRel::Exact
+        } else {
+            NameRel::Nickname
+        };
     }
     if persons && ((af == bf && one_edit_apart(al, bl)) || (al == bl && one_edit_apart(af, bf))) {
-        return (NameRel::Typo, stats.homonyms(af, al));
+        return NameRel::Typo;
     }
     // "J. Smith" ~ "John Smith": an initial in first place, the same last word.
     if let (Some(fa), Some(fb), Some(la), Some(lb)) = (a.first(), b.first(), a.last(), b.last())
@@ -223,28 +297,70 @@ pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, 
         let a_initial = fa.chars().count() == 1 && fb.starts_with(fa);
         let b_initial = fb.chars().count() == 1 && fa.starts_with(fb);
         if a_initial || b_initial {
-            // About one first name in fifteen shares an initial.
-            let k = f64::from(stats.distinct_keys.max(1));
-            return (NameRel::Initial, stats.count(la) * (k / 15.0) / k);
+            return NameRel::Initial;
         }
     }
     if persons {
-        (NameRel::Conflict, 0.0)
+        NameRel::Conflict
     } else {
-        (NameRel::Unknown, 0.0)
+        NameRel::Unknown
     }
+}
+
+/// Whether two person names plainly belong to different people ("John Smith", "Jane Smith").
+pub fn names_conflict(a: &NameInfo, b: &NameInfo) -> bool {
+    relation(a, b) == NameRel::Conflict
+}
+
+/// Relate two identities' names and estimate how many other people share the relation: the
+/// larger of what the words predict and what the data shows (other clusters with the name).
+pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, f64) {
+    let rel = relation(&a.name, &b.name);
+    fn words(n: &NameInfo) -> (&str, &str) {
+        (
+            n.full.first().map(String::as_str).unwrap_or(""),
+            n.full.last().map(String::as_str).unwrap_or(""),
+        )
+    }
+    let homonyms = match rel {
+        NameRel::Exact | NameRel::Nickname | NameRel::Typo => {
+            let (f, l) = words(&a.name);
+            stats
+                .homonyms(f, l)
+                .max(stats.other_holders(a.name_key, b.name_key))
+        }
+        NameRel::Initial => {
+            // About one first name in fifteen shares an initial.
+            let last = a.name.last().unwrap_or("");
+            let k = f64::from(stats.distinct_keys.max(1));
+            stats.count(last) * (k / 15.0) / k
+        }
+        NameRel::Conflict | NameRel::Unknown => 0.0,
+    };
+    (rel, homonyms)
+}
+
+/// Whether a handle is made of digits besides letters ("smith42", "jdoe1987"): such a handle is
+/// chosen, not derived from the name, so homonyms rarely share it.
+fn has_chosen_digits(h: &str) -> bool {
+    let digits = h.chars().filter(char::is_ascii_digit).count();
+    let letters = h.chars().filter(|c| c.is_alphabetic()).count();
+    digits >= 2 && letters >= 3
 }
 
 fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepared) -> f64 {
     // A handle made of the name says little beyond the name itself: homonyms pick the same
     // `john.smith` at different providers. Handles unrelated to the name are what identify.
-    let name_made = shape_of(h, &a.name) == Shape::Strong || shape_of(h, &b.name) == Shape::Strong;
+    let letters = letters_of(h);
+    let name_made = shape_of_letters(&letters, &a.name) == Shape::Strong
+        || shape_of_letters(&letters, &b.name) == Shape::Strong;
     let involves_name = x == HandleKind::Name || y == HandleKind::Name;
     if involves_name && a.name.is_person() && b.name.is_person() {
         return 0.0;
     }
-    if name_made && !involves_name {
-        return 1.0;
+    if name_made {
+        // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's.
+        return if has_chosen_digits(h) { 2.5 } else { 1.0 };
     }
     let len = h.chars().count();
     let digits = h.chars().any(|c| c.is_ascii_digit());
@@ -263,6 +379,35 @@ fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepar
     }
 }
 
+/// Two different handles that are plainly one person's spellings: one contains the other
+/// ("tsuna", "tsunanet"; "pasky", "xpasky") or they are one letter apart ("ischis2",
+/// "ishchis2"). Handles that differ only in digits ("jsmith", "jsmith2") are how a second person
+/// gets an address that is taken, so they do not count.
+fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u32, u32)> {
+    for &(ha, ka) in &a.handles {
+        if ka == HandleKind::Name {
+            continue;
+        }
+        for &(hb, kb) in &b.handles {
+            if kb == HandleKind::Name || ha == hb {
+                continue;
+            }
+            let (ta, tb) = (&handles.values[ha as usize], &handles.values[hb as usize]);
+            let (short, long) = if ta.len() <= tb.len() {
+                (ta, tb)
+            } else {
+                (tb, ta)
+            };
+            let contained = short.chars().count() >= 4 && long.contains(short.as_str());
+            let near = short.chars().count() >= 5 && one_edit_apart(short, long);
+            if (contained || near) && letters_of(short) != letters_of(long) {
+                return Some((ha, hb));
+            }
+        }
+    }
+    None
+}
+
 /// Score a candidate pair. `None` when nothing relates them.
 pub fn score(
     a: &Prepared,
@@ -270,7 +415,7 @@ pub fn score(
     stats: &NameStats,
     handles: &Interner,
 ) -> Option<PairScore> {
-    let (name, homonyms) = relate_names(&a.name, &b.name, stats);
+    let (name, homonyms) = relate_names(a, b, stats);
     let mut lo = match name {
         NameRel::Exact => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5),
         NameRel::Nickname => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5) - 1.0,
@@ -293,6 +438,14 @@ pub fn score(
         }
     }
     lo += handle_w;
+    let similar = if handle.is_none() {
+        similar_handles(a, b, handles)
+    } else {
+        None
+    };
+    if similar.is_some() {
+        lo += 1.0;
+    }
     let mut domain = None;
     'dom: for &da in &a.domains {
         for &db in &b.domains {
@@ -307,17 +460,17 @@ pub fn score(
     }
     let mut shape = Shape::Unrelated;
     for l in &a.locals {
-        shape = shape.max(shape_of(l, &b.name));
+        shape = shape.max(shape_of_letters(l, &b.name));
     }
     for l in &b.locals {
-        shape = shape.max(shape_of(l, &a.name));
+        shape = shape.max(shape_of_letters(l, &a.name));
     }
+    let clue = handle.is_some() || domain.is_some() || similar.is_some();
     match shape {
         Shape::Strong => lo += 0.5,
         Shape::Hint => lo += 0.3,
         Shape::Unrelated => {
-            if !a.locals.is_empty() && !b.locals.is_empty() && handle.is_none() && domain.is_none()
-            {
+            if !a.locals.is_empty() && !b.locals.is_empty() && !clue {
                 lo -= 1.0;
             }
         }
@@ -326,8 +479,7 @@ pub fn score(
         return None;
     }
     let mut confidence = logistic(lo);
-    let agreeing = handle.is_some() || domain.is_some() || shape != Shape::Unrelated;
-    if !agreeing {
+    if !clue && shape == Shape::Unrelated {
         // The name alone never merges: at most a review.
         confidence = confidence.min(0.89);
     }
@@ -336,12 +488,15 @@ pub fn score(
         name,
         homonyms,
         handle,
+        similar,
         domain,
         shape,
     })
 }
 
-/// The words of a kept link.
+/// The words of a kept link. For a merge, only the clues that joined it; for a review, also what
+/// speaks against it.
+#[allow(clippy::too_many_arguments)]
 pub fn describe(
     s: &PairScore,
     a: &Prepared,
@@ -350,9 +505,30 @@ pub fn describe(
     raw_b: Option<&str>,
     handles: &Interner,
     domains: &Interner,
+    merged: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let (na, nb) = (raw_a.unwrap_or(""), raw_b.unwrap_or(""));
+    if let Some((h, x, y)) = s.handle {
+        let text = &handles.values[h as usize];
+        if x == y {
+            out.push(format!("same {} {text}", x.word()));
+        } else {
+            out.push(format!("{} {text} equals {} {text}", x.word(), y.word()));
+        }
+    }
+    if let Some((x, y)) = s.similar {
+        out.push(format!(
+            "similar logins or email local parts {} and {}",
+            handles.values[x as usize], handles.values[y as usize]
+        ));
+    }
+    if let Some(d) = s.domain {
+        out.push(format!(
+            "same organisation domain {}",
+            domains.values[d as usize]
+        ));
+    }
     let rarity = if s.homonyms < 0.05 {
         "rare name"
     } else if s.homonyms < 1.0 {
@@ -365,22 +541,10 @@ pub fn describe(
         NameRel::Nickname => out.push(format!("name \"{na}\" ~ \"{nb}\" (nickname, {rarity})")),
         NameRel::Typo => out.push(format!("name \"{na}\" ~ \"{nb}\" (one letter apart)")),
         NameRel::Initial => out.push(format!("name \"{na}\" ~ \"{nb}\" (initial)")),
-        NameRel::Conflict => out.push(format!("different names \"{na}\" and \"{nb}\"")),
-        NameRel::Unknown => {}
-    }
-    if let Some((h, x, y)) = s.handle {
-        let text = &handles.values[h as usize];
-        if x == y {
-            out.push(format!("same {} {text}", x.word()));
-        } else {
-            out.push(format!("{} {text} equals {} {text}", x.word(), y.word()));
+        NameRel::Conflict if !merged => {
+            out.push(format!("different names \"{na}\" and \"{nb}\""))
         }
-    }
-    if let Some(d) = s.domain {
-        out.push(format!(
-            "same organisation domain {}",
-            domains.values[d as usize]
-        ));
+        NameRel::Conflict | NameRel::Unknown => {}
     }
     match s.shape {
         Shape::Strong => out.push("login or email shaped like the name".to_string()),
@@ -388,7 +552,7 @@ pub fn describe(
             out.push("login or email hints at the name (initials or prefix)".to_string())
         }
         Shape::Unrelated => {
-            if !a.locals.is_empty() && !b.locals.is_empty() {
+            if !merged && !a.locals.is_empty() && !b.locals.is_empty() {
                 out.push("emails unrelated to the name".to_string());
             }
         }
@@ -397,10 +561,13 @@ pub fn describe(
 }
 
 /// Prepare one identity's weak-evidence fields (strong email keys are added by the caller).
+/// `placeholder_locals` are local parts of addresses at no real domain (`smurf@kiste.(none)`):
+/// not keys, but still the person's handle.
 pub fn prepare_weak(
     prepared: &mut Prepared,
     keys: &[EmailKey],
     login: Option<&str>,
+    placeholder_locals: &[String],
     handles: &mut Interner,
     domains: &mut Interner,
 ) {
@@ -419,7 +586,7 @@ pub fn prepare_weak(
                 if !is_weak_local(local) {
                     push_handle(prepared, local, HandleKind::Local);
                 }
-                prepared.locals.push(local.clone());
+                prepared.locals.push(letters_of(local));
                 if !is_public_mail_domain(domain) {
                     let id = domains.intern(registrable_domain(domain));
                     if !prepared.domains.contains(&id) {
@@ -429,13 +596,19 @@ pub fn prepare_weak(
             }
             EmailKey::GithubLogin(l) => {
                 push_handle(prepared, l, HandleKind::Login);
-                prepared.locals.push(l.clone());
+                prepared.locals.push(letters_of(l));
             }
+        }
+    }
+    for local in placeholder_locals {
+        if !is_weak_local(local) {
+            push_handle(prepared, local, HandleKind::Local);
+            prepared.locals.push(letters_of(local));
         }
     }
     if let Some(l) = login {
         push_handle(prepared, l, HandleKind::Login);
-        prepared.locals.push(l.to_string());
+        prepared.locals.push(letters_of(l));
     }
     if !prepared.name.is_empty() {
         let c = prepared.name.compact();

@@ -98,6 +98,18 @@ pub fn email_key(raw: &str) -> Option<EmailKey> {
     Some(EmailKey::Address { local, domain })
 }
 
+/// The local part of an address at no real domain (`smurf@kiste.(none)`, `jane@localhost`): not
+/// a key, since nobody can receive mail there, but still the handle the person typed.
+pub fn placeholder_local(raw: &str) -> Option<String> {
+    let s = nfkc_lower(raw);
+    let (local, domain) = s.rsplit_once('@')?;
+    let local = local.split('+').next().unwrap_or(local);
+    if local.is_empty() || is_generic_local(local) || !is_placeholder_domain(domain) {
+        return None;
+    }
+    Some(local.to_string())
+}
+
 /// Local parts that belong to a role or a machine, never to one person.
 pub fn is_generic_local(local: &str) -> bool {
     const GENERIC: &[&str] = &[
