@@ -135,6 +135,9 @@ pub enum NameRel {
     Typo,
     /// An initial against a first name ("J. Smith" ~ "John Smith").
     Initial,
+    /// One side has no person name, but its name is a login made of the other's full name
+    /// ("akshanshbhatt", "luz.paz" ~ "Akshansh Bhatt", "luz paz").
+    LoginShaped,
     /// Both are person names and they differ.
     Conflict,
     /// At least one side has no person-shaped name.
@@ -335,9 +338,55 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
             let k = f64::from(stats.distinct_keys.max(1));
             stats.count(last) * (k / 15.0) / k
         }
-        NameRel::Conflict | NameRel::Unknown => 0.0,
+        NameRel::LoginShaped | NameRel::Conflict | NameRel::Unknown => 0.0,
     };
+    if rel == NameRel::Unknown {
+        let (person, other) = if a.name.is_person() { (a, b) } else { (b, a) };
+        if person.name.is_person() && !other.name.is_empty() {
+            let (f, l) = words(&person.name);
+            let letters = letters_of(&other.name.compact());
+            let homonyms = match covers_name(&letters, f, l) {
+                Cover::Full => Some(stats.homonyms(f, l)),
+                // Only an initial of one word: as common as the other word with any initial.
+                Cover::LastAndInitial => Some(stats.count(l) / 15.0),
+                Cover::FirstAndInitial => Some(stats.count(f) / 15.0),
+                Cover::No => None,
+            };
+            if let Some(h) = homonyms {
+                return (NameRel::LoginShaped, h);
+            }
+        }
+    }
     (rel, homonyms)
+}
+
+/// How much of a person name a login spells.
+enum Cover {
+    /// Both words ("johnsmith", "smith.john").
+    Full,
+    /// The last word and the first initial ("jsmith", "smithj").
+    LastAndInitial,
+    /// The first word and the last initial ("johns").
+    FirstAndInitial,
+    No,
+}
+
+fn covers_name(letters: &str, first: &str, last: &str) -> Cover {
+    if first.is_empty() || last.is_empty() {
+        return Cover::No;
+    }
+    let initial = |t: &str| t.chars().next().unwrap_or(' ');
+    let edge = |c: char| letters.starts_with(c) || letters.ends_with(c);
+    let (has_first, has_last) = (letters.contains(first), letters.contains(last));
+    if has_first && has_last {
+        Cover::Full
+    } else if has_last && edge(initial(first)) {
+        Cover::LastAndInitial
+    } else if has_first && edge(initial(last)) {
+        Cover::FirstAndInitial
+    } else {
+        Cover::No
+    }
 }
 
 /// Whether a handle is made of digits besides letters ("smith42", "jdoe1987"): such a handle is
@@ -421,6 +470,7 @@ pub fn score(
         NameRel::Nickname => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5) - 1.0,
         NameRel::Typo => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.0) - 1.5,
         NameRel::Initial => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.5,
+        NameRel::LoginShaped => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.0,
         NameRel::Conflict => -4.0,
         NameRel::Unknown => -1.0,
     };
@@ -541,6 +591,9 @@ pub fn describe(
         NameRel::Nickname => out.push(format!("name \"{na}\" ~ \"{nb}\" (nickname, {rarity})")),
         NameRel::Typo => out.push(format!("name \"{na}\" ~ \"{nb}\" (one letter apart)")),
         NameRel::Initial => out.push(format!("name \"{na}\" ~ \"{nb}\" (initial)")),
+        NameRel::LoginShaped => out.push(format!(
+            "name \"{na}\" ~ \"{nb}\" (a login made of the name, {rarity})"
+        )),
         NameRel::Conflict if !merged => {
             out.push(format!("different names \"{na}\" and \"{nb}\""))
         }
@@ -598,6 +651,7 @@ pub fn prepare_weak(
                 push_handle(prepared, l, HandleKind::Login);
                 prepared.locals.push(letters_of(l));
             }
+            EmailKey::GithubAccount(_) => {}
         }
     }
     for local in placeholder_locals {

@@ -146,7 +146,13 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             .emails
             .iter()
             .enumerate()
-            .filter_map(|(k, e)| email_key(e).map(|key| (key, k.min(usize::from(FROM_NAME) - 1) as u16)))
+            .flat_map(|(k, e)| {
+                let from = k.min(usize::from(FROM_NAME) - 1) as u16;
+                [email_key(e), normalize::github_account(e)]
+                    .into_iter()
+                    .flatten()
+                    .map(move |key| (key, from))
+            })
             .collect();
         let name = if identity.is_bot {
             NameInfo::default()
@@ -604,6 +610,9 @@ fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> S
                     format!("same GitHub login {l} (from a noreply address)")
                 }
                 (_, Some(EmailKey::GithubLogin(l))) => format!("same GitHub login {l}"),
+                (_, Some(EmailKey::GithubAccount(id))) => {
+                    format!("same GitHub account {id} (from noreply addresses)")
+                }
                 (Why::SharedMailbox(_), Some(e)) => {
                     format!("same email {} (shared mailbox, same name)", e.as_key())
                 }

@@ -48,6 +48,9 @@ pub enum EmailKey {
     Address { local: String, domain: String },
     /// `NNN+login@users.noreply.github.com` or `login@users.noreply.github.com`.
     GithubLogin(String),
+    /// The numeric account id of `NNN+login@users.noreply.github.com`: one GitHub account,
+    /// whatever its login is called now. Logins are reused and shared by homonyms; ids are not.
+    GithubAccount(u64),
 }
 
 impl EmailKey {
@@ -56,6 +59,7 @@ impl EmailKey {
         match self {
             EmailKey::Address { local, domain } => format!("{local}@{domain}"),
             EmailKey::GithubLogin(login) => format!("github:{login}"),
+            EmailKey::GithubAccount(id) => format!("github-id:{id}"),
         }
     }
 }
@@ -108,6 +112,17 @@ pub fn placeholder_local(raw: &str) -> Option<String> {
         return None;
     }
     Some(local.to_string())
+}
+
+/// The account id of a `NNN+login@users.noreply.github.com` address.
+pub fn github_account(raw: &str) -> Option<EmailKey> {
+    let s = nfkc_lower(raw);
+    let (local, domain) = s.rsplit_once('@')?;
+    if domain != GITHUB_NOREPLY {
+        return None;
+    }
+    let (id, _) = local.split_once('+')?;
+    id.parse().ok().map(EmailKey::GithubAccount)
 }
 
 /// Local parts that belong to a role or a machine, never to one person.
