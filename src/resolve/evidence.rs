@@ -146,6 +146,10 @@ pub enum NameRel {
 
 const DATA_HOMONYM_WEIGHT: f64 = 0.0;
 
+/// Below this many expected homonyms a full name is rare: with a name-shaped address agreeing, it
+/// merges on its own.
+pub const RARE_NAME_HOMONYMS: f64 = 0.05;
+
 /// Name statistics over the whole input: how many distinct names contain each word.
 #[derive(Debug, Default)]
 pub struct NameStats {
@@ -155,6 +159,8 @@ pub struct NameStats {
     records: u32,
     /// For each name key: how many clusters (after strong evidence) carry it.
     clusters_per_name: Vec<u32>,
+    /// For each name key: how many records carry it.
+    key_records: Vec<u32>,
 }
 
 impl NameStats {
@@ -172,7 +178,14 @@ impl NameStats {
 
     /// Also count words over records: with many records, a common word pair has many holders even
     /// though each distinct name is counted once above.
-    pub fn add_record(&mut self, first: &str, last: &str) {
+    pub fn add_record(&mut self, first: &str, last: &str, key: Option<u32>) {
+        if let Some(k) = key {
+            let k = k as usize;
+            if self.key_records.len() <= k {
+                self.key_records.resize(k + 1, 0);
+            }
+            self.key_records[k] += 1;
+        }
         self.records += 1;
         *self.word_records.entry(first.to_string()).or_insert(0) += 1;
         if last != first {
@@ -209,11 +222,24 @@ impl NameStats {
     /// Expected number of other people holding a name with these two words, if words combine
     /// independently: the homonym rate that makes a common name weak evidence.
     pub fn homonyms(&self, a: &str, b: &str) -> f64 {
+        self.homonyms_besides(a, b, None)
+    }
+
+    /// [`NameStats::homonyms`] counting the words only in names other than `key`: one prolific
+    /// person's many records must not make their own name look common.
+    pub fn homonyms_besides(&self, a: &str, b: &str, key: Option<u32>) -> f64 {
         // The same pseudo-count as for records: a handful of names says nothing about rarity.
         let k = f64::from(self.distinct_keys) + 100.0;
-        let by_keys = self.count(a) * self.count(b) / k;
-        // One prolific person inflates the record counts of their own name, hence the half weight.
-        let by_records = f64::from(self.records) * self.record_share(a) * self.record_share(b);
+        let own_key = if key.is_some() { 1.0 } else { 0.0 };
+        let by_keys = (self.count(a) - own_key).max(1.0) * (self.count(b) - own_key).max(1.0) / k;
+        let own = key
+            .and_then(|k| self.key_records.get(k as usize).copied())
+            .unwrap_or(0);
+        let share = |w: &str| {
+            let n = self.word_records.get(w).copied().unwrap_or(1);
+            f64::from(n.saturating_sub(own).max(1)) / (f64::from(self.records) + 100.0)
+        };
+        let by_records = f64::from(self.records) * share(a) * share(b);
         by_keys.max(by_records)
     }
 }
@@ -327,9 +353,11 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
     }
     let homonyms = match rel {
         NameRel::Exact | NameRel::Nickname | NameRel::Typo => {
-            let (f, l) = words(&a.name);
+            // A typo makes a name look rare: count the commoner of the two spellings.
+            let ((fa, la), (fb, lb)) = (words(&a.name), words(&b.name));
             stats
-                .homonyms(f, l)
+                .homonyms_besides(fa, la, a.name_key)
+                .max(stats.homonyms_besides(fb, lb, b.name_key))
                 .max(stats.other_holders(a.name_key, b.name_key))
         }
         NameRel::Initial => {
@@ -346,7 +374,7 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
             let (f, l) = words(&person.name);
             let letters = letters_of(&other.name.compact());
             let homonyms = match covers_name(&letters, f, l) {
-                Cover::Full => Some(stats.homonyms(f, l)),
+                Cover::Full => Some(stats.homonyms_besides(f, l, person.name_key)),
                 // Only an initial of one word: as common as the other word with any initial.
                 Cover::LastAndInitial => Some(stats.count(l) / 15.0),
                 Cover::FirstAndInitial => Some(stats.count(f) / 15.0),
@@ -449,7 +477,17 @@ fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u3
             };
             let contained = short.chars().count() >= 4 && long.contains(short.as_str());
             let near = short.chars().count() >= 5 && one_edit_apart(short, long);
-            if (contained || near) && letters_of(short) != letters_of(long) {
+            // Two spellings of the name itself ("hannahsan", "hannahsandhu") say nothing more
+            // than the name.
+            let name_made = |t: &str| {
+                let l = letters_of(t);
+                shape_of_letters(&l, &a.name) == Shape::Strong
+                    || shape_of_letters(&l, &b.name) == Shape::Strong
+            };
+            if (contained || near)
+                && letters_of(short) != letters_of(long)
+                && !(name_made(short) && name_made(long))
+            {
                 return Some((ha, hb));
             }
         }
@@ -529,8 +567,11 @@ pub fn score(
         return None;
     }
     let mut confidence = logistic(lo);
-    if !clue && shape == Shape::Unrelated {
-        // The name alone never merges: at most a review.
+    // The name alone never merges: at most a review. A local part shaped like the name agrees
+    // only for a rare name; a common name's homonyms have name-shaped addresses too.
+    let rare = homonyms < RARE_NAME_HOMONYMS
+        && matches!(name, NameRel::Exact | NameRel::Nickname | NameRel::Typo);
+    if !clue && (shape == Shape::Unrelated || !rare) {
         confidence = confidence.min(0.89);
     }
     Some(PairScore {
@@ -579,7 +620,7 @@ pub fn describe(
             domains.values[d as usize]
         ));
     }
-    let rarity = if s.homonyms < 0.05 {
+    let rarity = if s.homonyms < RARE_NAME_HOMONYMS {
         "rare name"
     } else if s.homonyms < 1.0 {
         "uncommon name"

@@ -422,7 +422,11 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let mut stats = NameStats::build(name_keys.values.iter().map(String::as_str));
     for p in &prepared {
         if p.name.is_person() {
-            stats.add_record(&p.name.full[0], &p.name.full[p.name.full.len() - 1]);
+            stats.add_record(
+                &p.name.full[0],
+                &p.name.full[p.name.full.len() - 1],
+                p.name_key,
+            );
         }
     }
     stats.set_clusters_per_name(clusters_per_name);
