@@ -144,8 +144,6 @@ pub enum NameRel {
     Unknown,
 }
 
-const DATA_HOMONYM_WEIGHT: f64 = 0.0;
-
 /// Below this many expected homonyms a full name is rare: with a name-shaped address agreeing, it
 /// merges on its own.
 pub const RARE_NAME_HOMONYMS: f64 = 0.05;
@@ -198,16 +196,6 @@ impl NameStats {
         self.clusters_per_name = counts;
     }
 
-    /// Other clusters (besides the pair's own two) that carry this name: people the data itself
-    /// shows sharing it. Counted from the data, never from a list of names.
-    fn other_holders(&self, a: Option<u32>, b: Option<u32>) -> f64 {
-        let count = |k: Option<u32>| {
-            k.and_then(|k| self.clusters_per_name.get(k as usize).copied())
-                .unwrap_or(0)
-        };
-        f64::from(count(a).max(count(b)).saturating_sub(2)) * DATA_HOMONYM_WEIGHT
-    }
-
     fn record_share(&self, word: &str) -> f64 {
         // A pseudo-count of a hundred records keeps small inputs, where one person's records are
         // most of the data, from calling every name common.
@@ -232,9 +220,13 @@ impl NameStats {
         let k = f64::from(self.distinct_keys) + 100.0;
         let own_key = if key.is_some() { 1.0 } else { 0.0 };
         let by_keys = (self.count(a) - own_key).max(1.0) * (self.count(b) - own_key).max(1.0) / k;
-        let own = key
-            .and_then(|k| self.key_records.get(k as usize).copied())
-            .unwrap_or(0);
+        // The name's own records, less one for each cluster beyond the pair's two: those other
+        // clusters may be homonyms and still count as other uses of the words.
+        let own = key.map_or(0, |k| {
+            let records = self.key_records.get(k as usize).copied().unwrap_or(0);
+            let clusters = self.clusters_per_name.get(k as usize).copied().unwrap_or(0);
+            records.saturating_sub(clusters.saturating_sub(2))
+        });
         let share = |w: &str| {
             let n = self.word_records.get(w).copied().unwrap_or(1);
             f64::from(n.saturating_sub(own).max(1)) / (f64::from(self.records) + 100.0)
@@ -358,7 +350,7 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
             stats
                 .homonyms_besides(fa, la, a.name_key)
                 .max(stats.homonyms_besides(fb, lb, b.name_key))
-                .max(stats.other_holders(a.name_key, b.name_key))
+
         }
         NameRel::Initial => {
             // About one first name in fifteen shares an initial.
