@@ -159,6 +159,9 @@ pub struct NameStats {
     clusters_per_name: Vec<u32>,
     /// For each name key: how many records carry it.
     key_records: Vec<u32>,
+    /// For each handle: whether people with conflicting names hold it (`jsmith` for John and
+    /// Jane Smith), which makes it say nothing about which of them a nameless record is.
+    ambiguous_handles: Vec<bool>,
 }
 
 impl NameStats {
@@ -189,6 +192,18 @@ impl NameStats {
         if last != first {
             *self.word_records.entry(last.to_string()).or_insert(0) += 1;
         }
+    }
+
+    /// Record which handles are held by conflicting names (indexed by handle id).
+    pub fn set_ambiguous_handles(&mut self, ambiguous: Vec<bool>) {
+        self.ambiguous_handles = ambiguous;
+    }
+
+    fn is_ambiguous(&self, handle: u32) -> bool {
+        self.ambiguous_handles
+            .get(handle as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Record how many strong clusters carry each name key (indexed by name key id).
@@ -246,6 +261,8 @@ pub struct PairScore {
     /// Two different handles that are spellings of one another.
     pub similar: Option<(u32, u32)>,
     pub domain: Option<u32>,
+    /// Both have organisation addresses, at different organisations.
+    pub apart: bool,
     pub shape: Shape,
 }
 
@@ -331,6 +348,18 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
 /// Whether two person names plainly belong to different people ("John Smith", "Jane Smith").
 pub fn names_conflict(a: &NameInfo, b: &NameInfo) -> bool {
     relation(a, b) == NameRel::Conflict
+}
+
+/// Whether two names are spellings of one name (or one side has none at all): what joining two
+/// spellings of an address (`jsmith+git@`, `jsmith@`) needs.
+pub fn names_agree(a: &NameInfo, b: &NameInfo) -> bool {
+    a.is_empty()
+        || b.is_empty()
+        || matches!(
+            relation(a, b),
+            NameRel::Exact | NameRel::Nickname | NameRel::Typo | NameRel::Initial
+        )
+        || a.compact() == b.compact()
 }
 
 /// Relate two identities' names and estimate how many other people share the relation: the
@@ -509,7 +538,11 @@ pub fn score(
     for &(ha, ka) in &a.handles {
         for &(hb, kb) in &b.handles {
             if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
-                let w = handle_weight(&handles.values[ha as usize], ka, kb, a, b);
+                let mut w = handle_weight(&handles.values[ha as usize], ka, kb, a, b);
+                if stats.is_ambiguous(ha) && !(a.name.is_person() && b.name.is_person()) {
+                    // Held by people with different names: a nameless side could be any of them.
+                    w = w.min(0.5);
+                }
                 if w > handle_w || (handle.is_none() && w > 0.0) {
                     handle_w = w;
                     handle = Some((ha, ka, kb));
@@ -537,6 +570,16 @@ pub fn score(
     }
     if domain.is_some() {
         lo += 1.5;
+    }
+    // Both at organisations, different ones, and nothing else shared: most often two people
+    // (one person's other address is usually personal). A rare name still outweighs it.
+    let apart = domain.is_none()
+        && handle.is_none()
+        && similar.is_none()
+        && !a.domains.is_empty()
+        && !b.domains.is_empty();
+    if apart {
+        lo -= 1.5;
     }
     let mut shape = Shape::Unrelated;
     for l in &a.locals {
@@ -573,6 +616,7 @@ pub fn score(
         handle,
         similar,
         domain,
+        apart,
         shape,
     })
 }
@@ -631,6 +675,9 @@ pub fn describe(
             out.push(format!("different names \"{na}\" and \"{nb}\""))
         }
         NameRel::Conflict | NameRel::Unknown => {}
+    }
+    if s.apart && !merged {
+        out.push("emails at different organisations".to_string());
     }
     match s.shape {
         Shape::Strong => out.push("login or email shaped like the name".to_string()),

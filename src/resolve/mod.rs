@@ -326,14 +326,14 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         let shared = representatives.len() >= SHARED_MAILBOX_NAMES;
         for (x, h) in group.iter().enumerate() {
             // Join an earlier holder: through a shared mailbox only within one family of names;
-            // across spellings of the address (`+tag`, gmail dots, case) only when the names do
-            // not conflict, since those spellings can be different people's addresses.
+            // across spellings of the address (`+tag`, gmail dots) only when the names agree,
+            // since `jsmith+git2@` can be a second J. Smith's address.
             let target = group[..x].iter().enumerate().find(|&(y, g)| {
                 if shared && (family_of[x].is_none() || family_of[y] != family_of[x]) {
                     return false;
                 }
                 raw_of(g).eq_ignore_ascii_case(raw_of(h))
-                    || !evidence::names_conflict(
+                    || evidence::names_agree(
                         &prepared[g.i as usize].name,
                         &prepared[h.i as usize].name,
                     )
@@ -430,6 +430,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
     }
     stats.set_clusters_per_name(clusters_per_name);
+    stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.values.len()));
     let handle_offset = name_keys.values.len() as u32;
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
@@ -642,6 +643,35 @@ fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> S
         }
         Why::Weak(_) => "weak evidence".to_string(),
     }
+}
+
+/// For each handle, whether holders with conflicting person names share it.
+fn ambiguous_handles(prepared: &[Prepared], count: usize) -> Vec<bool> {
+    let mut held: Vec<(u32, u32, u32)> = Vec::new();
+    for (i, p) in prepared.iter().enumerate() {
+        if let Some(k) = p.name_key {
+            for &(h, _) in &p.handles {
+                held.push((h, k, i as u32));
+            }
+        }
+    }
+    held.sort_unstable();
+    held.dedup_by(|x, y| (x.0, x.1) == (y.0, y.1));
+    let mut out = vec![false; count];
+    for group in held.chunk_by(|x, y| x.0 == y.0) {
+        // A few representatives are enough to see a conflict.
+        let reps = &group[..group.len().min(8)];
+        'pairs: for (x, a) in reps.iter().enumerate() {
+            for b in &reps[x + 1..] {
+                let (na, nb) = (&prepared[a.2 as usize].name, &prepared[b.2 as usize].name);
+                if evidence::names_conflict(na, nb) {
+                    out[a.0 as usize] = true;
+                    break 'pairs;
+                }
+            }
+        }
+    }
+    out
 }
 
 fn employee_id(identity: &Identity) -> Option<String> {
