@@ -350,18 +350,6 @@ pub fn names_conflict(a: &NameInfo, b: &NameInfo) -> bool {
     relation(a, b) == NameRel::Conflict
 }
 
-/// Whether two names are spellings of one name (or one side has none at all): what joining two
-/// spellings of an address (`jsmith+git@`, `jsmith@`) needs.
-pub fn names_agree(a: &NameInfo, b: &NameInfo) -> bool {
-    a.is_empty()
-        || b.is_empty()
-        || matches!(
-            relation(a, b),
-            NameRel::Exact | NameRel::Nickname | NameRel::Typo | NameRel::Initial
-        )
-        || a.compact() == b.compact()
-}
-
 /// Relate two identities' names and estimate how many other people share the relation: the
 /// larger of what the words predict and what the data shows (other clusters with the name).
 pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, f64) {

@@ -326,14 +326,14 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         let shared = representatives.len() >= SHARED_MAILBOX_NAMES;
         for (x, h) in group.iter().enumerate() {
             // Join an earlier holder: through a shared mailbox only within one family of names;
-            // across spellings of the address (`+tag`, gmail dots) only when the names agree,
-            // since `jsmith+git2@` can be a second J. Smith's address.
+            // across spellings of the address (`+tag`, gmail dots) only when the names do not
+            // conflict, since `jsmith+git2@` can be a second J. Smith's address.
             let target = group[..x].iter().enumerate().find(|&(y, g)| {
                 if shared && (family_of[x].is_none() || family_of[y] != family_of[x]) {
                     return false;
                 }
                 raw_of(g).eq_ignore_ascii_case(raw_of(h))
-                    || evidence::names_agree(
+                    || !evidence::names_conflict(
                         &prepared[g.i as usize].name,
                         &prepared[h.i as usize].name,
                     )
