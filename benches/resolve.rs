@@ -161,12 +161,28 @@ fn run(label: &str, path: &str) {
         let merges: String = res
             .merges
             .iter()
-            .map(|m| format!("{}\t{}\t{:.3}\t{}\n", m.a, m.b, m.confidence, m.evidence.join("; ")))
+            .map(|m| {
+                format!(
+                    "{}\t{}\t{:.3}\t{}\n",
+                    m.a,
+                    m.b,
+                    m.confidence,
+                    m.evidence.join("; ")
+                )
+            })
             .collect();
         let reviews: String = res
             .reviews
             .iter()
-            .map(|m| format!("{}\t{}\t{:.3}\t{}\n", m.a, m.b, m.confidence, m.evidence.join("; ")))
+            .map(|m| {
+                format!(
+                    "{}\t{}\t{:.3}\t{}\n",
+                    m.a,
+                    m.b,
+                    m.confidence,
+                    m.evidence.join("; ")
+                )
+            })
             .collect();
         let written = std::fs::write(dir.join(format!("{label}.clusters")), clusters)
             .and_then(|()| std::fs::write(dir.join(format!("{label}.merges")), merges))

@@ -211,25 +211,14 @@ impl NameStats {
         self.clusters_per_name = counts;
     }
 
-    fn record_share(&self, word: &str) -> f64 {
-        // A pseudo-count of a hundred records keeps small inputs, where one person's records are
-        // most of the data, from calling every name common.
-        f64::from(self.word_records.get(word).copied().unwrap_or(1).max(1))
-            / (f64::from(self.records) + 100.0)
-    }
-
     fn count(&self, word: &str) -> f64 {
         f64::from(self.word_keys.get(word).copied().unwrap_or(1).max(1))
     }
 
     /// Expected number of other people holding a name with these two words, if words combine
-    /// independently: the homonym rate that makes a common name weak evidence.
-    pub fn homonyms(&self, a: &str, b: &str) -> f64 {
-        self.homonyms_besides(a, b, None)
-    }
-
-    /// [`NameStats::homonyms`] counting the words only in names other than `key`: one prolific
-    /// person's many records must not make their own name look common.
+    /// independently: the homonym rate that makes a common name weak evidence. The words count
+    /// only in names other than `key`: one prolific person's many records must not make their
+    /// own name look common.
     pub fn homonyms_besides(&self, a: &str, b: &str, key: Option<u32>) -> f64 {
         // The same pseudo-count as for records: a handful of names says nothing about rarity.
         let k = f64::from(self.distinct_keys) + 100.0;
@@ -271,7 +260,14 @@ fn logistic(x: f64) -> f64 {
 }
 
 fn one_edit_apart(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_apart_in(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    one_edit_apart_in(&a, &b)
+}
+
+fn one_edit_apart_in<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     if a.len().abs_diff(b.len()) > 1 || a.len() < 4 || b.len() < 4 {
         return false;
     }
@@ -367,7 +363,6 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
             stats
                 .homonyms_besides(fa, la, a.name_key)
                 .max(stats.homonyms_besides(fb, lb, b.name_key))
-
         }
         NameRel::Initial => {
             // About one first name in fifteen shares an initial.
@@ -659,9 +654,7 @@ pub fn describe(
         NameRel::LoginShaped => out.push(format!(
             "name \"{na}\" ~ \"{nb}\" (a login made of the name, {rarity})"
         )),
-        NameRel::Conflict if !merged => {
-            out.push(format!("different names \"{na}\" and \"{nb}\""))
-        }
+        NameRel::Conflict if !merged => out.push(format!("different names \"{na}\" and \"{nb}\"")),
         NameRel::Conflict | NameRel::Unknown => {}
     }
     if s.apart && !merged {
@@ -681,61 +674,91 @@ pub fn describe(
     out
 }
 
-/// Prepare one identity's weak-evidence fields (strong email keys are added by the caller).
+/// One identity's weak-evidence values before interning: computed in parallel.
+#[derive(Debug, Default)]
+pub struct WeakParts {
+    handles: Vec<(String, HandleKind)>,
+    locals: Vec<String>,
+    domains: Vec<String>,
+}
+
+/// The weak-evidence values of one identity (strong email keys are the caller's).
 /// `placeholder_locals` are local parts of addresses at no real domain (`smurf@kiste.(none)`):
 /// not keys, but still the person's handle.
-pub fn prepare_weak(
-    prepared: &mut Prepared,
-    keys: &[EmailKey],
+pub fn weak_parts(
+    name: &NameInfo,
+    keys: &[&EmailKey],
     login: Option<&str>,
     placeholder_locals: &[String],
-    handles: &mut Interner,
-    domains: &mut Interner,
-) {
-    let mut push_handle = |prepared: &mut Prepared, text: &str, kind: HandleKind| {
+) -> WeakParts {
+    let mut parts = WeakParts::default();
+    let push_handle = |parts: &mut WeakParts, text: &str, kind: HandleKind| {
         let c = compact(text);
-        if c.chars().count() >= 3 && !is_weak_local(&c) {
-            let id = handles.intern(&c);
-            if !prepared.handles.contains(&(id, kind)) {
-                prepared.handles.push((id, kind));
-            }
+        if c.chars().count() >= 3
+            && !is_weak_local(&c)
+            && !parts.handles.iter().any(|(h, k)| *h == c && *k == kind)
+        {
+            parts.handles.push((c, kind));
         }
     };
     for key in keys {
         match key {
             EmailKey::Address { local, domain } => {
                 if !is_weak_local(local) {
-                    push_handle(prepared, local, HandleKind::Local);
+                    push_handle(&mut parts, local, HandleKind::Local);
                 }
-                prepared.locals.push(letters_of(local));
+                parts.locals.push(letters_of(local));
                 if !is_public_mail_domain(domain) {
-                    let id = domains.intern(registrable_domain(domain));
-                    if !prepared.domains.contains(&id) {
-                        prepared.domains.push(id);
+                    let d = registrable_domain(domain);
+                    if !parts.domains.iter().any(|x| x == d) {
+                        parts.domains.push(d.to_string());
                     }
                 }
             }
             EmailKey::GithubLogin(l) => {
-                push_handle(prepared, l, HandleKind::Login);
-                prepared.locals.push(letters_of(l));
+                push_handle(&mut parts, l, HandleKind::Login);
+                parts.locals.push(letters_of(l));
             }
             EmailKey::GithubAccount(_) => {}
         }
     }
     for local in placeholder_locals {
         if !is_weak_local(local) {
-            push_handle(prepared, local, HandleKind::Local);
-            prepared.locals.push(letters_of(local));
+            push_handle(&mut parts, local, HandleKind::Local);
+            parts.locals.push(letters_of(local));
         }
     }
     if let Some(l) = login {
-        push_handle(prepared, l, HandleKind::Login);
-        prepared.locals.push(letters_of(l));
+        push_handle(&mut parts, l, HandleKind::Login);
+        parts.locals.push(letters_of(l));
     }
-    if !prepared.name.is_empty() {
-        let c = prepared.name.compact();
+    if !name.is_empty() {
+        let c = name.compact();
         if c.chars().count() >= 5 {
-            push_handle(prepared, &c, HandleKind::Name);
+            push_handle(&mut parts, &c, HandleKind::Name);
         }
     }
+    parts
+}
+
+/// Intern one identity's weak-evidence values into `prepared`.
+pub fn intern_weak(
+    prepared: &mut Prepared,
+    parts: WeakParts,
+    handles: &mut Interner,
+    domains: &mut Interner,
+) {
+    for (h, kind) in parts.handles {
+        let id = handles.intern(&h);
+        if !prepared.handles.contains(&(id, kind)) {
+            prepared.handles.push((id, kind));
+        }
+    }
+    for d in parts.domains {
+        let id = domains.intern(&d);
+        if !prepared.domains.contains(&id) {
+            prepared.domains.push(id);
+        }
+    }
+    prepared.locals = parts.locals;
 }

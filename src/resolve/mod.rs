@@ -85,7 +85,13 @@ const SHARED_MAILBOX_NAMES: usize = 3;
 
 /// Blocks larger than this are too ambiguous to compare pairwise (a very common name or handle);
 /// they are skipped, which keeps the cost linear.
-const MAX_BLOCK: usize = 200;
+const MAX_BLOCK: usize = 64;
+
+/// Parsing and scoring use at most this many threads (the machines this runs on are small).
+const MAX_THREADS: usize = 4;
+
+/// Below this many candidate pairs, threads cost more than they save.
+const PARALLEL_SCORING_MIN: usize = 50_000;
 
 /// Weak evidence never grows a cluster past this many identities: chains of weak links between
 /// homonyms are how one cluster swallows many people. Strong evidence is not capped.
@@ -107,9 +113,14 @@ enum Why {
     /// A GitHub account's `login` field and a noreply address carrying it (key id).
     NoreplyLogin(u32),
     /// `identities[from].links[link]` names the other identity.
-    Linked { from: u32, link: u32 },
+    Linked {
+        from: u32,
+        link: u32,
+    },
     /// The same employee id (read from identity `of`).
-    EmployeeId { of: u32 },
+    EmployeeId {
+        of: u32,
+    },
     /// Weak evidence that reached the merge threshold.
     Weak(evidence::PairScore),
 }
@@ -140,89 +151,50 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let mut holders: Vec<Holder> = Vec::with_capacity(n + n / 4);
 
     let org_domains = org_domains(identities, opts);
+    // Parsing each identity is pure and independent: spread it over the cores, then intern in
+    // input order so that ids (and so the output) never depend on the threads.
+    // Blocks bound the memory held by parsed values awaiting interning.
     let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
+    let mut parsed_all = identities
+        .chunks(PARSE_BLOCK)
+        .flat_map(|block| parallel_map(block, PARALLEL_PARSE_MIN, parse_identity));
     for (i, identity) in identities.iter().enumerate() {
-        let mut keys: Vec<(EmailKey, u16)> = identity
-            .emails
-            .iter()
-            .enumerate()
-            .flat_map(|(k, e)| {
-                let from = k.min(usize::from(FROM_NAME) - 1) as u16;
-                [email_key(e), normalize::github_account(e)]
-                    .into_iter()
-                    .flatten()
-                    .map(move |key| (key, from))
-            })
-            .collect();
-        let name = if identity.is_bot {
-            NameInfo::default()
-        } else {
-            NameInfo::parse(identity.name.as_deref().unwrap_or(""))
+        let Some(parsed) = parsed_all.next() else {
+            break;
         };
-        if keys.is_empty()
-            && let Some(raw) = identity.name.as_deref()
-            && raw.contains('@')
-            && let Some(key @ EmailKey::Address { .. }) = email_key(raw)
-        {
-            // An address typed as the name, on a record whose own email is unusable.
-            keys.push((key, FROM_NAME));
-        }
-        let mut placeholder_locals: Vec<String> = Vec::new();
-        for e in &identity.emails {
-            if let Some(local) = normalize::placeholder_local(e) {
-                placeholder_locals.push(local);
-            }
-        }
-        let login = identity
-            .login
-            .as_deref()
-            .map(nfkc_lower)
-            .filter(|l| !l.is_empty() && !is_generic_local(l));
-        if let Some(l) = &login {
-            // A login matches the GitHub noreply address that carries it.
-            keys.push((EmailKey::GithubLogin(l.clone()), FROM_LOGIN));
-        }
-        keys.sort();
-        keys.dedup_by(|x, y| x.0 == y.0);
+        let Parsed {
+            keys,
+            name,
+            name_key,
+            weak,
+        } = parsed;
         let mut p = Prepared {
             name,
             ..Prepared::default()
         };
-        for (key, from) in &keys {
-            let id = match email_ids.get(key) {
+        for (key, from) in keys {
+            if let EmailKey::Address { domain, .. } = &key
+                && org_domains.iter().any(|d| d == domain)
+            {
+                clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
+            }
+            let id = match email_ids.get(&key) {
                 Some(&id) => id,
                 None => {
                     let id = email_keys.len() as u32;
                     email_ids.insert(key.clone(), id);
-                    email_keys.push(key.clone());
+                    email_keys.push(key);
                     id
                 }
             };
             holders.push(Holder {
                 key: id,
                 i: i as u32,
-                from: *from,
+                from,
             });
-            if let EmailKey::Address { domain, .. } = key
-                && org_domains.iter().any(|d| d == domain)
-            {
-                clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
-            }
         }
-        p.name_key = p.name.key().map(|k| name_keys.intern(&k));
-        let weak_keys: Vec<EmailKey> = keys
-            .into_iter()
-            .filter(|(_, from)| *from != FROM_LOGIN)
-            .map(|(k, _)| k)
-            .collect();
-        evidence::prepare_weak(
-            &mut p,
-            &weak_keys,
-            login.as_deref(),
-            &placeholder_locals,
-            &mut handles,
-            &mut domains,
-        );
+        p.name_key = name_key.map(|k| name_keys.intern(&k));
+        evidence::intern_weak(&mut p, weak, &mut handles, &mut domains);
         if identity.directory {
             let source = sources.intern(&identity.source);
             let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
@@ -300,7 +272,13 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                     } else {
                         Why::NoreplyLogin(key)
                     };
-                    strong(&mut clusters, owner.i as usize, h.i as usize, why, &mut merges);
+                    strong(
+                        &mut clusters,
+                        owner.i as usize,
+                        h.i as usize,
+                        why,
+                        &mut merges,
+                    );
                 }
             }
             continue;
@@ -462,18 +440,46 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     drop(blocks);
     candidates.sort_unstable();
     candidates.dedup();
-    let mut scored: Vec<(u32, u32, evidence::PairScore)> = Vec::new();
-    for &(a, b) in &candidates {
-        if let Some(s) = evidence::score(
-            &prepared[a as usize],
-            &prepared[b as usize],
-            &stats,
-            &handles,
-        ) && s.confidence >= opts.review_threshold
-        {
-            scored.push((a, b, s));
+    // Scoring is pure and each pair independent: split it over the cores, keeping the order.
+    let score_chunk = |chunk: &[(u32, u32)]| -> Vec<(u32, u32, evidence::PairScore)> {
+        let mut out = Vec::new();
+        for &(a, b) in chunk {
+            if let Some(s) = evidence::score(
+                &prepared[a as usize],
+                &prepared[b as usize],
+                &stats,
+                &handles,
+            ) && s.confidence >= opts.review_threshold
+            {
+                out.push((a, b, s));
+            }
         }
-    }
+        out
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |w| w.get())
+        .clamp(1, MAX_THREADS);
+    let mut scored: Vec<(u32, u32, evidence::PairScore)> =
+        if workers > 1 && candidates.len() >= PARALLEL_SCORING_MIN {
+            let size = candidates.len().div_ceil(workers);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = candidates
+                    .chunks(size)
+                    .map(|chunk| scope.spawn(|| score_chunk(chunk)))
+                    .collect();
+                let mut all = Vec::new();
+                for h in handles {
+                    // A scoring thread panics only on a bug; surface it rather than lose pairs.
+                    match h.join() {
+                        Ok(part) => all.extend(part),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                all
+            })
+        } else {
+            score_chunk(&candidates)
+        };
     drop(candidates);
     scored.sort_by(|x, y| {
         y.2.confidence
@@ -611,21 +617,21 @@ fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> S
         | Why::NameIsEmail(k)
         | Why::SameLogin(k)
         | Why::NoreplyLogin(k) => match (why, key(k)) {
-                (Why::NoreplyLogin(_), Some(EmailKey::GithubLogin(l))) => {
-                    format!("same GitHub login {l} (from a noreply address)")
-                }
-                (_, Some(EmailKey::GithubLogin(l))) => format!("same GitHub login {l}"),
-                (_, Some(EmailKey::GithubAccount(id))) => {
-                    format!("same GitHub account {id} (from noreply addresses)")
-                }
-                (Why::SharedMailbox(_), Some(e)) => {
-                    format!("same email {} (shared mailbox, same name)", e.as_key())
-                }
-                (Why::NameIsEmail(_), Some(e)) => {
-                    format!("same email {} (typed as the name)", e.as_key())
-                }
-                (_, Some(e)) => format!("same email {}", e.as_key()),
-                (_, None) => "same email".to_string(),
+            (Why::NoreplyLogin(_), Some(EmailKey::GithubLogin(l))) => {
+                format!("same GitHub login {l} (from a noreply address)")
+            }
+            (_, Some(EmailKey::GithubLogin(l))) => format!("same GitHub login {l}"),
+            (_, Some(EmailKey::GithubAccount(id))) => {
+                format!("same GitHub account {id} (from noreply addresses)")
+            }
+            (Why::SharedMailbox(_), Some(e)) => {
+                format!("same email {} (shared mailbox, same name)", e.as_key())
+            }
+            (Why::NameIsEmail(_), Some(e)) => {
+                format!("same email {} (typed as the name)", e.as_key())
+            }
+            (_, Some(e)) => format!("same email {}", e.as_key()),
+            (_, None) => "same email".to_string(),
         },
         Why::Linked { from, link } => {
             let identity = &identities[from as usize];
@@ -672,6 +678,100 @@ fn ambiguous_handles(prepared: &[Prepared], count: usize) -> Vec<bool> {
         }
     }
     out
+}
+
+/// One identity parsed: everything that needs no shared table.
+struct Parsed {
+    keys: Vec<(EmailKey, u16)>,
+    name: NameInfo,
+    name_key: Option<String>,
+    weak: evidence::WeakParts,
+}
+
+fn parse_identity(identity: &Identity) -> Parsed {
+    let mut keys: Vec<(EmailKey, u16)> = Vec::with_capacity(identity.emails.len() + 1);
+    let mut placeholder_locals: Vec<String> = Vec::new();
+    for (k, e) in identity.emails.iter().enumerate() {
+        let from = k.min(usize::from(FROM_NAME) - 1) as u16;
+        match email_key(e) {
+            Some(key @ EmailKey::GithubLogin(_)) => {
+                if let Some(account) = normalize::github_account(e) {
+                    keys.push((account, from));
+                }
+                keys.push((key, from));
+            }
+            Some(key) => keys.push((key, from)),
+            None => placeholder_locals.extend(normalize::placeholder_local(e)),
+        }
+    }
+    let name = if identity.is_bot {
+        NameInfo::default()
+    } else {
+        NameInfo::parse(identity.name.as_deref().unwrap_or(""))
+    };
+    if keys.is_empty()
+        && let Some(raw) = identity.name.as_deref()
+        && raw.contains('@')
+        && let Some(key @ EmailKey::Address { .. }) = email_key(raw)
+    {
+        // An address typed as the name, on a record whose own email is unusable.
+        keys.push((key, FROM_NAME));
+    }
+    let login = identity
+        .login
+        .as_deref()
+        .map(nfkc_lower)
+        .filter(|l| !l.is_empty() && !is_generic_local(l));
+    if let Some(l) = &login {
+        // A login matches the GitHub noreply address that carries it.
+        keys.push((EmailKey::GithubLogin(l.clone()), FROM_LOGIN));
+    }
+    keys.sort();
+    keys.dedup_by(|x, y| x.0 == y.0);
+    let weak_keys: Vec<&EmailKey> = keys
+        .iter()
+        .filter(|(_, from)| *from != FROM_LOGIN)
+        .map(|(k, _)| k)
+        .collect();
+    let weak = evidence::weak_parts(&name, &weak_keys, login.as_deref(), &placeholder_locals);
+    Parsed {
+        name_key: name.key(),
+        keys,
+        name,
+        weak,
+    }
+}
+
+/// Below this many identities, threads cost more than they save.
+const PARALLEL_PARSE_MIN: usize = 20_000;
+
+/// Identities parsed at a time before their values are interned.
+const PARSE_BLOCK: usize = 1 << 16;
+
+/// `items.map(f)` in order, spread over the available cores for large inputs.
+fn parallel_map<T: Sync, U: Send>(items: &[T], min: usize, f: fn(&T) -> U) -> Vec<U> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |w| w.get())
+        .clamp(1, MAX_THREADS);
+    if workers < 2 || items.len() < min {
+        return items.iter().map(f).collect();
+    }
+    let size = items.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let running: Vec<_> = items
+            .chunks(size)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for r in running {
+            // A worker panics only on a bug: pass it on rather than lose items.
+            match r.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 fn employee_id(identity: &Identity) -> Option<String> {

@@ -290,12 +290,21 @@ const NICKNAMES: &[(&str, &str)] = &[
 
 /// The formal name a nickname stands for, or the token itself.
 pub fn canonical_first_name(token: &str) -> &str {
+    // Every nickname is 2 to 7 letters: most tokens are settled without scanning the table.
+    if token.len() < 2 || token.len() > 7 {
+        return token;
+    }
     for &(nick, formal) in NICKNAMES {
         if nick == token {
             return formal;
         }
     }
     token
+}
+
+/// Whether some nickname stands for `formal` (so a local part may hold it instead).
+fn has_nicknames(formal: &str) -> bool {
+    NICKNAMES.iter().any(|&(_, f)| f == formal)
 }
 
 /// How strongly a login or email local part looks made from a name.
@@ -355,9 +364,11 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
         }
         // Nicknames: "bob" in the local part of "Robert".
         let formal = canonical_first_name(w);
-        for &(nick, f) in NICKNAMES {
-            if f == formal && nick.len() >= 3 && letters.contains(nick) {
-                return Shape::Strong;
+        if has_nicknames(formal) {
+            for &(nick, f) in NICKNAMES {
+                if f == formal && nick.len() >= 3 && letters.contains(nick) {
+                    return Shape::Strong;
+                }
             }
         }
     }
@@ -366,7 +377,9 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
     {
         let initial = |t: &str| t.char_indices().nth(1).map_or(t.len(), |(k, _)| k);
         let (f0, l0) = (&first[..initial(first)], &last[..initial(last)]);
-        if is_concat(letters, f0, last) || is_concat(letters, last, f0) || is_concat(letters, first, l0)
+        if is_concat(letters, f0, last)
+            || is_concat(letters, last, f0)
+            || is_concat(letters, first, l0)
         {
             return Shape::Strong;
         }
