@@ -1130,4 +1130,177 @@ mod tests {
             "Jane Doe <jane@acme.example> J. Doe <jane@acme.example>\nJane Doe <jane@acme.example> Jane Doe <jane+x@acme.example>\n"
         );
     }
+
+    #[test]
+    fn noreply_login_shared_by_different_names_does_not_merge() {
+        // Two people called Smith picked the same login; only the login joins them.
+        let ids = [
+            id("1", "John Smith", &["1111+jsmith@users.noreply.github.com"]),
+            id("2", "Jane Smith", &["2222+jsmith@users.noreply.github.com"]),
+            id("3", "jsmith", &["jsmith@gmail.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 1));
+        assert!(!together(&res, 0, 2) && !together(&res, 1, 2));
+    }
+
+    #[test]
+    fn noreply_login_with_login_field_merges_and_says_so() {
+        let mut gh = id("9", "Carlos M", &[]);
+        gh.login = Some("carlosm".into());
+        let ids = [
+            id(
+                "1",
+                "Carlos Mendez",
+                &["42+carlosm@users.noreply.github.com"],
+            ),
+            gh,
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert_eq!(
+            res.merges[0].evidence,
+            vec!["same GitHub login carlosm (from a noreply address)".to_string()]
+        );
+    }
+
+    #[test]
+    fn same_github_account_id_merges_across_renamed_logins() {
+        let ids = [
+            id(
+                "1",
+                "Timo S",
+                &["97806294+TJStienstra@users.noreply.github.com"],
+            ),
+            id(
+                "2",
+                "Timo S",
+                &["97806294+tjs-renamed@users.noreply.github.com"],
+            ),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(res.merges[0].evidence[0].starts_with("same GitHub account 97806294"));
+    }
+
+    #[test]
+    fn rare_full_name_with_agreeing_local_part_merges() {
+        let cases: &[(&str, [(&str, &str); 2])] = &[
+            (
+                "initial and prefix of the last name",
+                [
+                    ("Andreas Gruenbacher", "agruen@suse.example"),
+                    ("Andreas Gruenbacher", "agruenba@redhat.example"),
+                ],
+            ),
+            (
+                "one handle inside the other",
+                [
+                    ("Benoit Sigoure", "tsuna@lrde.example"),
+                    ("Benoit Sigoure", "tsunanet@gmail.com"),
+                ],
+            ),
+            (
+                "a handle at a placeholder host",
+                [
+                    ("Matthias Urlichs", "smurf@kiste.(none)"),
+                    ("Matthias Urlichs", "smurf@smurf.noris.example"),
+                ],
+            ),
+        ];
+        for (case, [(na, ea), (nb, eb)]) in cases {
+            let ids = [id("1", na, &[ea]), id("2", nb, &[eb])];
+            let res = resolve(&ids, &ResolveOptions::default());
+            assert!(together(&res, 0, 1), "{case}: {:?}", res.reviews);
+            // The evidence of a merge names what joined it, never what speaks against it.
+            assert!(
+                res.merges[0]
+                    .evidence
+                    .iter()
+                    .all(|e| !e.contains("unrelated") && !e.starts_with("different")),
+                "{case}: {:?}",
+                res.merges[0].evidence
+            );
+        }
+    }
+
+    #[test]
+    fn common_full_name_alone_stays_apart() {
+        // Many John Smiths at many places: two of them with name-shaped addresses stay apart,
+        // and nobody merges on the name alone.
+        let mut ids: Vec<Identity> = (0..40)
+            .map(|i| {
+                id(
+                    &i.to_string(),
+                    "John Smith",
+                    &[&format!("john.smith@d{i}.example")],
+                )
+            })
+            .collect();
+        ids.push(id("a", "John Smith", &["johnsmith@gmail.com"]));
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert_eq!(res.clusters.len(), ids.len());
+    }
+
+    #[test]
+    fn login_shaped_name_merges_only_for_a_rare_name() {
+        let rare = [
+            id("1", "Akshansh Bhatt", &["ab@tuta.example"]),
+            id("2", "akshanshbhatt", &["akshanshbhatt@gmail.com"]),
+        ];
+        assert!(together(&resolve(&rare, &ResolveOptions::default()), 0, 1));
+        // `jsmith` spells any J. Smith: with several of them it names none.
+        let mut common: Vec<Identity> = ["John", "Joel", "Jill", "Jorge", "Julia", "Jasper"]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                id(
+                    &i.to_string(),
+                    &format!("{f} Smith"),
+                    &[&format!("jsmith@d{i}.example")],
+                )
+            })
+            .collect();
+        common.push(id("x", "jsmith", &["jsmith@gmail.com"]));
+        let res = resolve(&common, &ResolveOptions::default());
+        assert_eq!(res.clusters.len(), common.len(), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn plus_tag_spelling_does_not_join_conflicting_names() {
+        // `jsmith+git2@` is what a second J. Smith gets when `jsmith+git@` is taken.
+        let ids = [
+            id("1", "John Smith", &["jsmith@acme.example"]),
+            id("2", "Jane Smith", &["jsmith+git2@acme.example"]),
+            id("3", "John Smith", &["JSmith@acme.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 1));
+        assert!(together(&res, 0, 2));
+    }
+
+    #[test]
+    fn address_typed_as_name_merges_with_that_address() {
+        let ids = [
+            id("1", "Ethan Ward", &["etkewa@gmail.com"]),
+            id("2", "etkewa@gmail.com", &["qsRf9sGKy9rV"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(res.merges[0].evidence[0].contains("typed as the name"));
+    }
+
+    #[test]
+    fn shared_email_merge_cites_the_email() {
+        let mut dir = id("00u1", "Jane Roe", &["jane.roe@acme.example"]);
+        dir.source = "okta".into();
+        dir.directory = true;
+        let ids = [dir, id("row", "J. Roe", &["Jane.Roe@acme.example"])];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert_eq!(
+            res.merges[0].evidence,
+            vec!["same email jane.roe@acme.example".to_string()]
+        );
+    }
 }
