@@ -2,8 +2,11 @@
 //! name), score a candidate pair as log-odds from independent clues, and only for links that are
 //! kept, write the human-readable evidence.
 //!
-//! Invariant: a name relation alone (no handle, domain or name-shaped address agreeing) never
-//! reaches the merge threshold, and a common name weighs less than a rare one.
+//! Invariant: a name relation alone never reaches the merge threshold. A name-shaped address
+//! agrees only for a rare name (rarity counted from the data's own words and clusters, never
+//! from a list of names); a common name needs a handle, a similar handle or an organisation
+//! domain beyond it. Handles made of the name, or held by people with conflicting names, weigh
+//! little.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -2,7 +2,9 @@
 //! keep the evidence of every merge. Also what `seatwarden resolve` runs on a flat CSV.
 //!
 //! Architecture invariant: pure and synchronous. Reads no clock, no file, no socket; imports no I/O
-//! crate. A name alone never merges two people.
+//! crate. Large inputs are parsed and scored on scoped threads that finish before `resolve`
+//! returns; the output never depends on them. A name alone never merges two people, and a GitHub
+//! login read from noreply addresses is never a strong key on its own (homonyms share logins).
 
 mod cluster;
 mod evidence;
