@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::names::{NameInfo, Shape, letters_of, shape_of_letters};
 use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
@@ -70,8 +71,9 @@ pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// Strings interned to dense ids so pairs compare integers, not text.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: FastMap<Box<str>, u32>,
-    pub values: Vec<String>,
+    ids: FastMap<Arc<str>, u32>,
+    /// The strings by id; shared with the index, so each is stored once.
+    pub values: Vec<Arc<str>>,
 }
 
 impl Interner {
@@ -81,8 +83,9 @@ impl Interner {
             return id;
         }
         let id = self.values.len() as u32;
-        self.ids.insert(s.into(), id);
-        self.values.push(s.to_string());
+        let shared: Arc<str> = Arc::from(s);
+        self.ids.insert(Arc::clone(&shared), id);
+        self.values.push(shared);
         id
     }
 }
@@ -482,7 +485,7 @@ fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u3
             } else {
                 (tb, ta)
             };
-            let contained = short.chars().count() >= 4 && long.contains(short.as_str());
+            let contained = short.chars().count() >= 4 && long.contains(&**short);
             let near = short.chars().count() >= 5 && one_edit_apart(short, long);
             // Two spellings of the name itself ("hannahsan", "hannahsandhu") say nothing more
             // than the name.

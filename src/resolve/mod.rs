@@ -399,7 +399,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     drop(name_holders);
 
     // Weak evidence: block on name keys and handles, score the pairs in each block.
-    let mut stats = NameStats::build(name_keys.values.iter().map(String::as_str));
+    let mut stats = NameStats::build(name_keys.values.iter().map(|v| &**v));
     for p in &prepared {
         if p.name.is_person() {
             stats.add_record(
