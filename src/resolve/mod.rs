@@ -114,6 +114,8 @@ enum Why {
     SameLogin(u32),
     /// A GitHub account's `login` field and a noreply address carrying it (key id).
     NoreplyLogin(u32),
+    /// An id-less noreply address and another address carrying its login, names agreeing.
+    OldNoreply(u32),
     /// `identities[from].links[link]` names the other identity.
     Linked {
         from: u32,
@@ -265,6 +267,31 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         if is_login {
             // The account that owns the login absorbs every noreply address carrying it.
             let Some(owner) = group.iter().find(|h| h.from == FROM_LOGIN) else {
+                // The old id-less form `login@users.noreply.github.com` is the account that held
+                // the login then: it joins holders whose names agree with its own, never a
+                // holder of a conflicting or unrelated name.
+                for h in group {
+                    if normalize::github_account(raw_of(h)).is_some() {
+                        continue;
+                    }
+                    let name = &prepared[h.i as usize].name;
+                    for g in group.iter().filter(|g| g.i != h.i) {
+                        let other = &prepared[g.i as usize].name;
+                        if !name.is_empty()
+                            && !other.is_empty()
+                            && name.compatible(other)
+                            && !evidence::names_conflict(name, other)
+                        {
+                            strong(
+                                &mut clusters,
+                                h.i as usize,
+                                g.i as usize,
+                                Why::OldNoreply(key),
+                                &mut merges,
+                            );
+                        }
+                    }
+                }
                 continue;
             };
             for h in group {
@@ -618,7 +645,11 @@ fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> S
         | Why::SharedMailbox(k)
         | Why::NameIsEmail(k)
         | Why::SameLogin(k)
-        | Why::NoreplyLogin(k) => match (why, key(k)) {
+        | Why::NoreplyLogin(k)
+        | Why::OldNoreply(k) => match (why, key(k)) {
+            (Why::OldNoreply(_), Some(EmailKey::GithubLogin(l))) => {
+                format!("same GitHub login {l} (an id-less noreply address), same name")
+            }
             (Why::NoreplyLogin(_), Some(EmailKey::GithubLogin(l))) => {
                 format!("same GitHub login {l} (from a noreply address)")
             }
@@ -1304,5 +1335,21 @@ mod tests {
             res.merges[0].evidence,
             vec!["same email jane.roe@acme.example".to_string()]
         );
+    }
+
+    #[test]
+    fn old_noreply_address_joins_only_agreeing_names() {
+        let ids = [
+            id("1", "luz paz", &["luzpaz@users.noreply.github.com"]),
+            id("2", "luz.paz", &["1234+luzpaz@users.noreply.github.com"]),
+            id(
+                "3",
+                "Richard Otis",
+                &["5678+luzpaz@users.noreply.github.com"],
+            ),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(!together(&res, 0, 2));
     }
 }
