@@ -154,6 +154,43 @@ fn run(label: &str, path: &str) {
             }
         }
     }
+    if let Some(dir) = std::env::var_os("SEATWARDEN_BENCH_DUMP") {
+        // Cluster of each record and every merge with its evidence, for offline analysis.
+        let dir = std::path::PathBuf::from(dir);
+        let clusters: String = res.cluster_of.iter().map(|c| format!("{c}\n")).collect();
+        let merges: String = res
+            .merges
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}\t{}\t{:.3}\t{}\n",
+                    m.a,
+                    m.b,
+                    m.confidence,
+                    m.evidence.join("; ")
+                )
+            })
+            .collect();
+        let reviews: String = res
+            .reviews
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}\t{}\t{:.3}\t{}\n",
+                    m.a,
+                    m.b,
+                    m.confidence,
+                    m.evidence.join("; ")
+                )
+            })
+            .collect();
+        let written = std::fs::write(dir.join(format!("{label}.clusters")), clusters)
+            .and_then(|()| std::fs::write(dir.join(format!("{label}.merges")), merges))
+            .and_then(|()| std::fs::write(dir.join(format!("{label}.reviews")), reviews));
+        if let Err(e) = written {
+            println!("{label:<8} dump failed: {e}");
+        }
+    }
     let rss = peak_rss_mb()
         .map(|m| format!("{m:.0}"))
         .unwrap_or_else(|| "?".to_string());

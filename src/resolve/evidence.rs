@@ -2,19 +2,78 @@
 //! name), score a candidate pair as log-odds from independent clues, and only for links that are
 //! kept, write the human-readable evidence.
 //!
-//! Invariant: a name relation alone (no handle, domain or name-shaped address agreeing) never
-//! reaches the merge threshold, and a common name weighs less than a rare one.
+//! Invariant: a name relation alone never reaches the merge threshold. A name-shaped address
+//! agrees only for a rare name (rarity counted from the data's own words and clusters, never
+//! from a list of names); a common name needs a handle, a similar handle or an organisation
+//! domain beyond it. Handles made of the name, or held by people with conflicting names, weigh
+//! little.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
-use super::names::{NameInfo, Shape, shape_of};
+use super::names::{NameInfo, Shape, letters_of, shape_of_letters};
 use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
+
+/// FxHash: a fast multiplicative hash. The keys are normalised strings and the maps live for one
+/// run; SipHash's resistance to chosen keys costs a third of the time at a million identities.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Strings interned to dense ids so pairs compare integers, not text.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: HashMap<String, u32>,
-    pub values: Vec<String>,
+    ids: FastMap<Arc<str>, u32>,
+    /// The strings by id; shared with the index, so each is stored once.
+    pub values: Vec<Arc<str>>,
 }
 
 impl Interner {
@@ -24,8 +83,9 @@ impl Interner {
             return id;
         }
         let id = self.values.len() as u32;
-        self.ids.insert(s.to_string(), id);
-        self.values.push(s.to_string());
+        let shared: Arc<str> = Arc::from(s);
+        self.ids.insert(Arc::clone(&shared), id);
+        self.values.push(shared);
         id
     }
 }
@@ -51,11 +111,10 @@ impl HandleKind {
 /// One identity, prepared for comparison.
 #[derive(Debug, Default)]
 pub struct Prepared {
-    /// Normalised email keys (strong evidence), interned.
-    pub emails: Vec<u32>,
     /// Registrable domains of the addresses at non-public providers, interned.
     pub domains: Vec<u32>,
-    /// Raw local parts and logins, for shape checks against the other name.
+    /// The letters of local parts and logins (folded, alphabetic only), for shape checks against
+    /// the other name.
     pub locals: Vec<String>,
     /// Compact handles with their origin, interned.
     pub handles: Vec<(u32, HandleKind)>,
@@ -82,19 +141,33 @@ pub enum NameRel {
     Typo,
     /// An initial against a first name ("J. Smith" ~ "John Smith").
     Initial,
+    /// One side has no person name, but its name is a login made of the other's full name
+    /// ("akshanshbhatt", "luz.paz" ~ "Akshansh Bhatt", "luz paz").
+    LoginShaped,
     /// Both are person names and they differ.
     Conflict,
     /// At least one side has no person-shaped name.
     Unknown,
 }
 
+/// Below this many expected homonyms a full name is rare: with a name-shaped address agreeing, it
+/// merges on its own.
+pub const RARE_NAME_HOMONYMS: f64 = 0.05;
+
 /// Name statistics over the whole input: how many distinct names contain each word.
 #[derive(Debug, Default)]
 pub struct NameStats {
-    word_keys: HashMap<String, u32>,
+    word_keys: FastMap<String, u32>,
     distinct_keys: u32,
-    word_records: HashMap<String, u32>,
+    word_records: FastMap<String, u32>,
     records: u32,
+    /// For each name key: how many clusters (after strong evidence) carry it.
+    clusters_per_name: Vec<u32>,
+    /// For each name key: how many records carry it.
+    key_records: Vec<u32>,
+    /// For each handle: whether people with conflicting names hold it (`jsmith` for John and
+    /// Jane Smith), which makes it say nothing about which of them a nameless record is.
+    ambiguous_handles: Vec<bool>,
 }
 
 impl NameStats {
@@ -112,7 +185,14 @@ impl NameStats {
 
     /// Also count words over records: with many records, a common word pair has many holders even
     /// though each distinct name is counted once above.
-    pub fn add_record(&mut self, first: &str, last: &str) {
+    pub fn add_record(&mut self, first: &str, last: &str, key: Option<u32>) {
+        if let Some(k) = key {
+            let k = k as usize;
+            if self.key_records.len() <= k {
+                self.key_records.resize(k + 1, 0);
+            }
+            self.key_records[k] += 1;
+        }
         self.records += 1;
         *self.word_records.entry(first.to_string()).or_insert(0) += 1;
         if last != first {
@@ -120,11 +200,21 @@ impl NameStats {
         }
     }
 
-    fn record_share(&self, word: &str) -> f64 {
-        // A pseudo-count of a hundred records keeps small inputs, where one person's records are
-        // most of the data, from calling every name common.
-        f64::from(self.word_records.get(word).copied().unwrap_or(1).max(1))
-            / (f64::from(self.records) + 100.0)
+    /// Record which handles are held by conflicting names (indexed by handle id).
+    pub fn set_ambiguous_handles(&mut self, ambiguous: Vec<bool>) {
+        self.ambiguous_handles = ambiguous;
+    }
+
+    fn is_ambiguous(&self, handle: u32) -> bool {
+        self.ambiguous_handles
+            .get(handle as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Record how many strong clusters carry each name key (indexed by name key id).
+    pub fn set_clusters_per_name(&mut self, counts: Vec<u32>) {
+        self.clusters_per_name = counts;
     }
 
     fn count(&self, word: &str) -> f64 {
@@ -132,13 +222,26 @@ impl NameStats {
     }
 
     /// Expected number of other people holding a name with these two words, if words combine
-    /// independently: the homonym rate that makes a common name weak evidence.
-    pub fn homonyms(&self, a: &str, b: &str) -> f64 {
+    /// independently: the homonym rate that makes a common name weak evidence. The words count
+    /// only in names other than `key`: one prolific person's many records must not make their
+    /// own name look common.
+    pub fn homonyms_besides(&self, a: &str, b: &str, key: Option<u32>) -> f64 {
         // The same pseudo-count as for records: a handful of names says nothing about rarity.
         let k = f64::from(self.distinct_keys) + 100.0;
-        let by_keys = self.count(a) * self.count(b) / k;
-        // One prolific person inflates the record counts of their own name, hence the half weight.
-        let by_records = f64::from(self.records) * self.record_share(a) * self.record_share(b);
+        let own_key = if key.is_some() { 1.0 } else { 0.0 };
+        let by_keys = (self.count(a) - own_key).max(1.0) * (self.count(b) - own_key).max(1.0) / k;
+        // The name's own records, less one for each cluster beyond the pair's two: those other
+        // clusters may be homonyms and still count as other uses of the words.
+        let own = key.map_or(0, |k| {
+            let records = self.key_records.get(k as usize).copied().unwrap_or(0);
+            let clusters = self.clusters_per_name.get(k as usize).copied().unwrap_or(0);
+            records.saturating_sub(clusters.saturating_sub(2))
+        });
+        let share = |w: &str| {
+            let n = self.word_records.get(w).copied().unwrap_or(1);
+            f64::from(n.saturating_sub(own).max(1)) / (f64::from(self.records) + 100.0)
+        };
+        let by_records = f64::from(self.records) * share(a) * share(b);
         by_keys.max(by_records)
     }
 }
@@ -150,7 +253,11 @@ pub struct PairScore {
     pub name: NameRel,
     pub homonyms: f64,
     pub handle: Option<(u32, HandleKind, HandleKind)>,
+    /// Two different handles that are spellings of one another.
+    pub similar: Option<(u32, u32)>,
     pub domain: Option<u32>,
+    /// Both have organisation addresses, at different organisations.
+    pub apart: bool,
     pub shape: Shape,
 }
 
@@ -159,7 +266,14 @@ fn logistic(x: f64) -> f64 {
 }
 
 fn one_edit_apart(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_apart_in(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    one_edit_apart_in(&a, &b)
+}
+
+fn one_edit_apart_in<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     if a.len().abs_diff(b.len()) > 1 || a.len() < 4 || b.len() < 4 {
         return false;
     }
@@ -178,10 +292,10 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
     (ra <= 1 && rb <= 1) || (ra == 2 && rb == 2 && a[i] == b[j + 1] && a[i + 1] == b[j])
 }
 
-/// Relate two names and estimate how many homonyms share the relation.
-pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, f64) {
+/// How two names relate, without counting homonyms.
+pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     if a.is_empty() || b.is_empty() {
-        return (NameRel::Unknown, 0.0);
+        return NameRel::Unknown;
     }
     let persons = a.is_person() && b.is_person();
     let (af, al) = a
@@ -197,21 +311,21 @@ pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, 
     let same_order = af == bf && al == bl;
     let swapped = af == bl && al == bf;
     if persons && (same_order || swapped) {
-        let h = stats.homonyms(af, al);
-        let raw_a: Vec<&String> = a.tokens.iter().filter(|t| t.chars().count() > 1).collect();
-        let raw_b: Vec<&String> = b.tokens.iter().filter(|t| t.chars().count() > 1).collect();
-        let literal = raw_a.first() == raw_b.first() || raw_a.first() == raw_b.last();
-        return (
-            if literal {
-                NameRel::Exact
-            } else {
-                NameRel::Nickname
-            },
-            h,
-        );
+        fn first_long(n: &NameInfo) -> Option<&String> {
+            n.tokens.iter().find(|t| t.chars().count() > 1)
+        }
+        fn last_long(n: &NameInfo) -> Option<&String> {
+            n.tokens.iter().rev().find(|t| t.chars().count() > 1)
+        }
+        let literal = first_long(a) == first_long(b) || first_long(a) == last_long(b);
+        return if literal {
+            NameRel::Exact
+        } else {
+            NameRel::Nickname
+        };
     }
     if persons && ((af == bf && one_edit_apart(al, bl)) || (al == bl && one_edit_apart(af, bf))) {
-        return (NameRel::Typo, stats.homonyms(af, al));
+        return NameRel::Typo;
     }
     // "J. Smith" ~ "John Smith": an initial in first place, the same last word.
     if let (Some(fa), Some(fb), Some(la), Some(lb)) = (a.first(), b.first(), a.last(), b.last())
@@ -223,28 +337,117 @@ pub fn relate_names(a: &NameInfo, b: &NameInfo, stats: &NameStats) -> (NameRel, 
         let a_initial = fa.chars().count() == 1 && fb.starts_with(fa);
         let b_initial = fb.chars().count() == 1 && fa.starts_with(fb);
         if a_initial || b_initial {
-            // About one first name in fifteen shares an initial.
-            let k = f64::from(stats.distinct_keys.max(1));
-            return (NameRel::Initial, stats.count(la) * (k / 15.0) / k);
+            return NameRel::Initial;
         }
     }
     if persons {
-        (NameRel::Conflict, 0.0)
+        NameRel::Conflict
     } else {
-        (NameRel::Unknown, 0.0)
+        NameRel::Unknown
     }
+}
+
+/// Whether two person names plainly belong to different people ("John Smith", "Jane Smith").
+pub fn names_conflict(a: &NameInfo, b: &NameInfo) -> bool {
+    relation(a, b) == NameRel::Conflict
+}
+
+/// Relate two identities' names and estimate how many other people share the relation: the
+/// larger of what the words predict and what the data shows (other clusters with the name).
+pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, f64) {
+    let rel = relation(&a.name, &b.name);
+    fn words(n: &NameInfo) -> (&str, &str) {
+        (
+            n.full.first().map(String::as_str).unwrap_or(""),
+            n.full.last().map(String::as_str).unwrap_or(""),
+        )
+    }
+    let homonyms = match rel {
+        NameRel::Exact | NameRel::Nickname | NameRel::Typo => {
+            // A typo makes a name look rare: count the commoner of the two spellings.
+            let ((fa, la), (fb, lb)) = (words(&a.name), words(&b.name));
+            stats
+                .homonyms_besides(fa, la, a.name_key)
+                .max(stats.homonyms_besides(fb, lb, b.name_key))
+        }
+        NameRel::Initial => {
+            // About one first name in fifteen shares an initial.
+            let last = a.name.last().unwrap_or("");
+            let k = f64::from(stats.distinct_keys.max(1));
+            stats.count(last) * (k / 15.0) / k
+        }
+        NameRel::LoginShaped | NameRel::Conflict | NameRel::Unknown => 0.0,
+    };
+    if rel == NameRel::Unknown {
+        let (person, other) = if a.name.is_person() { (a, b) } else { (b, a) };
+        if person.name.is_person() && !other.name.is_empty() {
+            let (f, l) = words(&person.name);
+            let letters = letters_of(&other.name.compact());
+            let homonyms = match covers_name(&letters, f, l) {
+                Cover::Full => Some(stats.homonyms_besides(f, l, person.name_key)),
+                // Only an initial of one word: as common as the other word with any initial.
+                Cover::LastAndInitial => Some(stats.count(l) / 15.0),
+                Cover::FirstAndInitial => Some(stats.count(f) / 15.0),
+                Cover::No => None,
+            };
+            if let Some(h) = homonyms {
+                return (NameRel::LoginShaped, h);
+            }
+        }
+    }
+    (rel, homonyms)
+}
+
+/// How much of a person name a login spells.
+enum Cover {
+    /// Both words ("johnsmith", "smith.john").
+    Full,
+    /// The last word and the first initial ("jsmith", "smithj").
+    LastAndInitial,
+    /// The first word and the last initial ("johns").
+    FirstAndInitial,
+    No,
+}
+
+fn covers_name(letters: &str, first: &str, last: &str) -> Cover {
+    if first.is_empty() || last.is_empty() {
+        return Cover::No;
+    }
+    let initial = |t: &str| t.chars().next().unwrap_or(' ');
+    let edge = |c: char| letters.starts_with(c) || letters.ends_with(c);
+    let (has_first, has_last) = (letters.contains(first), letters.contains(last));
+    if has_first && has_last {
+        Cover::Full
+    } else if has_last && edge(initial(first)) {
+        Cover::LastAndInitial
+    } else if has_first && edge(initial(last)) {
+        Cover::FirstAndInitial
+    } else {
+        Cover::No
+    }
+}
+
+/// Whether a handle is made of digits besides letters ("smith42", "jdoe1987"): such a handle is
+/// chosen, not derived from the name, so homonyms rarely share it.
+fn has_chosen_digits(h: &str) -> bool {
+    let digits = h.chars().filter(char::is_ascii_digit).count();
+    let letters = h.chars().filter(|c| c.is_alphabetic()).count();
+    digits >= 2 && letters >= 3
 }
 
 fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepared) -> f64 {
     // A handle made of the name says little beyond the name itself: homonyms pick the same
     // `john.smith` at different providers. Handles unrelated to the name are what identify.
-    let name_made = shape_of(h, &a.name) == Shape::Strong || shape_of(h, &b.name) == Shape::Strong;
+    let letters = letters_of(h);
+    let name_made = shape_of_letters(&letters, &a.name) == Shape::Strong
+        || shape_of_letters(&letters, &b.name) == Shape::Strong;
     let involves_name = x == HandleKind::Name || y == HandleKind::Name;
     if involves_name && a.name.is_person() && b.name.is_person() {
         return 0.0;
     }
-    if name_made && !involves_name {
-        return 1.0;
+    if name_made {
+        // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's.
+        return if has_chosen_digits(h) { 2.5 } else { 1.0 };
     }
     let len = h.chars().count();
     let digits = h.chars().any(|c| c.is_ascii_digit());
@@ -263,6 +466,45 @@ fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepar
     }
 }
 
+/// Two different handles that are plainly one person's spellings: one contains the other
+/// ("tsuna", "tsunanet"; "pasky", "xpasky") or they are one letter apart ("ischis2",
+/// "ishchis2"). Handles that differ only in digits ("jsmith", "jsmith2") are how a second person
+/// gets an address that is taken, so they do not count.
+fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u32, u32)> {
+    for &(ha, ka) in &a.handles {
+        if ka == HandleKind::Name {
+            continue;
+        }
+        for &(hb, kb) in &b.handles {
+            if kb == HandleKind::Name || ha == hb {
+                continue;
+            }
+            let (ta, tb) = (&handles.values[ha as usize], &handles.values[hb as usize]);
+            let (short, long) = if ta.len() <= tb.len() {
+                (ta, tb)
+            } else {
+                (tb, ta)
+            };
+            let contained = short.chars().count() >= 4 && long.contains(&**short);
+            let near = short.chars().count() >= 5 && one_edit_apart(short, long);
+            // Two spellings of the name itself ("hannahsan", "hannahsandhu") say nothing more
+            // than the name.
+            let name_made = |t: &str| {
+                let l = letters_of(t);
+                shape_of_letters(&l, &a.name) == Shape::Strong
+                    || shape_of_letters(&l, &b.name) == Shape::Strong
+            };
+            if (contained || near)
+                && letters_of(short) != letters_of(long)
+                && !(name_made(short) && name_made(long))
+            {
+                return Some((ha, hb));
+            }
+        }
+    }
+    None
+}
+
 /// Score a candidate pair. `None` when nothing relates them.
 pub fn score(
     a: &Prepared,
@@ -270,12 +512,13 @@ pub fn score(
     stats: &NameStats,
     handles: &Interner,
 ) -> Option<PairScore> {
-    let (name, homonyms) = relate_names(&a.name, &b.name, stats);
+    let (name, homonyms) = relate_names(a, b, stats);
     let mut lo = match name {
         NameRel::Exact => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5),
         NameRel::Nickname => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5) - 1.0,
         NameRel::Typo => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.0) - 1.5,
         NameRel::Initial => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.5,
+        NameRel::LoginShaped => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.0,
         NameRel::Conflict => -4.0,
         NameRel::Unknown => -1.0,
     };
@@ -284,7 +527,11 @@ pub fn score(
     for &(ha, ka) in &a.handles {
         for &(hb, kb) in &b.handles {
             if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
-                let w = handle_weight(&handles.values[ha as usize], ka, kb, a, b);
+                let mut w = handle_weight(&handles.values[ha as usize], ka, kb, a, b);
+                if stats.is_ambiguous(ha) && !(a.name.is_person() && b.name.is_person()) {
+                    // Held by people with different names: a nameless side could be any of them.
+                    w = w.min(0.5);
+                }
                 if w > handle_w || (handle.is_none() && w > 0.0) {
                     handle_w = w;
                     handle = Some((ha, ka, kb));
@@ -293,6 +540,14 @@ pub fn score(
         }
     }
     lo += handle_w;
+    let similar = if handle.is_none() {
+        similar_handles(a, b, handles)
+    } else {
+        None
+    };
+    if similar.is_some() {
+        lo += 1.0;
+    }
     let mut domain = None;
     'dom: for &da in &a.domains {
         for &db in &b.domains {
@@ -305,19 +560,29 @@ pub fn score(
     if domain.is_some() {
         lo += 1.5;
     }
+    // Both at organisations, different ones, and nothing else shared: most often two people
+    // (one person's other address is usually personal). A rare name still outweighs it.
+    let apart = domain.is_none()
+        && handle.is_none()
+        && similar.is_none()
+        && !a.domains.is_empty()
+        && !b.domains.is_empty();
+    if apart {
+        lo -= 1.5;
+    }
     let mut shape = Shape::Unrelated;
     for l in &a.locals {
-        shape = shape.max(shape_of(l, &b.name));
+        shape = shape.max(shape_of_letters(l, &b.name));
     }
     for l in &b.locals {
-        shape = shape.max(shape_of(l, &a.name));
+        shape = shape.max(shape_of_letters(l, &a.name));
     }
+    let clue = handle.is_some() || domain.is_some() || similar.is_some();
     match shape {
         Shape::Strong => lo += 0.5,
         Shape::Hint => lo += 0.3,
         Shape::Unrelated => {
-            if !a.locals.is_empty() && !b.locals.is_empty() && handle.is_none() && domain.is_none()
-            {
+            if !a.locals.is_empty() && !b.locals.is_empty() && !clue {
                 lo -= 1.0;
             }
         }
@@ -326,9 +591,11 @@ pub fn score(
         return None;
     }
     let mut confidence = logistic(lo);
-    let agreeing = handle.is_some() || domain.is_some() || shape != Shape::Unrelated;
-    if !agreeing {
-        // The name alone never merges: at most a review.
+    // The name alone never merges: at most a review. A local part shaped like the name agrees
+    // only for a rare name; a common name's homonyms have name-shaped addresses too.
+    let rare = homonyms < RARE_NAME_HOMONYMS
+        && matches!(name, NameRel::Exact | NameRel::Nickname | NameRel::Typo);
+    if !clue && (shape == Shape::Unrelated || !rare) {
         confidence = confidence.min(0.89);
     }
     Some(PairScore {
@@ -336,12 +603,16 @@ pub fn score(
         name,
         homonyms,
         handle,
+        similar,
         domain,
+        apart,
         shape,
     })
 }
 
-/// The words of a kept link.
+/// The words of a kept link. For a merge, only the clues that joined it; for a review, also what
+/// speaks against it.
+#[allow(clippy::too_many_arguments)]
 pub fn describe(
     s: &PairScore,
     a: &Prepared,
@@ -350,10 +621,31 @@ pub fn describe(
     raw_b: Option<&str>,
     handles: &Interner,
     domains: &Interner,
+    merged: bool,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let (na, nb) = (raw_a.unwrap_or(""), raw_b.unwrap_or(""));
-    let rarity = if s.homonyms < 0.05 {
+    if let Some((h, x, y)) = s.handle {
+        let text = &handles.values[h as usize];
+        if x == y {
+            out.push(format!("same {} {text}", x.word()));
+        } else {
+            out.push(format!("{} {text} equals {} {text}", x.word(), y.word()));
+        }
+    }
+    if let Some((x, y)) = s.similar {
+        out.push(format!(
+            "similar logins or email local parts {} and {}",
+            handles.values[x as usize], handles.values[y as usize]
+        ));
+    }
+    if let Some(d) = s.domain {
+        out.push(format!(
+            "same organisation domain {}",
+            domains.values[d as usize]
+        ));
+    }
+    let rarity = if s.homonyms < RARE_NAME_HOMONYMS {
         "rare name"
     } else if s.homonyms < 1.0 {
         "uncommon name"
@@ -365,22 +657,14 @@ pub fn describe(
         NameRel::Nickname => out.push(format!("name \"{na}\" ~ \"{nb}\" (nickname, {rarity})")),
         NameRel::Typo => out.push(format!("name \"{na}\" ~ \"{nb}\" (one letter apart)")),
         NameRel::Initial => out.push(format!("name \"{na}\" ~ \"{nb}\" (initial)")),
-        NameRel::Conflict => out.push(format!("different names \"{na}\" and \"{nb}\"")),
-        NameRel::Unknown => {}
+        NameRel::LoginShaped => out.push(format!(
+            "name \"{na}\" ~ \"{nb}\" (a login made of the name, {rarity})"
+        )),
+        NameRel::Conflict if !merged => out.push(format!("different names \"{na}\" and \"{nb}\"")),
+        NameRel::Conflict | NameRel::Unknown => {}
     }
-    if let Some((h, x, y)) = s.handle {
-        let text = &handles.values[h as usize];
-        if x == y {
-            out.push(format!("same {} {text}", x.word()));
-        } else {
-            out.push(format!("{} {text} equals {} {text}", x.word(), y.word()));
-        }
-    }
-    if let Some(d) = s.domain {
-        out.push(format!(
-            "same organisation domain {}",
-            domains.values[d as usize]
-        ));
+    if s.apart && !merged {
+        out.push("emails at different organisations".to_string());
     }
     match s.shape {
         Shape::Strong => out.push("login or email shaped like the name".to_string()),
@@ -388,7 +672,7 @@ pub fn describe(
             out.push("login or email hints at the name (initials or prefix)".to_string())
         }
         Shape::Unrelated => {
-            if !a.locals.is_empty() && !b.locals.is_empty() {
+            if !merged && !a.locals.is_empty() && !b.locals.is_empty() {
                 out.push("emails unrelated to the name".to_string());
             }
         }
@@ -396,51 +680,91 @@ pub fn describe(
     out
 }
 
-/// Prepare one identity's weak-evidence fields (strong email keys are added by the caller).
-pub fn prepare_weak(
-    prepared: &mut Prepared,
-    keys: &[EmailKey],
+/// One identity's weak-evidence values before interning: computed in parallel.
+#[derive(Debug, Default)]
+pub struct WeakParts {
+    handles: Vec<(String, HandleKind)>,
+    locals: Vec<String>,
+    domains: Vec<String>,
+}
+
+/// The weak-evidence values of one identity (strong email keys are the caller's).
+/// `placeholder_locals` are local parts of addresses at no real domain (`smurf@kiste.(none)`):
+/// not keys, but still the person's handle.
+pub fn weak_parts(
+    name: &NameInfo,
+    keys: &[&EmailKey],
     login: Option<&str>,
-    handles: &mut Interner,
-    domains: &mut Interner,
-) {
-    let mut push_handle = |prepared: &mut Prepared, text: &str, kind: HandleKind| {
+    placeholder_locals: &[String],
+) -> WeakParts {
+    let mut parts = WeakParts::default();
+    let push_handle = |parts: &mut WeakParts, text: &str, kind: HandleKind| {
         let c = compact(text);
-        if c.chars().count() >= 3 && !is_weak_local(&c) {
-            let id = handles.intern(&c);
-            if !prepared.handles.contains(&(id, kind)) {
-                prepared.handles.push((id, kind));
-            }
+        if c.chars().count() >= 3
+            && !is_weak_local(&c)
+            && !parts.handles.iter().any(|(h, k)| *h == c && *k == kind)
+        {
+            parts.handles.push((c, kind));
         }
     };
     for key in keys {
         match key {
             EmailKey::Address { local, domain } => {
                 if !is_weak_local(local) {
-                    push_handle(prepared, local, HandleKind::Local);
+                    push_handle(&mut parts, local, HandleKind::Local);
                 }
-                prepared.locals.push(local.clone());
+                parts.locals.push(letters_of(local));
                 if !is_public_mail_domain(domain) {
-                    let id = domains.intern(registrable_domain(domain));
-                    if !prepared.domains.contains(&id) {
-                        prepared.domains.push(id);
+                    let d = registrable_domain(domain);
+                    if !parts.domains.iter().any(|x| x == d) {
+                        parts.domains.push(d.to_string());
                     }
                 }
             }
             EmailKey::GithubLogin(l) => {
-                push_handle(prepared, l, HandleKind::Login);
-                prepared.locals.push(l.clone());
+                push_handle(&mut parts, l, HandleKind::Login);
+                parts.locals.push(letters_of(l));
             }
+            EmailKey::GithubAccount(_) => {}
+        }
+    }
+    for local in placeholder_locals {
+        if !is_weak_local(local) {
+            push_handle(&mut parts, local, HandleKind::Local);
+            parts.locals.push(letters_of(local));
         }
     }
     if let Some(l) = login {
-        push_handle(prepared, l, HandleKind::Login);
-        prepared.locals.push(l.to_string());
+        push_handle(&mut parts, l, HandleKind::Login);
+        parts.locals.push(letters_of(l));
     }
-    if !prepared.name.is_empty() {
-        let c = prepared.name.compact();
+    if !name.is_empty() {
+        let c = name.compact();
         if c.chars().count() >= 5 {
-            push_handle(prepared, &c, HandleKind::Name);
+            push_handle(&mut parts, &c, HandleKind::Name);
         }
     }
+    parts
+}
+
+/// Intern one identity's weak-evidence values into `prepared`.
+pub fn intern_weak(
+    prepared: &mut Prepared,
+    parts: WeakParts,
+    handles: &mut Interner,
+    domains: &mut Interner,
+) {
+    for (h, kind) in parts.handles {
+        let id = handles.intern(&h);
+        if !prepared.handles.contains(&(id, kind)) {
+            prepared.handles.push((id, kind));
+        }
+    }
+    for d in parts.domains {
+        let id = domains.intern(&d);
+        if !prepared.domains.contains(&id) {
+            prepared.domains.push(id);
+        }
+    }
+    prepared.locals = parts.locals;
 }

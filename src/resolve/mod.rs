@@ -2,7 +2,9 @@
 //! keep the evidence of every merge. Also what `seatwarden resolve` runs on a flat CSV.
 //!
 //! Architecture invariant: pure and synchronous. Reads no clock, no file, no socket; imports no I/O
-//! crate. A name alone never merges two people.
+//! crate. Large inputs are parsed and scored on scoped threads that finish before `resolve`
+//! returns; the output never depends on them. A name alone never merges two people, and a GitHub
+//! login read from noreply addresses is never a strong key on its own (homonyms share logins).
 
 mod cluster;
 mod evidence;
@@ -85,64 +87,118 @@ const SHARED_MAILBOX_NAMES: usize = 3;
 
 /// Blocks larger than this are too ambiguous to compare pairwise (a very common name or handle);
 /// they are skipped, which keeps the cost linear.
-const MAX_BLOCK: usize = 200;
+const MAX_BLOCK: usize = 64;
+
+/// Parsing and scoring use at most this many threads (the machines this runs on are small).
+const MAX_THREADS: usize = 4;
+
+/// Below this many candidate pairs, threads cost more than they save.
+const PARALLEL_SCORING_MIN: usize = 50_000;
 
 /// Weak evidence never grows a cluster past this many identities: chains of weak links between
 /// homonyms are how one cluster swallows many people. Strong evidence is not capped.
 const MAX_WEAK_CLUSTER: usize = 12;
 
+/// Why two identities were linked. Kept compact while clustering; turned into words only for the
+/// links the caller reads (`merges` and `reviews`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Why {
+    Override,
+    /// The same normalised email (key id).
+    SameEmail(u32),
+    /// The same email, held by several families of names: linked within one family only.
+    SharedMailbox(u32),
+    /// The same email, typed as the other identity's name (key id).
+    NameIsEmail(u32),
+    /// Two accounts with the same GitHub `login` field (key id).
+    SameLogin(u32),
+    /// A GitHub account's `login` field and a noreply address carrying it (key id).
+    NoreplyLogin(u32),
+    /// An id-less noreply address and another address carrying its login, names agreeing.
+    OldNoreply(u32),
+    /// `identities[from].links[link]` names the other identity.
+    Linked {
+        from: u32,
+        link: u32,
+    },
+    /// The same employee id (read from identity `of`).
+    EmployeeId {
+        of: u32,
+    },
+    /// Weak evidence that reached the merge threshold.
+    Weak(evidence::PairScore),
+}
+
+/// One holder of a strong email key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Holder {
+    key: u32,
+    i: u32,
+    /// Which raw value gave the key: an index into `emails`, or [`FROM_LOGIN`] / [`FROM_NAME`].
+    from: u16,
+}
+
+const FROM_LOGIN: u16 = u16::MAX;
+const FROM_NAME: u16 = u16::MAX - 1;
+
 /// Resolve identities into people.
 pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let n = identities.len();
-    let mut email_ids = Interner::default();
+    let mut email_ids: evidence::FastMap<EmailKey, u32> = evidence::FastMap::default();
+    let mut email_keys: Vec<EmailKey> = Vec::new();
     let mut handles = Interner::default();
     let mut domains = Interner::default();
     let mut name_keys = Interner::default();
     let mut guard_values = Interner::default();
     let mut sources = Interner::default();
     let mut clusters = Clusters::new(n);
+    let mut holders: Vec<Holder> = Vec::with_capacity(n + n / 4);
 
     let org_domains = org_domains(identities, opts);
+    // Parsing each identity is pure and independent: spread it over the cores, then intern in
+    // input order so that ids (and so the output) never depend on the threads.
+    // Blocks bound the memory held by parsed values awaiting interning.
     let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
+    let mut parsed_all = identities
+        .chunks(PARSE_BLOCK)
+        .flat_map(|block| parallel_map(block, PARALLEL_PARSE_MIN, parse_identity));
     for (i, identity) in identities.iter().enumerate() {
-        let mut keys: Vec<EmailKey> = identity
-            .emails
-            .iter()
-            .filter_map(|e| email_key(e))
-            .collect();
-        keys.sort();
-        keys.dedup();
-        let login = identity
-            .login
-            .as_deref()
-            .map(nfkc_lower)
-            .filter(|l| !l.is_empty() && !is_generic_local(l));
+        let Some(parsed) = parsed_all.next() else {
+            break;
+        };
+        let Parsed {
+            keys,
+            name,
+            name_key,
+            weak,
+        } = parsed;
         let mut p = Prepared {
-            name: if identity.is_bot {
-                NameInfo::default()
-            } else {
-                NameInfo::parse(identity.name.as_deref().unwrap_or(""))
-            },
+            name,
             ..Prepared::default()
         };
-        for key in &keys {
-            let id = email_ids.intern(&key.as_key());
-            p.emails.push(id);
-            if let EmailKey::Address { domain, .. } = key
+        for (key, from) in keys {
+            if let EmailKey::Address { domain, .. } = &key
                 && org_domains.iter().any(|d| d == domain)
             {
                 clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
             }
+            let id = match email_ids.get(&key) {
+                Some(&id) => id,
+                None => {
+                    let id = email_keys.len() as u32;
+                    email_ids.insert(key.clone(), id);
+                    email_keys.push(key);
+                    id
+                }
+            };
+            holders.push(Holder {
+                key: id,
+                i: i as u32,
+                from,
+            });
         }
-        if let Some(l) = &login {
-            // A login matches the GitHub noreply address that carries it.
-            let id = email_ids.intern(&EmailKey::GithubLogin(l.clone()).as_key());
-            if !p.emails.contains(&id) {
-                p.emails.push(id);
-            }
-        }
-        p.name_key = p.name.key().map(|k| name_keys.intern(&k));
-        evidence::prepare_weak(&mut p, &keys, login.as_deref(), &mut handles, &mut domains);
+        p.name_key = name_key.map(|k| name_keys.intern(&k));
+        evidence::intern_weak(&mut p, weak, &mut handles, &mut domains);
         if identity.directory {
             let source = sources.intern(&identity.source);
             let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
@@ -173,19 +229,11 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
     }
 
-    let mut merges: Vec<MatchLink> = Vec::new();
-    let strong = |clusters: &mut Clusters,
-                  a: usize,
-                  b: usize,
-                  evidence: String,
-                  merges: &mut Vec<MatchLink>| {
+    // Merges are the spanning-forest edges: a link that joined two clusters.
+    let mut merges: Vec<(u32, u32, Why)> = Vec::new();
+    let strong = |clusters: &mut Clusters, a: usize, b: usize, why: Why, merges: &mut Vec<_>| {
         if let Ok(true) = clusters.union(a, b, false) {
-            merges.push(MatchLink {
-                a: a.min(b),
-                b: a.max(b),
-                confidence: 1.0,
-                evidence: vec![evidence],
-            });
+            merges.push((a.min(b) as u32, a.max(b) as u32, why));
         }
     };
 
@@ -194,34 +242,82 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             by_key.get(&(a.source.as_str(), a.id.as_str())),
             by_key.get(&(b.source.as_str(), b.id.as_str())),
         ) {
-            strong(
-                &mut clusters,
-                a,
-                b,
-                "merged by override".to_string(),
-                &mut merges,
-            );
+            strong(&mut clusters, a, b, Why::Override, &mut merges);
         }
     }
 
-    // Same normalised email (or GitHub login), except through a shared mailbox.
-    let mut holders: Vec<(u32, u32)> = Vec::new();
-    for (i, p) in prepared.iter().enumerate() {
-        for &e in &p.emails {
-            holders.push((e, i as u32));
-        }
-    }
+    // The same normalised email, except through a shared mailbox; a GitHub login only with the
+    // account that owns it (a `login` field). A login read from noreply addresses alone is not
+    // unique enough to merge on (two `jsmith`s): weak scoring weighs it as a handle.
     holders.sort_unstable();
-    for group in holders.chunk_by(|x, y| x.0 == y.0) {
+    let raw_of = |h: &Holder| -> &str {
+        let identity = &identities[h.i as usize];
+        match h.from {
+            FROM_LOGIN => identity.login.as_deref().unwrap_or(""),
+            FROM_NAME => identity.name.as_deref().unwrap_or(""),
+            k => identity.emails.get(usize::from(k)).map_or("", |e| e.trim()),
+        }
+    };
+    for group in holders.chunk_by(|x, y| x.key == y.key) {
         if group.len() < 2 {
             continue;
         }
-        let key = &email_ids.values[group[0].0 as usize];
-        // Holders fall into families of compatible names; many families means a shared mailbox.
+        let key = group[0].key;
+        let is_login = matches!(email_keys[key as usize], EmailKey::GithubLogin(_));
+        if is_login {
+            // The account that owns the login absorbs every noreply address carrying it.
+            let Some(owner) = group.iter().find(|h| h.from == FROM_LOGIN) else {
+                // The old id-less form `login@users.noreply.github.com` is the account that held
+                // the login then: it joins holders whose names agree with its own, never a
+                // holder of a conflicting or unrelated name.
+                for h in group {
+                    if normalize::github_account(raw_of(h)).is_some() {
+                        continue;
+                    }
+                    let name = &prepared[h.i as usize].name;
+                    for g in group.iter().filter(|g| g.i != h.i) {
+                        let other = &prepared[g.i as usize].name;
+                        if !name.is_empty()
+                            && !other.is_empty()
+                            && name.compatible(other)
+                            && !evidence::names_conflict(name, other)
+                        {
+                            strong(
+                                &mut clusters,
+                                h.i as usize,
+                                g.i as usize,
+                                Why::OldNoreply(key),
+                                &mut merges,
+                            );
+                        }
+                    }
+                }
+                continue;
+            };
+            for h in group {
+                if h.i != owner.i {
+                    let why = if h.from == FROM_LOGIN {
+                        Why::SameLogin(key)
+                    } else {
+                        Why::NoreplyLogin(key)
+                    };
+                    strong(
+                        &mut clusters,
+                        owner.i as usize,
+                        h.i as usize,
+                        why,
+                        &mut merges,
+                    );
+                }
+            }
+            continue;
+        }
+        // Holders fall into families of compatible names; several families means a shared
+        // mailbox (a team address, or people the history itself tells apart).
         let mut family_of: Vec<Option<usize>> = Vec::with_capacity(group.len());
         let mut representatives: Vec<u32> = Vec::new();
-        for &(_, i) in group {
-            let name = &prepared[i as usize].name;
+        for h in group {
+            let name = &prepared[h.i as usize].name;
             if name.is_empty() {
                 family_of.push(None);
                 continue;
@@ -230,42 +326,43 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                 .iter()
                 .position(|&r| prepared[r as usize].name.compatible(name));
             family_of.push(Some(found.unwrap_or_else(|| {
-                representatives.push(i);
+                representatives.push(h.i);
                 representatives.len() - 1
             })));
         }
-        if representatives.len() >= SHARED_MAILBOX_NAMES {
-            // A shared mailbox: only holders in the same family of names are linked through it.
-            for (f, &rep) in representatives.iter().enumerate() {
-                for (x, &(_, i)) in group.iter().enumerate() {
-                    if family_of[x] == Some(f) && i != rep {
-                        strong(
-                            &mut clusters,
-                            rep as usize,
-                            i as usize,
-                            format!("same email {key} (shared mailbox, same name)"),
-                            &mut merges,
-                        );
-                    }
+        let shared = representatives.len() >= SHARED_MAILBOX_NAMES;
+        for (x, h) in group.iter().enumerate() {
+            // Join an earlier holder: through a shared mailbox only within one family of names;
+            // across spellings of the address (`+tag`, gmail dots) only when the names do not
+            // conflict, since `jsmith+git2@` can be a second J. Smith's address.
+            let target = group[..x].iter().enumerate().find(|&(y, g)| {
+                if shared && (family_of[x].is_none() || family_of[y] != family_of[x]) {
+                    return false;
                 }
+                raw_of(g).eq_ignore_ascii_case(raw_of(h))
+                    || !evidence::names_conflict(
+                        &prepared[g.i as usize].name,
+                        &prepared[h.i as usize].name,
+                    )
+            });
+            if let Some((_, g)) = target {
+                let why = if g.from == FROM_NAME || h.from == FROM_NAME {
+                    Why::NameIsEmail(key)
+                } else if shared {
+                    Why::SharedMailbox(key)
+                } else {
+                    Why::SameEmail(key)
+                };
+                strong(&mut clusters, g.i as usize, h.i as usize, why, &mut merges);
             }
-            continue;
-        }
-        for &(_, i) in &group[1..] {
-            strong(
-                &mut clusters,
-                group[0].1 as usize,
-                i as usize,
-                format!("same email {key}"),
-                &mut merges,
-            );
         }
     }
+    drop(holders);
 
     // Links from profiles and stored table rows: (source, value) names an account elsewhere.
-    let mut accounts: HashMap<(&str, String), Vec<usize>> = HashMap::new();
     let has_links = identities.iter().any(|i| !i.links.is_empty());
     if has_links {
+        let mut accounts: HashMap<(&str, String), Vec<usize>> = HashMap::new();
         for (i, identity) in identities.iter().enumerate() {
             let mut values: Vec<String> = vec![nfkc_lower(&identity.id)];
             if let Some(l) = &identity.login {
@@ -282,21 +379,16 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             }
         }
         for (i, identity) in identities.iter().enumerate() {
-            for link in &identity.links {
+            for (k, link) in identity.links.iter().enumerate() {
                 let value = nfkc_lower(&link.value);
                 if let Some(targets) = accounts.get(&(link.source.as_str(), value)) {
                     for &t in targets {
                         if t != i {
-                            strong(
-                                &mut clusters,
-                                i,
-                                t,
-                                format!(
-                                    "linked {}:{} from {}:{}",
-                                    link.source, link.value, identity.source, identity.id
-                                ),
-                                &mut merges,
-                            );
+                            let why = Why::Linked {
+                                from: i as u32,
+                                link: k as u32,
+                            };
+                            strong(&mut clusters, i, t, why, &mut merges);
                         }
                     }
                 }
@@ -312,24 +404,40 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         .collect();
     employees.sort();
     for group in employees.chunk_by(|x, y| x.0 == y.0) {
-        for &(ref e, i) in &group[1..] {
-            strong(
-                &mut clusters,
-                group[0].1,
-                i,
-                format!("same employee id {e}"),
-                &mut merges,
-            );
+        for &(_, i) in &group[1..] {
+            let why = Why::EmployeeId { of: i as u32 };
+            strong(&mut clusters, group[0].1, i, why, &mut merges);
         }
     }
 
-    // Weak evidence: block on name keys and handles, score the pairs in each block.
-    let mut stats = NameStats::build(name_keys.values.iter().map(String::as_str));
-    for p in &prepared {
-        if p.name.is_person() {
-            stats.add_record(&p.name.full[0], &p.name.full[p.name.full.len() - 1]);
+    // How many strong clusters carry each name: the data's own measure of how common it is.
+    let mut name_holders: Vec<(u32, u32)> = Vec::new();
+    for (i, p) in prepared.iter().enumerate() {
+        if let Some(k) = p.name_key {
+            name_holders.push((k, clusters.find(i) as u32));
         }
     }
+    name_holders.sort_unstable();
+    name_holders.dedup();
+    let mut clusters_per_name = vec![0u32; name_keys.values.len()];
+    for &(k, _) in &name_holders {
+        clusters_per_name[k as usize] += 1;
+    }
+    drop(name_holders);
+
+    // Weak evidence: block on name keys and handles, score the pairs in each block.
+    let mut stats = NameStats::build(name_keys.values.iter().map(|v| &**v));
+    for p in &prepared {
+        if p.name.is_person() {
+            stats.add_record(
+                &p.name.full[0],
+                &p.name.full[p.name.full.len() - 1],
+                p.name_key,
+            );
+        }
+    }
+    stats.set_clusters_per_name(clusters_per_name);
+    stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.values.len()));
     let handle_offset = name_keys.values.len() as u32;
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
@@ -348,35 +456,110 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         for x in 0..group.len() {
-            for y in x + 1..group.len() {
-                let (a, b) = (group[x].1, group[y].1);
-                if clusters.find(a as usize) != clusters.find(b as usize) {
+            let a = group[x].1;
+            let ra = clusters.find(a as usize);
+            for g in &group[x + 1..] {
+                let b = g.1;
+                if ra != clusters.find(b as usize) {
                     candidates.push((a.min(b), a.max(b)));
                 }
             }
         }
     }
+    drop(blocks);
     candidates.sort_unstable();
     candidates.dedup();
-    let mut scored: Vec<(u32, u32, evidence::PairScore)> = Vec::new();
-    for &(a, b) in &candidates {
-        if let Some(s) = evidence::score(
-            &prepared[a as usize],
-            &prepared[b as usize],
-            &stats,
-            &handles,
-        ) && s.confidence >= opts.review_threshold
-        {
-            scored.push((a, b, s));
+    // Scoring is pure and each pair independent: split it over the cores, keeping the order.
+    let score_chunk = |chunk: &[(u32, u32)]| -> Vec<(u32, u32, evidence::PairScore)> {
+        let mut out = Vec::new();
+        for &(a, b) in chunk {
+            if let Some(s) = evidence::score(
+                &prepared[a as usize],
+                &prepared[b as usize],
+                &stats,
+                &handles,
+            ) && s.confidence >= opts.review_threshold
+            {
+                out.push((a, b, s));
+            }
         }
-    }
+        out
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |w| w.get())
+        .clamp(1, MAX_THREADS);
+    let mut scored: Vec<(u32, u32, evidence::PairScore)> =
+        if workers > 1 && candidates.len() >= PARALLEL_SCORING_MIN {
+            let size = candidates.len().div_ceil(workers);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = candidates
+                    .chunks(size)
+                    .map(|chunk| scope.spawn(|| score_chunk(chunk)))
+                    .collect();
+                let mut all = Vec::new();
+                for h in handles {
+                    // A scoring thread panics only on a bug; surface it rather than lose pairs.
+                    match h.join() {
+                        Ok(part) => all.extend(part),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                all
+            })
+        } else {
+            score_chunk(&candidates)
+        };
+    drop(candidates);
     scored.sort_by(|x, y| {
         y.2.confidence
             .total_cmp(&x.2.confidence)
             .then((x.0, x.1).cmp(&(y.0, y.1)))
     });
 
-    let describe = |a: u32, b: u32, s: &evidence::PairScore| {
+    // Pending reviews: (a, b, confidence, score, guard that refused the merge).
+    let mut pending: Vec<(u32, u32, f64, evidence::PairScore, Option<u8>)> = Vec::new();
+    for &(a, b, s) in &scored {
+        let (ai, bi) = (a as usize, b as usize);
+        if clusters.find(ai) == clusters.find(bi) {
+            continue;
+        }
+        let too_big = clusters.size_of(ai) + clusters.size_of(bi) > MAX_WEAK_CLUSTER;
+        if s.confidence >= opts.merge_threshold && !too_big {
+            match clusters.union(ai, bi, true) {
+                Ok(true) => merges.push((a, b, Why::Weak(s))),
+                Ok(false) | Err(Refusal::Split) => {}
+                Err(Refusal::Guard(kind)) => {
+                    // A guarded pair is worth a look, never an automatic merge.
+                    let confidence = s
+                        .confidence
+                        .min(opts.merge_threshold - 0.01)
+                        .max(opts.review_threshold);
+                    pending.push((a, b, confidence, s, Some(kind)));
+                }
+            }
+        } else {
+            pending.push((a, b, s.confidence, s, None));
+        }
+    }
+    drop(scored);
+
+    // Clusters, ordered by their first index.
+    let mut cluster_of = vec![usize::MAX; n];
+    let mut root_cluster = vec![u32::MAX; n];
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for (i, slot) in cluster_of.iter_mut().enumerate() {
+        let root = clusters.find(i);
+        if root_cluster[root] == u32::MAX {
+            root_cluster[root] = out.len() as u32;
+            out.push(Vec::new());
+        }
+        let c = root_cluster[root] as usize;
+        out[c].push(i);
+        *slot = c;
+    }
+    drop(root_cluster);
+
+    let describe = |a: u32, b: u32, s: &evidence::PairScore, merged: bool| {
         evidence::describe(
             s,
             &prepared[a as usize],
@@ -385,83 +568,64 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             identities[b as usize].name.as_deref(),
             &handles,
             &domains,
+            merged,
         )
     };
-    let mut pending: Vec<MatchLink> = Vec::new();
-    for (a, b, s) in &scored {
-        let (a, b) = (*a as usize, *b as usize);
-        let too_big = clusters.find(a) != clusters.find(b)
-            && clusters.size_of(a) + clusters.size_of(b) > MAX_WEAK_CLUSTER;
-        if s.confidence >= opts.merge_threshold && !too_big {
-            match clusters.union(a, b, true) {
-                Ok(true) => merges.push(MatchLink {
-                    a,
-                    b,
-                    confidence: s.confidence,
-                    evidence: describe(a as u32, b as u32, s),
-                }),
-                Ok(false) | Err(Refusal::Split) => {}
-                Err(Refusal::Guard(kind)) => {
-                    let mut evidence = describe(a as u32, b as u32, s);
-                    evidence.push(guard_words(kind).to_string());
-                    // A guarded pair is worth a look, never an automatic merge.
-                    let confidence = s
-                        .confidence
-                        .min(opts.merge_threshold - 0.01)
-                        .max(opts.review_threshold);
-                    pending.push(MatchLink {
-                        a,
-                        b,
-                        confidence,
-                        evidence,
-                    });
-                }
-            }
-        } else if clusters.find(a) != clusters.find(b) {
-            pending.push(MatchLink {
-                a,
-                b,
-                confidence: s.confidence,
-                evidence: describe(a as u32, b as u32, s),
-            });
-        }
-    }
-
-    // Clusters, ordered by their first index.
-    let mut cluster_of = vec![usize::MAX; n];
-    let mut root_cluster: HashMap<usize, usize> = HashMap::new();
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    for (i, slot) in cluster_of.iter_mut().enumerate() {
-        let root = clusters.find(i);
-        let c = *root_cluster.entry(root).or_insert_with(|| {
-            out.push(Vec::new());
-            out.len() - 1
-        });
-        out[c].push(i);
-        *slot = c;
-    }
 
     // Reviews: one per cluster pair, the best link; never across a split.
-    let mut best: HashMap<(usize, usize), MatchLink> = HashMap::new();
-    for link in pending {
-        let (ca, cb) = (cluster_of[link.a], cluster_of[link.b]);
-        if ca == cb || clusters.split_between(link.a, link.b) {
+    let mut best: Vec<(usize, usize, usize)> = Vec::new();
+    for (k, &(a, b, _, _, _)) in pending.iter().enumerate() {
+        let (ca, cb) = (cluster_of[a as usize], cluster_of[b as usize]);
+        if ca == cb || clusters.split_between(a as usize, b as usize) {
             continue;
         }
-        let key = (ca.min(cb), ca.max(cb));
-        match best.get(&key) {
-            Some(old) if old.confidence >= link.confidence => {}
-            _ => {
-                best.insert(key, link);
-            }
-        }
+        best.push((ca.min(cb), ca.max(cb), k));
     }
-    let mut reviews: Vec<MatchLink> = best.into_values().collect();
+    // Pending is in descending confidence (guarded ones capped), so sort by pair, then confidence.
+    best.sort_by(|x, y| {
+        (x.0, x.1)
+            .cmp(&(y.0, y.1))
+            .then(pending[y.2].2.total_cmp(&pending[x.2].2))
+            .then(x.2.cmp(&y.2))
+    });
+    best.dedup_by(|x, y| (x.0, x.1) == (y.0, y.1));
+    let mut reviews: Vec<MatchLink> = best
+        .iter()
+        .map(|&(_, _, k)| {
+            let (a, b, confidence, s, guard) = pending[k];
+            let mut evidence = describe(a, b, &s, false);
+            if let Some(kind) = guard {
+                evidence.push(guard_words(kind).to_string());
+            }
+            MatchLink {
+                a: a as usize,
+                b: b as usize,
+                confidence,
+                evidence,
+            }
+        })
+        .collect();
     reviews.sort_by(|x, y| {
         y.confidence
             .total_cmp(&x.confidence)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
+
+    let mut merges: Vec<MatchLink> = merges
+        .into_iter()
+        .map(|(a, b, why)| {
+            let (confidence, evidence) = match why {
+                Why::Weak(s) => (s.confidence, describe(a, b, &s, true)),
+                strong => (1.0, vec![strong_words(strong, identities, &email_keys)]),
+            };
+            MatchLink {
+                a: a as usize,
+                b: b as usize,
+                confidence,
+                evidence,
+            }
+        })
+        .collect();
     merges.sort_by_key(|m| (m.a, m.b));
 
     Resolution {
@@ -470,6 +634,177 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         merges,
         reviews,
     }
+}
+
+/// The words of a strong link.
+fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> String {
+    let key = |k: u32| email_keys.get(k as usize);
+    match why {
+        Why::Override => "merged by override".to_string(),
+        Why::SameEmail(k)
+        | Why::SharedMailbox(k)
+        | Why::NameIsEmail(k)
+        | Why::SameLogin(k)
+        | Why::NoreplyLogin(k)
+        | Why::OldNoreply(k) => match (why, key(k)) {
+            (Why::OldNoreply(_), Some(EmailKey::GithubLogin(l))) => {
+                format!("same GitHub login {l} (an id-less noreply address), same name")
+            }
+            (Why::NoreplyLogin(_), Some(EmailKey::GithubLogin(l))) => {
+                format!("same GitHub login {l} (from a noreply address)")
+            }
+            (_, Some(EmailKey::GithubLogin(l))) => format!("same GitHub login {l}"),
+            (_, Some(EmailKey::GithubAccount(id))) => {
+                format!("same GitHub account {id} (from noreply addresses)")
+            }
+            (Why::SharedMailbox(_), Some(e)) => {
+                format!("same email {} (shared mailbox, same name)", e.as_key())
+            }
+            (Why::NameIsEmail(_), Some(e)) => {
+                format!("same email {} (typed as the name)", e.as_key())
+            }
+            (_, Some(e)) => format!("same email {}", e.as_key()),
+            (_, None) => "same email".to_string(),
+        },
+        Why::Linked { from, link } => {
+            let identity = &identities[from as usize];
+            match identity.links.get(link as usize) {
+                Some(l) => format!(
+                    "linked {}:{} from {}:{}",
+                    l.source, l.value, identity.source, identity.id
+                ),
+                None => format!("linked from {}:{}", identity.source, identity.id),
+            }
+        }
+        Why::EmployeeId { of } => {
+            let e = employee_id(&identities[of as usize]).unwrap_or_default();
+            format!("same employee id {e}")
+        }
+        Why::Weak(_) => "weak evidence".to_string(),
+    }
+}
+
+/// For each handle, whether holders with conflicting person names share it.
+fn ambiguous_handles(prepared: &[Prepared], count: usize) -> Vec<bool> {
+    let mut held: Vec<(u32, u32, u32)> = Vec::new();
+    for (i, p) in prepared.iter().enumerate() {
+        if let Some(k) = p.name_key {
+            for &(h, _) in &p.handles {
+                held.push((h, k, i as u32));
+            }
+        }
+    }
+    held.sort_unstable();
+    held.dedup_by(|x, y| (x.0, x.1) == (y.0, y.1));
+    let mut out = vec![false; count];
+    for group in held.chunk_by(|x, y| x.0 == y.0) {
+        // A few representatives are enough to see a conflict.
+        let reps = &group[..group.len().min(8)];
+        'pairs: for (x, a) in reps.iter().enumerate() {
+            for b in &reps[x + 1..] {
+                let (na, nb) = (&prepared[a.2 as usize].name, &prepared[b.2 as usize].name);
+                if evidence::names_conflict(na, nb) {
+                    out[a.0 as usize] = true;
+                    break 'pairs;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One identity parsed: everything that needs no shared table.
+struct Parsed {
+    keys: Vec<(EmailKey, u16)>,
+    name: NameInfo,
+    name_key: Option<String>,
+    weak: evidence::WeakParts,
+}
+
+fn parse_identity(identity: &Identity) -> Parsed {
+    let mut keys: Vec<(EmailKey, u16)> = Vec::with_capacity(identity.emails.len() + 1);
+    let mut placeholder_locals: Vec<String> = Vec::new();
+    for (k, e) in identity.emails.iter().enumerate() {
+        let from = k.min(usize::from(FROM_NAME) - 1) as u16;
+        match email_key(e) {
+            Some(key @ EmailKey::GithubLogin(_)) => {
+                if let Some(account) = normalize::github_account(e) {
+                    keys.push((account, from));
+                }
+                keys.push((key, from));
+            }
+            Some(key) => keys.push((key, from)),
+            None => placeholder_locals.extend(normalize::placeholder_local(e)),
+        }
+    }
+    let name = if identity.is_bot {
+        NameInfo::default()
+    } else {
+        NameInfo::parse(identity.name.as_deref().unwrap_or(""))
+    };
+    if keys.is_empty()
+        && let Some(raw) = identity.name.as_deref()
+        && raw.contains('@')
+        && let Some(key @ EmailKey::Address { .. }) = email_key(raw)
+    {
+        // An address typed as the name, on a record whose own email is unusable.
+        keys.push((key, FROM_NAME));
+    }
+    let login = identity
+        .login
+        .as_deref()
+        .map(nfkc_lower)
+        .filter(|l| !l.is_empty() && !is_generic_local(l));
+    if let Some(l) = &login {
+        // A login matches the GitHub noreply address that carries it.
+        keys.push((EmailKey::GithubLogin(l.clone()), FROM_LOGIN));
+    }
+    keys.sort();
+    keys.dedup_by(|x, y| x.0 == y.0);
+    let weak_keys: Vec<&EmailKey> = keys
+        .iter()
+        .filter(|(_, from)| *from != FROM_LOGIN)
+        .map(|(k, _)| k)
+        .collect();
+    let weak = evidence::weak_parts(&name, &weak_keys, login.as_deref(), &placeholder_locals);
+    Parsed {
+        name_key: name.key(),
+        keys,
+        name,
+        weak,
+    }
+}
+
+/// Below this many identities, threads cost more than they save.
+const PARALLEL_PARSE_MIN: usize = 20_000;
+
+/// Identities parsed at a time before their values are interned.
+const PARSE_BLOCK: usize = 1 << 16;
+
+/// `items.map(f)` in order, spread over the available cores for large inputs.
+fn parallel_map<T: Sync, U: Send>(items: &[T], min: usize, f: fn(&T) -> U) -> Vec<U> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |w| w.get())
+        .clamp(1, MAX_THREADS);
+    if workers < 2 || items.len() < min {
+        return items.iter().map(f).collect();
+    }
+    let size = items.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let running: Vec<_> = items
+            .chunks(size)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for r in running {
+            // A worker panics only on a bug: pass it on rather than lose items.
+            match r.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 fn employee_id(identity: &Identity) -> Option<String> {
@@ -827,5 +1162,194 @@ mod tests {
             map,
             "Jane Doe <jane@acme.example> J. Doe <jane@acme.example>\nJane Doe <jane@acme.example> Jane Doe <jane+x@acme.example>\n"
         );
+    }
+
+    #[test]
+    fn noreply_login_shared_by_different_names_does_not_merge() {
+        // Two people called Smith picked the same login; only the login joins them.
+        let ids = [
+            id("1", "John Smith", &["1111+jsmith@users.noreply.github.com"]),
+            id("2", "Jane Smith", &["2222+jsmith@users.noreply.github.com"]),
+            id("3", "jsmith", &["jsmith@gmail.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 1));
+        assert!(!together(&res, 0, 2) && !together(&res, 1, 2));
+    }
+
+    #[test]
+    fn noreply_login_with_login_field_merges_and_says_so() {
+        let mut gh = id("9", "Carlos M", &[]);
+        gh.login = Some("carlosm".into());
+        let ids = [
+            id(
+                "1",
+                "Carlos Mendez",
+                &["42+carlosm@users.noreply.github.com"],
+            ),
+            gh,
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert_eq!(
+            res.merges[0].evidence,
+            vec!["same GitHub login carlosm (from a noreply address)".to_string()]
+        );
+    }
+
+    #[test]
+    fn same_github_account_id_merges_across_renamed_logins() {
+        let ids = [
+            id(
+                "1",
+                "Timo S",
+                &["97806294+TJStienstra@users.noreply.github.com"],
+            ),
+            id(
+                "2",
+                "Timo S",
+                &["97806294+tjs-renamed@users.noreply.github.com"],
+            ),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(res.merges[0].evidence[0].starts_with("same GitHub account 97806294"));
+    }
+
+    #[test]
+    fn rare_full_name_with_agreeing_local_part_merges() {
+        let cases: &[(&str, [(&str, &str); 2])] = &[
+            (
+                "initial and prefix of the last name",
+                [
+                    ("Andreas Gruenbacher", "agruen@suse.example"),
+                    ("Andreas Gruenbacher", "agruenba@redhat.example"),
+                ],
+            ),
+            (
+                "one handle inside the other",
+                [
+                    ("Benoit Sigoure", "tsuna@lrde.example"),
+                    ("Benoit Sigoure", "tsunanet@gmail.com"),
+                ],
+            ),
+            (
+                "a handle at a placeholder host",
+                [
+                    ("Matthias Urlichs", "smurf@kiste.(none)"),
+                    ("Matthias Urlichs", "smurf@smurf.noris.example"),
+                ],
+            ),
+        ];
+        for (case, [(na, ea), (nb, eb)]) in cases {
+            let ids = [id("1", na, &[ea]), id("2", nb, &[eb])];
+            let res = resolve(&ids, &ResolveOptions::default());
+            assert!(together(&res, 0, 1), "{case}: {:?}", res.reviews);
+            // The evidence of a merge names what joined it, never what speaks against it.
+            assert!(
+                res.merges[0]
+                    .evidence
+                    .iter()
+                    .all(|e| !e.contains("unrelated") && !e.starts_with("different")),
+                "{case}: {:?}",
+                res.merges[0].evidence
+            );
+        }
+    }
+
+    #[test]
+    fn common_full_name_alone_stays_apart() {
+        // Many John Smiths at many places: two of them with name-shaped addresses stay apart,
+        // and nobody merges on the name alone.
+        let mut ids: Vec<Identity> = (0..40)
+            .map(|i| {
+                id(
+                    &i.to_string(),
+                    "John Smith",
+                    &[&format!("john.smith@d{i}.example")],
+                )
+            })
+            .collect();
+        ids.push(id("a", "John Smith", &["johnsmith@gmail.com"]));
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert_eq!(res.clusters.len(), ids.len());
+    }
+
+    #[test]
+    fn login_shaped_name_merges_only_for_a_rare_name() {
+        let rare = [
+            id("1", "Akshansh Bhatt", &["ab@tuta.example"]),
+            id("2", "akshanshbhatt", &["akshanshbhatt@gmail.com"]),
+        ];
+        assert!(together(&resolve(&rare, &ResolveOptions::default()), 0, 1));
+        // `jsmith` spells any J. Smith: with several of them it names none.
+        let mut common: Vec<Identity> = ["John", "Joel", "Jill", "Jorge", "Julia", "Jasper"]
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                id(
+                    &i.to_string(),
+                    &format!("{f} Smith"),
+                    &[&format!("jsmith@d{i}.example")],
+                )
+            })
+            .collect();
+        common.push(id("x", "jsmith", &["jsmith@gmail.com"]));
+        let res = resolve(&common, &ResolveOptions::default());
+        assert_eq!(res.clusters.len(), common.len(), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn plus_tag_spelling_does_not_join_conflicting_names() {
+        // `jsmith+git2@` is what a second J. Smith gets when `jsmith+git@` is taken.
+        let ids = [
+            id("1", "John Smith", &["jsmith@acme.example"]),
+            id("2", "Jane Smith", &["jsmith+git2@acme.example"]),
+            id("3", "John Smith", &["JSmith@acme.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 1));
+        assert!(together(&res, 0, 2));
+    }
+
+    #[test]
+    fn address_typed_as_name_merges_with_that_address() {
+        let ids = [
+            id("1", "Ethan Ward", &["etkewa@gmail.com"]),
+            id("2", "etkewa@gmail.com", &["qsRf9sGKy9rV"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(res.merges[0].evidence[0].contains("typed as the name"));
+    }
+
+    #[test]
+    fn shared_email_merge_cites_the_email() {
+        let mut dir = id("00u1", "Jane Roe", &["jane.roe@acme.example"]);
+        dir.source = "okta".into();
+        dir.directory = true;
+        let ids = [dir, id("row", "J. Roe", &["Jane.Roe@acme.example"])];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert_eq!(
+            res.merges[0].evidence,
+            vec!["same email jane.roe@acme.example".to_string()]
+        );
+    }
+
+    #[test]
+    fn old_noreply_address_joins_only_agreeing_names() {
+        let ids = [
+            id("1", "luz paz", &["luzpaz@users.noreply.github.com"]),
+            id("2", "luz.paz", &["1234+luzpaz@users.noreply.github.com"]),
+            id(
+                "3",
+                "Richard Otis",
+                &["5678+luzpaz@users.noreply.github.com"],
+            ),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(!together(&res, 0, 2));
     }
 }

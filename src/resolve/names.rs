@@ -290,12 +290,21 @@ const NICKNAMES: &[(&str, &str)] = &[
 
 /// The formal name a nickname stands for, or the token itself.
 pub fn canonical_first_name(token: &str) -> &str {
+    // Every nickname is 2 to 7 letters: most tokens are settled without scanning the table.
+    if token.len() < 2 || token.len() > 7 {
+        return token;
+    }
     for &(nick, formal) in NICKNAMES {
         if nick == token {
             return formal;
         }
     }
     token
+}
+
+/// Whether some nickname stands for `formal` (so a local part may hold it instead).
+fn has_nicknames(formal: &str) -> bool {
+    NICKNAMES.iter().any(|&(_, f)| f == formal)
 }
 
 /// How strongly a login or email local part looks made from a name.
@@ -309,56 +318,93 @@ pub enum Shape {
     Strong,
 }
 
+/// The letters of a login or local part, folded: what shape checks compare ("J.Smith42" →
+/// "jsmith").
+pub fn letters_of(local: &str) -> String {
+    fold(local).chars().filter(|c| c.is_alphabetic()).collect()
+}
+
 /// How `local` (a login or an email local part) relates to the name.
 pub fn shape_of(local: &str, name: &NameInfo) -> Shape {
-    let letters: String = fold(local).chars().filter(|c| c.is_alphabetic()).collect();
+    shape_of_letters(&letters_of(local), name)
+}
+
+/// `a` followed by `b` is exactly `s`.
+fn is_concat(s: &str, a: &str, b: &str) -> bool {
+    s.len() == a.len() + b.len() && s.starts_with(a) && s.ends_with(b)
+}
+
+/// A prefix of `first` (at least one letter) then a prefix of `second` (at least two):
+/// "freku" for Fredrik Kuivinen, "agruen" for Andreas Gruenbacher.
+fn is_prefix_pair(s: &[u8], first: &[u8], second: &[u8]) -> bool {
+    if s.len() < 5 {
+        return false;
+    }
+    let mut i = 1;
+    while i <= first.len() && i < s.len() && s[i - 1] == first[i - 1] {
+        let rest = &s[i..];
+        if rest.len() >= 2 && second.starts_with(rest) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// [`shape_of`] for letters already folded (see [`letters_of`]). Allocates nothing: it runs for
+/// every candidate pair.
+pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
     if letters.len() < 2 || name.is_empty() {
         return Shape::Unrelated;
     }
-    let words: Vec<&str> = name
-        .tokens
-        .iter()
-        .filter(|t| t.chars().count() > 1)
-        .map(String::as_str)
-        .collect();
-    for w in &words {
-        if w.chars().count() >= 3 && letters.contains(w) {
+    let words = || name.tokens.iter().filter(|t| t.chars().count() > 1);
+    for w in words() {
+        if w.chars().count() >= 3 && letters.contains(w.as_str()) {
             return Shape::Strong;
         }
         // Nicknames: "bob" in the local part of "Robert".
         let formal = canonical_first_name(w);
-        for &(nick, f) in NICKNAMES {
-            if f == formal && nick.len() >= 3 && letters.contains(nick) {
-                return Shape::Strong;
+        if has_nicknames(formal) {
+            for &(nick, f) in NICKNAMES {
+                if f == formal && nick.len() >= 3 && letters.contains(nick) {
+                    return Shape::Strong;
+                }
             }
         }
     }
     if let (Some(first), Some(last)) = (name.first(), name.last())
         && name.tokens.len() >= 2
     {
-        let f0 = first.chars().next().map(String::from).unwrap_or_default();
-        let l0 = last.chars().next().map(String::from).unwrap_or_default();
-        let patterns = [
-            format!("{f0}{last}"),
-            format!("{last}{f0}"),
-            format!("{first}{l0}"),
-        ];
-        if patterns.contains(&letters) {
+        let initial = |t: &str| t.char_indices().nth(1).map_or(t.len(), |(k, _)| k);
+        let (f0, l0) = (&first[..initial(first)], &last[..initial(last)]);
+        if is_concat(letters, f0, last)
+            || is_concat(letters, last, f0)
+            || is_concat(letters, first, l0)
+        {
             return Shape::Strong;
         }
-        let initials: String = name
-            .tokens
-            .iter()
-            .filter_map(|t| t.chars().next())
-            .collect();
-        if initials.len() >= 2 && letters == initials {
+        let mut initials = name.tokens.iter().filter_map(|t| t.chars().next());
+        let mut chars = letters.chars();
+        let same_initials = name.tokens.len() >= 2
+            && loop {
+                match (initials.next(), chars.next()) {
+                    (None, None) => break true,
+                    (Some(x), Some(y)) if x == y => {}
+                    _ => break false,
+                }
+            };
+        if same_initials {
             return Shape::Hint;
         }
-        for w in &words {
-            let prefix: String = w.chars().take(4).collect();
-            if prefix.chars().count() >= 4 && letters.starts_with(&prefix) {
+        for w in words() {
+            let prefix_end = w.char_indices().nth(4).map_or(w.len(), |(k, _)| k);
+            if w[..prefix_end].chars().count() >= 4 && letters.starts_with(&w[..prefix_end]) {
                 return Shape::Hint;
             }
+        }
+        let (l, f, s) = (last.as_bytes(), first.as_bytes(), letters.as_bytes());
+        if is_prefix_pair(s, f, l) || is_prefix_pair(s, l, f) {
+            return Shape::Hint;
         }
     }
     Shape::Unrelated
