@@ -131,8 +131,6 @@ pub fn redact_url(url: &str) -> String {
 impl Store {
     /// Open (creating a SQLite file if needed) and migrate.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        sqlx::any::install_default_drivers();
-        let display_url = redact_url(url);
         let connect_url = if url.starts_with("sqlite:") && !url.contains("mode=") {
             if let Some(path) = crate::config::sqlite_path_of(url)
                 && let Some(parent) = path.parent()
@@ -144,35 +142,21 @@ impl Store {
         } else {
             url.to_string()
         };
-        let pool = pool_options(url)
-            .connect(&connect_url)
-            .await
-            .map_err(|source| StoreError::Db {
-                url: display_url.clone(),
-                what: "cannot connect",
-                source,
-            })?;
+        let store = Store::connect(url, &connect_url, false).await?;
         migrator()
-            .run(&pool)
+            .run(&store.pool)
             .await
             .map_err(|source| StoreError::Migrate {
-                url: display_url.clone(),
+                url: store.display_url.clone(),
                 what: "cannot apply migrations",
                 source,
             })?;
-        Ok(Store {
-            pool,
-            sqlite: url.starts_with("sqlite:"),
-            display_url,
-            read_only: false,
-        })
+        Ok(store)
     }
 
-    /// Open without ever writing: SQLite in `mode=ro`. `Ok(None)` when the SQLite file does not exist
-    /// yet or has no schema (an empty store).
+    /// Open without ever writing: SQLite in `mode=ro`, PostgreSQL with read-only transactions.
+    /// `Ok(None)` when the SQLite file does not exist yet or has no schema (an empty store).
     pub async fn open_read_only(url: &str) -> Result<Option<Store>, StoreError> {
-        sqlx::any::install_default_drivers();
-        let display_url = redact_url(url);
         let connect_url = if url.starts_with("sqlite:") {
             match crate::config::sqlite_path_of(url) {
                 Some(p) if !p.exists() => return Ok(None),
@@ -181,26 +165,33 @@ impl Store {
             let base = url.split('?').next().unwrap_or(url);
             format!("{base}?mode=ro")
         } else {
-            url.to_string()
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}options=-c%20default_transaction_read_only%3Don")
         };
+        let store = Store::connect(url, &connect_url, true).await?;
+        if !store.has_schema().await? {
+            return Ok(None);
+        }
+        Ok(Some(store))
+    }
+
+    async fn connect(url: &str, connect_url: &str, read_only: bool) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let display_url = redact_url(url);
         let pool = pool_options(url)
-            .connect(&connect_url)
+            .connect(connect_url)
             .await
             .map_err(|source| StoreError::Db {
                 url: display_url.clone(),
                 what: "cannot connect",
                 source,
             })?;
-        let store = Store {
+        Ok(Store {
             pool,
             sqlite: url.starts_with("sqlite:"),
             display_url,
-            read_only: true,
-        };
-        if !store.has_schema().await? {
-            return Ok(None);
-        }
-        Ok(Some(store))
+            read_only,
+        })
     }
 
     pub fn is_read_only(&self) -> bool {

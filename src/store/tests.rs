@@ -297,6 +297,11 @@ async fn postgres_store_round_trips_table_runs_overrides_and_cache() {
         .unwrap()
         .expect("schema exists");
     assert_eq!(again.load_table().await.unwrap().len(), 10);
+    assert!(
+        again.replace_table(&[]).await.is_err(),
+        "a read-only PostgreSQL store refuses writes"
+    );
+    assert_eq!(again.load_table().await.unwrap().len(), 10);
     again.close().await;
     pg.drop_db().await;
 }
