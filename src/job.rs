@@ -46,23 +46,26 @@ pub async fn reconcile(
     } else {
         Some(Store::open(&cfg.store.url).await?)
     };
-    let (mut table, last_good, stored_overrides) = match &store {
-        Some(s) => (
-            s.load_table().await?,
-            s.last_good_counts().await?,
-            s.overrides().await?,
-        ),
-        None => (Vec::new(), HashMap::new(), Vec::new()),
-    };
-
     let cache: Option<Arc<dyn HttpCache>> =
         store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>);
     let ctx = SourceContext {
         secrets: secrets.clone(),
         cache,
     };
+    // The stored table loads while the sources are fetched.
+    let load = async {
+        match &store {
+            Some(s) => Ok::<_, StoreError>((
+                s.load_table().await?,
+                s.last_good_counts().await?,
+                s.overrides().await?,
+            )),
+            None => Ok((Vec::new(), HashMap::new(), Vec::new())),
+        }
+    };
     let phase = std::time::Instant::now();
-    let fetched = fetch_all(cfg, &ctx).await;
+    let (loaded, fetched) = tokio::join!(load, fetch_all(cfg, &ctx));
+    let (mut table, last_good, stored_overrides) = loaded?;
     tracing::debug!(
         ms = phase.elapsed().as_millis() as u64,
         peak_rss_mb = peak_rss_mb(),
