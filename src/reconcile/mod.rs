@@ -200,14 +200,16 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
         })
         .collect();
 
-    let ctx = Context {
+    let mut ctx = Context {
         now,
         policy,
         table: &table,
         directories: &directories,
         unhealthy_tools: &unhealthy_tools,
         activity_sources: &activity_sources,
+        absence_withheld: None,
     };
+    ctx.absence_withheld = first_run_absence_guard(&people, &ctx, last_good);
 
     // 3. One recommendation per active row, duplicates first.
     let mut adjacent: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -428,6 +430,8 @@ struct Context<'a> {
     directories: &'a Directories,
     unhealthy_tools: &'a [String],
     activity_sources: &'a [String],
+    /// Set when absence from the directories is not trusted to remove anyone this run: the reason.
+    absence_withheld: Option<String>,
 }
 
 impl Context<'_> {
@@ -448,6 +452,55 @@ impl Context<'_> {
                 self.policy,
             )
     }
+}
+
+/// The guard (SPEC §3.6) compares a source with its last good run; a directory's first run has none,
+/// so a truncated export would pass. On a first run, when absence alone would call more than
+/// `max_drop_percent` of the active rows departed, those removals become reviews until a stored run
+/// gives the directory a baseline.
+fn first_run_absence_guard(
+    people: &[Person<'_>],
+    ctx: &Context<'_>,
+    last_good: &HashMap<String, u64>,
+) -> Option<String> {
+    let new_directories: Vec<&str> = ctx
+        .directories
+        .sources
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| !last_good.contains_key(*name))
+        .collect();
+    if new_directories.is_empty() {
+        return None;
+    }
+    let active_rows = ctx
+        .table
+        .iter()
+        .filter(|d| d.status == RowStatus::Active)
+        .count();
+    let absent = people
+        .iter()
+        .filter(|p| {
+            p.rows
+                .iter()
+                .any(|&r| ctx.table[r].status == RowStatus::Active)
+        })
+        .filter(|p| {
+            matches!(
+                employment_of(&p.identities, ctx.directories),
+                Employment::Absent { .. }
+            )
+        })
+        .count();
+    let limit = active_rows as f64 * ctx.policy.max_drop_percent / 100.0;
+    if absent == 0 || (absent as f64) <= limit {
+        return None;
+    }
+    Some(format!(
+        "withheld: first run of {} with no earlier run to compare, and absence alone would call {absent} of {active_rows} rows departed (more than {}%); confirm with a stored run",
+        new_directories.join(", "),
+        ctx.policy.max_drop_percent
+    ))
 }
 
 /// A table row as an identity, linked to the accounts attached to it in earlier runs.
@@ -627,12 +680,18 @@ fn recommend_for(row: usize, person: &Person<'_>, ctx: &Context<'_>) -> Option<R
             } else {
                 ev.push(format!("still seen in {}", describe_person(person)));
             }
-            candidates.push((
-                Action::Remove,
-                Reason::Departed,
-                confidence::DEPARTED_ABSENT,
-                ev,
-            ));
+            match &ctx.absence_withheld {
+                None => candidates.push((
+                    Action::Remove,
+                    Reason::Departed,
+                    confidence::DEPARTED_ABSENT,
+                    ev,
+                )),
+                Some(why) => {
+                    ev.push(why.clone());
+                    candidates.push((Action::Review, Reason::Departed, confidence::UNCERTAIN, ev));
+                }
+            }
         }
         Employment::Uncertain { evidence } => candidates.push((
             Action::Review,

@@ -158,7 +158,7 @@ fn deprovisioned_in_the_directory_is_removed_as_departed() {
 
 #[test]
 fn absent_from_every_healthy_directory_is_removed_as_departed() {
-    let o = Case::new(vec![
+    let mut case = Case::new(vec![
         row("a", "ada.lovelace@acme.example"),
         row("b", "bea.smith@acme.example"),
     ])
@@ -170,8 +170,9 @@ fn absent_from_every_healthy_directory_is_removed_as_departed() {
             "ada.lovelace@acme.example",
             AccountStatus::Active,
         )],
-    )
-    .run();
+    );
+    case.last_good.insert("okta".into(), 1);
+    let o = case.run();
     assert_eq!(
         action_reason(&o, "b"),
         Some((Action::Remove, Reason::Departed))
@@ -713,5 +714,69 @@ fn duplicate_evidence_follows_the_path_between_the_rows() {
         !r.evidence.iter().any(|e| e.contains("github")),
         "{:?}",
         r.evidence
+    );
+}
+
+#[test]
+fn first_run_of_a_directory_that_would_remove_many_by_absence_is_withheld() {
+    let table: Vec<Developer> = (0..10)
+        .map(|i| row(&format!("r{i}"), &format!("person{i}@acme.example")))
+        .collect();
+    let directory = vec![okta("1", "person0@acme.example", AccountStatus::Active)];
+    let first = Case::new(table.clone())
+        .source("okta", true, directory.clone())
+        .run();
+    assert!(
+        first
+            .recommendations
+            .iter()
+            .all(|r| r.action != Action::Remove),
+        "{:?}",
+        first.recommendations
+    );
+    let departed: Vec<_> = first
+        .recommendations
+        .iter()
+        .filter(|r| r.reason == Reason::Departed)
+        .collect();
+    assert!(departed.len() >= 8, "{:?}", first.recommendations);
+    assert!(
+        departed.iter().all(|r| r.action == Action::Review),
+        "{departed:?}"
+    );
+    assert!(
+        departed[0].evidence.iter().any(|e| e.contains("first run")),
+        "{departed:?}"
+    );
+    // With a baseline the guard compares with it instead, and absence removes again.
+    let mut second = Case::new(table).source("okta", true, directory);
+    second.last_good.insert("okta".into(), 1);
+    let o = second.run();
+    assert!(
+        o.recommendations
+            .iter()
+            .filter(|r| r.reason == Reason::Departed)
+            .all(|r| r.action == Action::Remove)
+    );
+}
+
+#[test]
+fn first_run_with_few_absences_removes_them() {
+    let table: Vec<Developer> = (0..20)
+        .map(|i| row(&format!("r{i}"), &format!("person{i}@acme.example")))
+        .collect();
+    let directory: Vec<Identity> = (0..19)
+        .map(|i| {
+            okta(
+                &i.to_string(),
+                &format!("person{i}@acme.example"),
+                AccountStatus::Active,
+            )
+        })
+        .collect();
+    let o = Case::new(table).source("okta", true, directory).run();
+    assert_eq!(
+        action_reason(&o, "r19"),
+        Some((Action::Remove, Reason::Departed))
     );
 }
