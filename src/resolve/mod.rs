@@ -333,7 +333,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         let shared = representatives.len() >= SHARED_MAILBOX_NAMES;
         for (x, h) in group.iter().enumerate() {
             // Join an earlier holder: through a shared mailbox only within one family of names;
-            // across spellings of the address (`+tag`, gmail dots) only when the names do not
+            // across spellings of the address (`+tag`) only when the names do not
             // conflict, since `jsmith+git2@` can be a second J. Smith's address.
             let target = group[..x].iter().enumerate().find(|&(y, g)| {
                 if shared && (family_of[x].is_none() || family_of[y] != family_of[x]) {
@@ -1310,6 +1310,52 @@ mod tests {
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(!together(&res, 0, 1));
         assert!(together(&res, 0, 2));
+    }
+
+    #[test]
+    fn gmail_dots_alone_do_not_merge() {
+        // (a, b, same person?): dots are not folded, so only an agreeing name can join spellings.
+        let cases: &[(&str, &str, &str, &str, bool)] = &[
+            (
+                "John Smith",
+                "john.smith@gmail.com",
+                "Jon Smyth",
+                "johnsmith@gmail.com",
+                false,
+            ),
+            (
+                "Mary Jones",
+                "mary.jones@gmail.com",
+                "",
+                "maryjones@gmail.com",
+                false,
+            ),
+            (
+                "Kelda Varkonyi",
+                "kelda.varkonyi@gmail.com",
+                "Kelda Varkonyi",
+                "keldavarkonyi@gmail.com",
+                true,
+            ),
+        ];
+        for &(na, ea, nb, eb, same) in cases {
+            let ids = [id("1", na, &[ea]), id("2", nb, &[eb])];
+            let res = resolve(&ids, &ResolveOptions::default());
+            assert_eq!(
+                together(&res, 0, 1),
+                same,
+                "{na} {ea} / {nb} {eb}: {:?}",
+                res.merges
+            );
+            assert!(
+                res.merges.iter().all(|m| !m
+                    .evidence
+                    .iter()
+                    .any(|e| e.starts_with("same email") && e.contains('@'))),
+                "{:?}",
+                res.merges
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Normalise raw strings into comparable keys: Unicode folding, email keys (`+tags`, gmail dots,
-//! GitHub noreply addresses → login), registrable domains, and the lists of generic values that
+//! Normalise raw strings into comparable keys: Unicode folding, email keys (`+tags`, GitHub
+//! noreply addresses → login; nothing else, as SPEC §3.3 lists — gmail dots are kept, since two
+//! people hold `john.smith@` and `johnsmith@`, and are only a weak handle that needs a name), registrable domains, and the lists of generic values that
 //! must never link anyone.
 //!
 //! Invariant: every function here is a pure function of its input string; the same value always
@@ -163,7 +164,7 @@ pub fn fold(s: &str) -> String {
 /// A normalised email address, or the GitHub login a noreply address stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EmailKey {
-    /// `local@domain` with the `+tag` dropped (and gmail dots dropped).
+    /// `local@domain` with the `+tag` dropped (dots kept, gmail's too).
     Address { local: String, domain: String },
     /// `NNN+login@users.noreply.github.com` or `login@users.noreply.github.com`.
     GithubLogin(String),
@@ -205,16 +206,14 @@ pub fn email_key(raw: &str) -> Option<EmailKey> {
         }
         return Some(EmailKey::GithubLogin(login.to_string()));
     }
-    let mut local = match local.split_once('+') {
+    let local = match local.split_once('+') {
         Some((before, _)) if !before.is_empty() => before.to_string(),
         _ => local.to_string(),
     };
-    let mut domain = domain.to_string();
-    if domain == "gmail.com" || domain == "googlemail.com" {
-        // Gmail ignores dots in the local part; no other provider promises that.
-        local.retain(|c| c != '.');
-        domain = "gmail.com".to_string();
-    }
+    // Gmail ignores dots in the local part, but the contract does not fold them: two people hold
+    // `john.smith@gmail.com` and `johnsmith@gmail.com`. Their compact handle (weak evidence,
+    // needing an agreeing name) still joins one person's spellings.
+    let domain = domain.to_string();
     if is_generic_local(&local) || is_placeholder_domain(&domain) {
         return None;
     }
@@ -323,10 +322,14 @@ mod tests {
     }
 
     #[test]
-    fn gmail_dots_are_insignificant_but_other_dots_are_not() {
+    fn gmail_dots_are_kept_like_any_other_dots() {
         assert_eq!(
             email_key("j.o.h.n@googlemail.com"),
-            addr("john", "gmail.com")
+            addr("j.o.h.n", "googlemail.com")
+        );
+        assert_ne!(
+            email_key("john.smith@gmail.com"),
+            email_key("johnsmith@gmail.com")
         );
         assert_eq!(
             email_key("j.ohn@acme.example"),
