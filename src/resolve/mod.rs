@@ -333,17 +333,21 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         let shared = representatives.len() >= SHARED_MAILBOX_NAMES;
         for (x, h) in group.iter().enumerate() {
             // Join an earlier holder: through a shared mailbox only within one family of names;
-            // across spellings of the address (`+tag`) only when the names do not
-            // conflict, since `jsmith+git2@` can be a second J. Smith's address.
+            // across spellings of the address (`+tag`) only when the names do not conflict, and
+            // never from a numbered tag: `jsmith+git2@` is what a second J. Smith gets when
+            // `jsmith+git@` is taken, so it joins only its own exact spelling.
             let target = group[..x].iter().enumerate().find(|&(y, g)| {
                 if shared && (family_of[x].is_none() || family_of[y] != family_of[x]) {
                     return false;
                 }
-                raw_of(g).eq_ignore_ascii_case(raw_of(h))
-                    || !evidence::names_conflict(
-                        &prepared[g.i as usize].name,
-                        &prepared[h.i as usize].name,
-                    )
+                let (rg, rh) = (raw_of(g), raw_of(h));
+                rg.eq_ignore_ascii_case(rh)
+                    || (!normalize::has_numbered_tag(rg)
+                        && !normalize::has_numbered_tag(rh)
+                        && !evidence::names_conflict(
+                            &prepared[g.i as usize].name,
+                            &prepared[h.i as usize].name,
+                        ))
             });
             if let Some((_, g)) = target {
                 let why = if g.from == FROM_NAME || h.from == FROM_NAME {
@@ -1297,6 +1301,35 @@ mod tests {
         common.push(id("x", "jsmith", &["jsmith@gmail.com"]));
         let res = resolve(&common, &ResolveOptions::default());
         assert_eq!(res.clusters.len(), common.len(), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn numbered_tag_spelling_is_not_the_same_email() {
+        // (a, b, joined by the same email?)
+        let cases: &[(&str, &str, bool)] = &[
+            ("david_singh@gmail.com", "david_singh+git2@gmail.com", false),
+            (
+                "david_singh+git@gmail.com",
+                "david_singh+git3@gmail.com",
+                false,
+            ),
+            (
+                "david_singh+git2@gmail.com",
+                "David_Singh+git2@gmail.com",
+                true,
+            ),
+            ("david_singh@gmail.com", "david_singh+git@gmail.com", true),
+        ];
+        for &(ea, eb, same) in cases {
+            let ids = [id("1", "David Singh", &[ea]), id("2", "David Singh", &[eb])];
+            let res = resolve(&ids, &ResolveOptions::default());
+            let by_email = res.merges.iter().any(|m| {
+                m.evidence
+                    .iter()
+                    .any(|e| e.starts_with("same email") && e.contains('@'))
+            });
+            assert_eq!(by_email, same, "{ea} / {eb}: {:?}", res.merges);
+        }
     }
 
     #[test]

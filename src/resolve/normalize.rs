@@ -220,6 +220,15 @@ pub fn email_key(raw: &str) -> Option<EmailKey> {
     Some(EmailKey::Address { local, domain })
 }
 
+/// Whether an address carries a numbered `+tag` (`jsmith+git2@…`): the spelling a second person
+/// gets when the plain tag is taken, so not an alias of the untagged address.
+pub fn has_numbered_tag(raw: &str) -> bool {
+    let local = raw.rsplit_once('@').map_or(raw, |(l, _)| l);
+    local
+        .split_once('+')
+        .is_some_and(|(_, tag)| tag.len() > 1 && tag.ends_with(|c: char| c.is_ascii_digit()))
+}
+
 /// The local part of an address at no real domain (`smurf@kiste.(none)`, `jane@localhost`): not
 /// a key, since nobody can receive mail there, but still the handle the person typed.
 pub fn placeholder_local(raw: &str) -> Option<String> {
@@ -335,6 +344,19 @@ mod tests {
             email_key("j.ohn@acme.example"),
             addr("j.ohn", "acme.example")
         );
+    }
+
+    #[test]
+    fn numbered_tags_are_recognised() {
+        for (raw, numbered) in [
+            ("jsmith+git2@gmail.com", true),
+            ("jsmith+git@gmail.com", false),
+            ("jsmith@gmail.com", false),
+            ("j2smith@gmail.com", false),
+            ("jsmith+2@gmail.com", false),
+        ] {
+            assert_eq!(has_numbered_tag(raw), numbered, "{raw}");
+        }
     }
 
     #[test]
