@@ -435,6 +435,10 @@ fn has_chosen_digits(h: &str) -> bool {
     digits >= 2 && letters >= 3
 }
 
+/// The weight of a handle made of the name: homonyms at different providers pick the same
+/// `stepan.osorio@` / `stepanosorio@`, so it adds only a little to the name.
+const NAME_MADE_HANDLE: f64 = 0.5;
+
 fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepared) -> f64 {
     // A handle made of the name says little beyond the name itself: homonyms pick the same
     // `john.smith` at different providers. Handles unrelated to the name are what identify.
@@ -447,7 +451,11 @@ fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepar
     }
     if name_made {
         // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's.
-        return if has_chosen_digits(h) { 2.5 } else { 1.0 };
+        return if has_chosen_digits(h) {
+            2.5
+        } else {
+            NAME_MADE_HANDLE
+        };
     }
     let len = h.chars().count();
     let digits = h.chars().any(|c| c.is_ascii_digit());
@@ -767,4 +775,41 @@ pub fn intern_weak(
         }
     }
     prepared.locals = parts.locals;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> Prepared {
+        Prepared {
+            name: NameInfo::parse(name),
+            ..Prepared::default()
+        }
+    }
+
+    #[test]
+    fn name_made_handle_at_two_providers_weighs_little() {
+        // (handle, name, kinds, weight): a handle spelled from the name adds only a little.
+        let cases: &[(&str, &str, HandleKind, f64)] = &[
+            (
+                "stepanosorio",
+                "Stepan Osorio",
+                HandleKind::Local,
+                NAME_MADE_HANDLE,
+            ),
+            (
+                "sosorio",
+                "Stepan Osorio",
+                HandleKind::Local,
+                NAME_MADE_HANDLE,
+            ),
+            ("osorio42", "Stepan Osorio", HandleKind::Local, 2.5),
+            ("tsunanet", "Stepan Osorio", HandleKind::Local, 3.5),
+        ];
+        for &(h, name, kind, want) in cases {
+            let (a, b) = (named(name), named(name));
+            assert_eq!(handle_weight(h, kind, kind, &a, &b), want, "{h}");
+        }
+    }
 }
