@@ -144,8 +144,9 @@ const FROM_NAME: u16 = u16::MAX - 1;
 /// Resolve identities into people.
 pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let n = identities.len();
-    let mut email_ids: evidence::FastMap<EmailKey, u32> = evidence::FastMap::default();
-    let mut email_keys: Vec<EmailKey> = Vec::new();
+    // Email keys interned as their one-string form (`local@domain`, `github:login`,
+    // `github-id:NNN`): stored once, and the kind is read back from the form.
+    let mut email_keys = Interner::default();
     let mut handles = Interner::default();
     let mut domains = Interner::default();
     let mut name_keys = Interner::default();
@@ -182,15 +183,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             {
                 clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
             }
-            let id = match email_ids.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let id = email_keys.len() as u32;
-                    email_ids.insert(key.clone(), id);
-                    email_keys.push(key);
-                    id
-                }
-            };
+            let id = email_keys.intern(&key.as_key());
             holders.push(Holder {
                 key: id,
                 i: i as u32,
@@ -263,7 +256,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         let key = group[0].key;
-        let is_login = matches!(email_keys[key as usize], EmailKey::GithubLogin(_));
+        let is_login = key_login(&email_keys.values[key as usize]).is_some();
         if is_login {
             // The account that owns the login absorbs every noreply address carrying it.
             let Some(owner) = group.iter().find(|h| h.from == FROM_LOGIN) else {
@@ -620,7 +613,10 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         .map(|(a, b, why)| {
             let (confidence, evidence) = match why {
                 Why::Weak(s) => (s.confidence, describe(a, b, &s, true)),
-                strong => (1.0, vec![strong_words(strong, identities, &email_keys)]),
+                strong => (
+                    1.0,
+                    vec![strong_words(strong, identities, &email_keys.values)],
+                ),
             };
             MatchLink {
                 a: a as usize,
@@ -640,9 +636,17 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
 }
 
+const GITHUB_ACCOUNT_PREFIX: &str = "github-id:";
+
+/// The login of an interned `github:login` key ([`EmailKey::as_key`]); an address always holds
+/// an `@`, so the forms cannot be confused.
+fn key_login(key: &str) -> Option<&str> {
+    key.strip_prefix("github:").filter(|_| !key.contains('@'))
+}
+
 /// The words of a strong link.
-fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> String {
-    let key = |k: u32| email_keys.get(k as usize);
+fn strong_words(why: Why, identities: &[Identity], email_keys: &[std::sync::Arc<str>]) -> String {
+    let key = |k: u32| email_keys.get(k as usize).map(|v| &**v);
     match why {
         Why::Override => "merged by override".to_string(),
         Why::SameEmail(k)
@@ -650,26 +654,26 @@ fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> S
         | Why::NameIsEmail(k)
         | Why::SameLogin(k)
         | Why::NoreplyLogin(k)
-        | Why::OldNoreply(k) => match (why, key(k)) {
-            (Why::OldNoreply(_), Some(EmailKey::GithubLogin(l))) => {
-                format!("same GitHub login {l} (an id-less noreply address), same name")
+        | Why::OldNoreply(k) => {
+            let Some(e) = key(k) else {
+                return "same email".to_string();
+            };
+            match (why, key_login(e), e.strip_prefix(GITHUB_ACCOUNT_PREFIX)) {
+                (Why::OldNoreply(_), Some(l), _) => {
+                    format!("same GitHub login {l} (an id-less noreply address), same name")
+                }
+                (Why::NoreplyLogin(_), Some(l), _) => {
+                    format!("same GitHub login {l} (from a noreply address)")
+                }
+                (_, Some(l), _) => format!("same GitHub login {l}"),
+                (_, None, Some(id)) => format!("same GitHub account {id} (from noreply addresses)"),
+                (Why::SharedMailbox(_), ..) => {
+                    format!("same email {e} (shared mailbox, same name)")
+                }
+                (Why::NameIsEmail(_), ..) => format!("same email {e} (typed as the name)"),
+                _ => format!("same email {e}"),
             }
-            (Why::NoreplyLogin(_), Some(EmailKey::GithubLogin(l))) => {
-                format!("same GitHub login {l} (from a noreply address)")
-            }
-            (_, Some(EmailKey::GithubLogin(l))) => format!("same GitHub login {l}"),
-            (_, Some(EmailKey::GithubAccount(id))) => {
-                format!("same GitHub account {id} (from noreply addresses)")
-            }
-            (Why::SharedMailbox(_), Some(e)) => {
-                format!("same email {} (shared mailbox, same name)", e.as_key())
-            }
-            (Why::NameIsEmail(_), Some(e)) => {
-                format!("same email {} (typed as the name)", e.as_key())
-            }
-            (_, Some(e)) => format!("same email {}", e.as_key()),
-            (_, None) => "same email".to_string(),
-        },
+        }
         Why::Linked { from, link } => {
             let identity = &identities[from as usize];
             match identity.links.get(link as usize) {
