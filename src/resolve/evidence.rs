@@ -311,10 +311,10 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     let same_order = af == bf && al == bl;
     let swapped = af == bl && al == bf;
     if persons && (same_order || swapped) {
-        fn first_long(n: &NameInfo) -> Option<&String> {
+        fn first_long(n: &NameInfo) -> Option<&Box<str>> {
             n.tokens.iter().find(|t| t.chars().count() > 1)
         }
-        fn last_long(n: &NameInfo) -> Option<&String> {
+        fn last_long(n: &NameInfo) -> Option<&Box<str>> {
             n.tokens.iter().rev().find(|t| t.chars().count() > 1)
         }
         let literal = first_long(a) == first_long(b) || first_long(a) == last_long(b);
@@ -358,8 +358,8 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
     let rel = relation(&a.name, &b.name);
     fn words(n: &NameInfo) -> (&str, &str) {
         (
-            n.full.first().map(String::as_str).unwrap_or(""),
-            n.full.last().map(String::as_str).unwrap_or(""),
+            n.full.first().map(|t| &**t).unwrap_or(""),
+            n.full.last().map(|t| &**t).unwrap_or(""),
         )
     }
     let homonyms = match rel {

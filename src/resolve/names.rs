@@ -11,9 +11,9 @@ use super::normalize::fold;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameInfo {
     /// Folded tokens in reading order ("Last, First" already turned around); initials included.
-    pub tokens: Vec<String>,
+    pub tokens: Box<[Box<str>]>,
     /// The tokens longer than one letter, nicknames mapped to their formal name.
-    pub full: Vec<String>,
+    pub full: Box<[Box<str>]>,
     /// The raw name had a space or comma: "aasim-maverick" and "BuckShlegeris" are logins.
     pub spaced: bool,
 }
@@ -48,15 +48,15 @@ impl NameInfo {
             }
             _ => text,
         };
-        let tokens: Vec<String> = text
+        let tokens: Box<[Box<str>]> = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|t| !t.is_empty())
-            .map(str::to_string)
+            .map(Box::from)
             .collect();
         let full = tokens
             .iter()
             .filter(|t| t.chars().count() > 1)
-            .map(|t| canonical_first_name(t).to_string())
+            .map(|t| Box::from(canonical_first_name(t)))
             .collect();
         let spaced = folded
             .trim()
@@ -117,12 +117,12 @@ impl NameInfo {
 
     /// First token (initial or word) in reading order.
     pub fn first(&self) -> Option<&str> {
-        self.tokens.first().map(String::as_str)
+        self.tokens.first().map(|t| &**t)
     }
 
     /// Last token in reading order.
     pub fn last(&self) -> Option<&str> {
-        self.tokens.last().map(String::as_str)
+        self.tokens.last().map(|t| &**t)
     }
 }
 
@@ -359,7 +359,7 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
     }
     let words = || name.tokens.iter().filter(|t| t.chars().count() > 1);
     for w in words() {
-        if w.chars().count() >= 3 && letters.contains(w.as_str()) {
+        if w.chars().count() >= 3 && letters.contains(&**w) {
             return Shape::Strong;
         }
         // Nicknames: "bob" in the local part of "Robert".
@@ -417,7 +417,10 @@ mod tests {
     #[test]
     fn last_comma_first_reads_as_first_last() {
         let n = NameInfo::parse("Mazo, Andrey");
-        assert_eq!(n.tokens, vec!["andrey", "mazo"]);
+        assert_eq!(
+            n.tokens.iter().map(|t| &**t).collect::<Vec<_>>(),
+            ["andrey", "mazo"]
+        );
         assert_eq!(n.key(), NameInfo::parse("Andrey Mazo").key());
     }
 
