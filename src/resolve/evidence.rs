@@ -112,12 +112,12 @@ impl HandleKind {
 #[derive(Debug, Default)]
 pub struct Prepared {
     /// Registrable domains of the addresses at non-public providers, interned.
-    pub domains: Vec<u32>,
+    pub domains: Box<[u32]>,
     /// The letters of local parts and logins (folded, alphabetic only), for shape checks against
     /// the other name.
-    pub locals: Vec<String>,
+    pub locals: Box<[Box<str>]>,
     /// Compact handles with their origin, interned.
-    pub handles: Vec<(u32, HandleKind)>,
+    pub handles: Box<[(u32, HandleKind)]>,
     pub name: NameInfo,
     pub name_key: Option<u32>,
 }
@@ -762,19 +762,27 @@ pub fn intern_weak(
     handles: &mut Interner,
     domains: &mut Interner,
 ) {
+    // Boxed slices: exactly as long as needed, since a million identities are held at once.
+    let mut own_handles: Vec<(u32, HandleKind)> = Vec::with_capacity(parts.handles.len());
     for (h, kind) in parts.handles {
         let id = handles.intern(&h);
-        if !prepared.handles.contains(&(id, kind)) {
-            prepared.handles.push((id, kind));
+        if !own_handles.contains(&(id, kind)) {
+            own_handles.push((id, kind));
         }
     }
+    prepared.handles = own_handles.into_boxed_slice();
+    let mut own_domains: Vec<u32> = Vec::with_capacity(parts.domains.len());
     for d in parts.domains {
         let id = domains.intern(&d);
-        if !prepared.domains.contains(&id) {
-            prepared.domains.push(id);
+        if !own_domains.contains(&id) {
+            own_domains.push(id);
         }
     }
-    prepared.locals = parts.locals;
+    prepared.domains = own_domains.into_boxed_slice();
+    let mut locals = parts.locals;
+    locals.sort_unstable();
+    locals.dedup();
+    prepared.locals = locals.into_iter().map(String::into_boxed_str).collect();
 }
 
 #[cfg(test)]
