@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
 
 use super::names::{NameInfo, Shape, letters_of, shape_of_letters};
 use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
@@ -68,25 +67,85 @@ impl Hasher for FxHasher {
 /// A `HashMap` with [`FxHasher`].
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// Strings interned to dense ids so pairs compare integers, not text.
+/// Strings interned to dense ids so pairs compare integers, not text. All the text lives in one
+/// arena `String`; an id's text is the span between its end and the previous id's end, and the
+/// lookup table is open addressing over ids: about 12 bytes per distinct string beyond its text,
+/// where a map of owned strings costs near a hundred.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: FastMap<Arc<str>, u32>,
-    /// The strings by id; shared with the index, so each is stored once.
-    pub values: Vec<Arc<str>>,
+    text: String,
+    /// End offset in `text` of each id's string.
+    ends: Vec<usize>,
+    /// `id + 1` per slot, 0 for empty; a power of two in length, at most half full.
+    table: Vec<u32>,
 }
 
 impl Interner {
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
+        if (self.ends.len() + 1) * 2 > self.table.len() {
+            self.grow();
         }
-        let id = self.values.len() as u32;
-        let shared: Arc<str> = Arc::from(s);
-        self.ids.insert(Arc::clone(&shared), id);
-        self.values.push(shared);
+        let mut pos = self.slot(s);
+        loop {
+            match self.table[pos] {
+                0 => break,
+                found => {
+                    if self.get(found - 1) == s {
+                        return found - 1;
+                    }
+                    pos = (pos + 1) & (self.table.len() - 1);
+                }
+            }
+        }
+        let id = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        self.table[pos] = id + 1;
         id
+    }
+
+    /// The text of an id handed out by [`Interner::intern`] (empty for any other).
+    pub fn get(&self, id: u32) -> &str {
+        let id = id as usize;
+        let end = self.ends.get(id).copied().unwrap_or(0);
+        let start = if id == 0 {
+            0
+        } else {
+            self.ends.get(id - 1).copied().unwrap_or(end)
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// How many distinct strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The strings in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len() as u32).map(|id| self.get(id))
+    }
+
+    /// The first slot to probe for `s`: the high bits of its hash (the low bits of a
+    /// multiplicative hash are weak).
+    fn slot(&self, s: &str) -> usize {
+        let mut h = FxHasher::default();
+        h.write(s.as_bytes());
+        let bits = self.table.len().trailing_zeros();
+        (h.finish() >> (64 - bits)) as usize
+    }
+
+    fn grow(&mut self) {
+        let size = (self.table.len() * 2).max(16);
+        self.table = vec![0; size];
+        for id in 0..self.ends.len() as u32 {
+            let mut pos = self.slot(self.get(id));
+            while self.table[pos] != 0 {
+                pos = (pos + 1) & (size - 1);
+            }
+            self.table[pos] = id + 1;
+        }
     }
 }
 
@@ -311,11 +370,18 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     let same_order = af == bf && al == bl;
     let swapped = af == bl && al == bf;
     if persons && (same_order || swapped) {
-        fn first_long(n: &NameInfo) -> Option<&Box<str>> {
-            n.tokens.iter().find(|t| t.chars().count() > 1)
+        fn first_long(n: &NameInfo) -> Option<&str> {
+            n.tokens
+                .iter()
+                .map(|t| &**t)
+                .find(|t| t.chars().count() > 1)
         }
-        fn last_long(n: &NameInfo) -> Option<&Box<str>> {
-            n.tokens.iter().rev().find(|t| t.chars().count() > 1)
+        fn last_long(n: &NameInfo) -> Option<&str> {
+            n.tokens
+                .iter()
+                .rev()
+                .map(|t| &**t)
+                .find(|t| t.chars().count() > 1)
         }
         let literal = first_long(a) == first_long(b) || first_long(a) == last_long(b);
         return if literal {
@@ -487,13 +553,13 @@ fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u3
             if kb == HandleKind::Name || ha == hb {
                 continue;
             }
-            let (ta, tb) = (&handles.values[ha as usize], &handles.values[hb as usize]);
+            let (ta, tb) = (handles.get(ha), handles.get(hb));
             let (short, long) = if ta.len() <= tb.len() {
                 (ta, tb)
             } else {
                 (tb, ta)
             };
-            let contained = short.chars().count() >= 4 && long.contains(&**short);
+            let contained = short.chars().count() >= 4 && long.contains(short);
             let near = short.chars().count() >= 5 && one_edit_apart(short, long);
             // Two spellings of the name itself ("hannahsan", "hannahsandhu") say nothing more
             // than the name.
@@ -535,7 +601,7 @@ pub fn score(
     for &(ha, ka) in &a.handles {
         for &(hb, kb) in &b.handles {
             if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
-                let mut w = handle_weight(&handles.values[ha as usize], ka, kb, a, b);
+                let mut w = handle_weight(handles.get(ha), ka, kb, a, b);
                 if stats.is_ambiguous(ha) && !(a.name.is_person() && b.name.is_person()) {
                     // Held by people with different names: a nameless side could be any of them.
                     w = w.min(0.5);
@@ -634,7 +700,7 @@ pub fn describe(
     let mut out = Vec::new();
     let (na, nb) = (raw_a.unwrap_or(""), raw_b.unwrap_or(""));
     if let Some((h, x, y)) = s.handle {
-        let text = &handles.values[h as usize];
+        let text = handles.get(h);
         if x == y {
             out.push(format!("same {} {text}", x.word()));
         } else {
@@ -644,14 +710,12 @@ pub fn describe(
     if let Some((x, y)) = s.similar {
         out.push(format!(
             "similar logins or email local parts {} and {}",
-            handles.values[x as usize], handles.values[y as usize]
+            handles.get(x),
+            handles.get(y)
         ));
     }
     if let Some(d) = s.domain {
-        out.push(format!(
-            "same organisation domain {}",
-            domains.values[d as usize]
-        ));
+        out.push(format!("same organisation domain {}", domains.get(d)));
     }
     let rarity = if s.homonyms < RARE_NAME_HOMONYMS {
         "rare name"
@@ -794,6 +858,24 @@ mod tests {
             name: NameInfo::parse(name),
             ..Prepared::default()
         }
+    }
+
+    #[test]
+    fn interner_hands_out_dense_stable_ids_across_growth() {
+        let mut i = Interner::default();
+        let words: Vec<String> = (0..1000).map(|k| format!("w{k}")).collect();
+        for (k, w) in words.iter().enumerate() {
+            assert_eq!(i.intern(w), k as u32);
+        }
+        for (k, w) in words.iter().enumerate() {
+            assert_eq!(i.intern(w), k as u32, "{w}");
+            assert_eq!(i.get(k as u32), w);
+        }
+        assert_eq!(i.intern(""), 1000);
+        assert_eq!(i.get(1000), "");
+        assert_eq!(i.len(), 1001);
+        assert_eq!(i.get(5000), "");
+        assert_eq!(i.iter().nth(7), Some("w7"));
     }
 
     #[test]

@@ -256,7 +256,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         let key = group[0].key;
-        let is_login = key_login(&email_keys.values[key as usize]).is_some();
+        let is_login = key_login(email_keys.get(key)).is_some();
         if is_login {
             // The account that owns the login absorbs every noreply address carrying it.
             let Some(owner) = group.iter().find(|h| h.from == FROM_LOGIN) else {
@@ -416,14 +416,14 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     name_holders.sort_unstable();
     name_holders.dedup();
-    let mut clusters_per_name = vec![0u32; name_keys.values.len()];
+    let mut clusters_per_name = vec![0u32; name_keys.len()];
     for &(k, _) in &name_holders {
         clusters_per_name[k as usize] += 1;
     }
     drop(name_holders);
 
     // Weak evidence: block on name keys and handles, score the pairs in each block.
-    let mut stats = NameStats::build(name_keys.values.iter().map(|v| &**v));
+    let mut stats = NameStats::build(name_keys.iter());
     for p in &prepared {
         if p.name.is_person() {
             stats.add_record(
@@ -434,8 +434,8 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
     }
     stats.set_clusters_per_name(clusters_per_name);
-    stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.values.len()));
-    let handle_offset = name_keys.values.len() as u32;
+    stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.len()));
+    let handle_offset = name_keys.len() as u32;
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         if let Some(k) = p.name_key {
@@ -613,10 +613,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         .map(|(a, b, why)| {
             let (confidence, evidence) = match why {
                 Why::Weak(s) => (s.confidence, describe(a, b, &s, true)),
-                strong => (
-                    1.0,
-                    vec![strong_words(strong, identities, &email_keys.values)],
-                ),
+                strong => (1.0, vec![strong_words(strong, identities, &email_keys)]),
             };
             MatchLink {
                 a: a as usize,
@@ -645,8 +642,8 @@ fn key_login(key: &str) -> Option<&str> {
 }
 
 /// The words of a strong link.
-fn strong_words(why: Why, identities: &[Identity], email_keys: &[std::sync::Arc<str>]) -> String {
-    let key = |k: u32| email_keys.get(k as usize).map(|v| &**v);
+fn strong_words(why: Why, identities: &[Identity], email_keys: &Interner) -> String {
+    let key = |k: u32| Some(email_keys.get(k)).filter(|e| !e.is_empty());
     match why {
         Why::Override => "merged by override".to_string(),
         Why::SameEmail(k)
