@@ -371,17 +371,10 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     let swapped = af == bl && al == bf;
     if persons && (same_order || swapped) {
         fn first_long(n: &NameInfo) -> Option<&str> {
-            n.tokens
-                .iter()
-                .map(|t| &**t)
-                .find(|t| t.chars().count() > 1)
+            n.tokens.iter().find(|t| t.chars().count() > 1)
         }
         fn last_long(n: &NameInfo) -> Option<&str> {
-            n.tokens
-                .iter()
-                .rev()
-                .map(|t| &**t)
-                .find(|t| t.chars().count() > 1)
+            n.tokens.iter().rev().find(|t| t.chars().count() > 1)
         }
         let literal = first_long(a) == first_long(b) || first_long(a) == last_long(b);
         return if literal {
@@ -423,10 +416,7 @@ pub fn names_conflict(a: &NameInfo, b: &NameInfo) -> bool {
 pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, f64) {
     let rel = relation(&a.name, &b.name);
     fn words(n: &NameInfo) -> (&str, &str) {
-        (
-            n.full.first().map(|t| &**t).unwrap_or(""),
-            n.full.last().map(|t| &**t).unwrap_or(""),
-        )
+        (n.full.first().unwrap_or(""), n.full.last().unwrap_or(""))
     }
     let homonyms = match rel {
         NameRel::Exact | NameRel::Nickname | NameRel::Typo => {
