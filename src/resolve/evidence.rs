@@ -76,8 +76,9 @@ pub struct Interner {
     text: String,
     /// End offset in `text` of each id's string.
     ends: Vec<usize>,
-    /// `id + 1` per slot, 0 for empty; a power of two in length, at most half full.
-    table: Vec<u32>,
+    /// `(id + 1, hash tag)` per slot, id 0 for empty; a power of two in length, at most half
+    /// full. The tag (the hash's low half) spares comparing text on most probes.
+    table: Vec<(u32, u32)>,
 }
 
 impl Interner {
@@ -86,12 +87,13 @@ impl Interner {
         if (self.ends.len() + 1) * 2 > self.table.len() {
             self.grow();
         }
-        let mut pos = self.slot(s);
+        let hash = hash_str(s);
+        let mut pos = self.slot(hash);
         loop {
             match self.table[pos] {
-                0 => break,
-                found => {
-                    if self.get(found - 1) == s {
+                (0, _) => break,
+                (found, tag) => {
+                    if tag == hash as u32 && self.get(found - 1) == s {
                         return found - 1;
                     }
                     pos = (pos + 1) & (self.table.len() - 1);
@@ -101,7 +103,7 @@ impl Interner {
         let id = self.ends.len() as u32;
         self.text.push_str(s);
         self.ends.push(self.text.len());
-        self.table[pos] = id + 1;
+        self.table[pos] = (id + 1, hash as u32);
         id
     }
 
@@ -129,24 +131,29 @@ impl Interner {
 
     /// The first slot to probe for `s`: the high bits of its hash (the low bits of a
     /// multiplicative hash are weak).
-    fn slot(&self, s: &str) -> usize {
-        let mut h = FxHasher::default();
-        h.write(s.as_bytes());
+    fn slot(&self, hash: u64) -> usize {
         let bits = self.table.len().trailing_zeros();
-        (h.finish() >> (64 - bits)) as usize
+        (hash >> (64 - bits)) as usize
     }
 
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(16);
-        self.table = vec![0; size];
+        self.table = vec![(0, 0); size];
         for id in 0..self.ends.len() as u32 {
-            let mut pos = self.slot(self.get(id));
-            while self.table[pos] != 0 {
+            let hash = hash_str(self.get(id));
+            let mut pos = self.slot(hash);
+            while self.table[pos].0 != 0 {
                 pos = (pos + 1) & (size - 1);
             }
-            self.table[pos] = id + 1;
+            self.table[pos] = (id + 1, hash as u32);
         }
     }
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 /// Where a handle (a compact login-like word) came from.

@@ -212,7 +212,13 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
 
     // Split overrides are registered before any union so that no evidence can cross them.
-    let by_key = key_index(identities);
+    // Only built when there are overrides: a million-entry map is not free.
+    let has_overrides = !opts.overrides.split.is_empty() || !opts.overrides.merge.is_empty();
+    let by_key = if has_overrides {
+        key_index(identities)
+    } else {
+        HashMap::new()
+    };
     for (a, b) in &opts.overrides.split {
         if let (Some(&a), Some(&b)) = (
             by_key.get(&(a.source.as_str(), a.id.as_str())),
@@ -238,6 +244,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             strong(&mut clusters, a, b, Why::Override, &mut merges);
         }
     }
+    drop(by_key);
 
     // The same normalised email, except through a shared mailbox; a GitHub login only with the
     // account that owns it (a `login` field). A login read from noreply addresses alone is not
