@@ -243,7 +243,7 @@ impl NameStats {
         for key in keys {
             stats.distinct_keys += 1;
             for w in key.split(' ') {
-                *stats.word_keys.entry(w.to_string()).or_insert(0) += 1;
+                bump(&mut stats.word_keys, w);
             }
         }
         stats
@@ -260,9 +260,9 @@ impl NameStats {
             self.key_records[k] += 1;
         }
         self.records += 1;
-        *self.word_records.entry(first.to_string()).or_insert(0) += 1;
+        bump(&mut self.word_records, first);
         if last != first {
-            *self.word_records.entry(last.to_string()).or_insert(0) += 1;
+            bump(&mut self.word_records, last);
         }
     }
 
@@ -309,6 +309,16 @@ impl NameStats {
         };
         let by_records = f64::from(self.records) * share(a) * share(b);
         by_keys.max(by_records)
+    }
+}
+
+/// Count one more `word`, allocating only for a word not seen before.
+fn bump(counts: &mut FastMap<String, u32>, word: &str) {
+    match counts.get_mut(word) {
+        Some(c) => *c += 1,
+        None => {
+            counts.insert(word.to_string(), 1);
+        }
     }
 }
 
