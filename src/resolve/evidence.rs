@@ -150,10 +150,16 @@ impl Interner {
     }
 }
 
+/// FxHash of the bytes and the length, mixed so that both halves depend on every byte (the slot
+/// takes the high bits, the tag the low ones).
 fn hash_str(s: &str) -> u64 {
     let mut h = FxHasher::default();
     h.write(s.as_bytes());
-    h.finish()
+    h.write_usize(s.len());
+    let mut x = h.finish();
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 29)
 }
 
 /// Where a handle (a compact login-like word) came from.
