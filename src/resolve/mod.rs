@@ -160,56 +160,89 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     // input order so that ids (and so the output) never depend on the threads.
     // Blocks bound the memory held by parsed values awaiting interning.
     let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
-    let mut parsed_all = identities
-        .chunks(PARSE_BLOCK)
-        .flat_map(|block| parallel_map(block, PARALLEL_PARSE_MIN, parse_identity));
-    for (i, identity) in identities.iter().enumerate() {
-        let Some(parsed) = parsed_all.next() else {
-            break;
+    // The next block is parsed while this one is interned.
+    std::thread::scope(|scope| {
+        let mut blocks = identities.chunks(PARSE_BLOCK);
+        let mut parse_next = || {
+            blocks.next().map(|block| {
+                if identities.len() < PARALLEL_PARSE_MIN {
+                    ParseAhead::Done(parallel_map(block, PARALLEL_PARSE_MIN, parse_identity))
+                } else {
+                    ParseAhead::Running(
+                        scope
+                            .spawn(move || parallel_map(block, PARALLEL_PARSE_MIN, parse_identity)),
+                    )
+                }
+            })
         };
-        let Parsed {
-            keys,
-            name,
-            name_key,
-            weak,
-        } = parsed;
-        let mut p = Prepared {
-            name,
-            ..Prepared::default()
-        };
-        for (key, from) in keys {
-            if let EmailKey::Address { domain, .. } = &key
-                && org_domains.iter().any(|d| d == domain)
-            {
-                clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
+        let mut ahead = parse_next();
+        let mut current: std::vec::IntoIter<Parsed> = Vec::new().into_iter();
+        for (i, identity) in identities.iter().enumerate() {
+            let parsed = match current.next() {
+                Some(p) => p,
+                None => {
+                    let Some(block) = ahead.take() else {
+                        break;
+                    };
+                    current = match block {
+                        ParseAhead::Done(v) => v.into_iter(),
+                        // A parsing thread panics only on a bug: pass it on rather than lose items.
+                        ParseAhead::Running(h) => match h.join() {
+                            Ok(v) => v.into_iter(),
+                            Err(panic) => std::panic::resume_unwind(panic),
+                        },
+                    };
+                    ahead = parse_next();
+                    let Some(p) = current.next() else {
+                        break;
+                    };
+                    p
+                }
+            };
+            let Parsed {
+                keys,
+                name,
+                name_key,
+                weak,
+            } = parsed;
+            let mut p = Prepared {
+                name,
+                ..Prepared::default()
+            };
+            for (key, from) in keys {
+                if let EmailKey::Address { domain, .. } = &key
+                    && org_domains.iter().any(|d| d == domain)
+                {
+                    clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
+                }
+                let id = email_keys.intern(&key.as_key());
+                holders.push(Holder {
+                    key: id,
+                    i: i as u32,
+                    from,
+                });
             }
-            let id = email_keys.intern(&key.as_key());
-            holders.push(Holder {
-                key: id,
-                i: i as u32,
-                from,
-            });
+            p.name_key = name_key.map(|k| name_keys.intern(&k));
+            evidence::intern_weak(&mut p, weak, &mut handles, &mut domains);
+            if identity.directory {
+                let source = sources.intern(&identity.source);
+                let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
+                clusters.add_guard(
+                    i,
+                    kind,
+                    guard_values.intern(&format!("{}\u{0}{}", identity.source, identity.id)),
+                );
+            }
+            if let Some(e) = employee_id(identity) {
+                clusters.add_guard(
+                    i,
+                    GUARD_EMPLOYEE_ID,
+                    guard_values.intern(&format!("emp\u{0}{e}")),
+                );
+            }
+            prepared.push(p);
         }
-        p.name_key = name_key.map(|k| name_keys.intern(&k));
-        evidence::intern_weak(&mut p, weak, &mut handles, &mut domains);
-        if identity.directory {
-            let source = sources.intern(&identity.source);
-            let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
-            clusters.add_guard(
-                i,
-                kind,
-                guard_values.intern(&format!("{}\u{0}{}", identity.source, identity.id)),
-            );
-        }
-        if let Some(e) = employee_id(identity) {
-            clusters.add_guard(
-                i,
-                GUARD_EMPLOYEE_ID,
-                guard_values.intern(&format!("emp\u{0}{e}")),
-            );
-        }
-        prepared.push(p);
-    }
+    });
 
     // Split overrides are registered before any union so that no evidence can cross them.
     // Only built when there are overrides: a million-entry map is not free.
@@ -723,6 +756,12 @@ fn ambiguous_handles(prepared: &[Prepared], count: usize) -> Vec<bool> {
         }
     }
     out
+}
+
+/// A block of parsed identities: parsed in place (small inputs) or on a thread.
+enum ParseAhead<'scope> {
+    Done(Vec<Parsed>),
+    Running(std::thread::ScopedJoinHandle<'scope, Vec<Parsed>>),
 }
 
 /// One identity parsed: everything that needs no shared table.
