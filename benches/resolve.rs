@@ -1,6 +1,7 @@
 //! Resolution quality and speed on the real identity sets (and a large synthetic one when present):
 //! pairwise precision / recall / F1 against `truth_id_union`, wall time with and without CSV
-//! parsing, and peak RSS. Run with `cargo bench --bench resolve`.
+//! parsing, peak RSS, the RSS of the parsed input, and the resolver's own bytes per identity (peak
+//! minus input). Run with `cargo bench --bench resolve`.
 //!
 //! The 1M case runs when `/tmp/ids-1m.csv` exists, or when `SEATWARDEN_BENCH_FILE` names a file.
 //! Truth pairs are counted by cluster-size arithmetic, never by enumerating pairs.
@@ -101,8 +102,13 @@ fn score(predicted: &[usize], truth: &[u32]) -> (f64, f64, f64) {
 }
 
 fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM:")
+}
+
+/// Resident now (`VmRSS`) or at peak (`VmHWM`), in MB.
+fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
@@ -116,6 +122,9 @@ fn run(label: &str, path: &str) {
             return;
         }
     };
+    // What the parsed input holds before resolving: the baseline the resolver's own memory is
+    // measured against (peak minus this, per identity).
+    let loaded_mb = status_mb("VmRSS:").unwrap_or(0.0);
     let resolving = Instant::now();
     let res = resolve(&loaded.identities, &ResolveOptions::default());
     let resolve_secs = resolving.elapsed().as_secs_f64();
@@ -194,8 +203,16 @@ fn run(label: &str, path: &str) {
     let rss = peak_rss_mb()
         .map(|m| format!("{m:.0}"))
         .unwrap_or_else(|| "?".to_string());
+    let per_identity = peak_rss_mb()
+        .map(|m| {
+            format!(
+                "{:.0}",
+                (m - loaded_mb) * 1048576.0 / loaded.identities.len().max(1) as f64
+            )
+        })
+        .unwrap_or_else(|| "?".to_string());
     println!(
-        "{label:<8} {:>9} {:>9} {:>7} {p:>9.4} {r:>9.4} {f1:>9.4} {resolve_secs:>9.2} {total_secs:>9.2} {rss:>9}",
+        "{label:<8} {:>9} {:>9} {:>7} {p:>9.4} {r:>9.4} {f1:>9.4} {resolve_secs:>9.2} {total_secs:>9.2} {rss:>9} {loaded_mb:>9.0} {per_identity:>9}",
         loaded.identities.len(),
         res.clusters.len(),
         res.reviews.len(),
@@ -206,7 +223,7 @@ fn main() {
     let data = std::env::var("SEATWARDEN_DATA")
         .unwrap_or_else(|_| "/work/shared/data/identities".to_string());
     println!(
-        "{:<8} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<8} {:>9} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "set",
         "records",
         "clusters",
@@ -216,7 +233,9 @@ fn main() {
         "f1",
         "resolve_s",
         "total_s",
-        "peak_MB"
+        "peak_MB",
+        "input_MB",
+        "B/ident"
     );
     run("git", &format!("{data}/git.csv"));
     run("sympy", &format!("{data}/sympy.csv"));

@@ -10,7 +10,6 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
 
 use super::names::{NameInfo, Shape, letters_of, shape_of_letters};
 use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
@@ -68,26 +67,99 @@ impl Hasher for FxHasher {
 /// A `HashMap` with [`FxHasher`].
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// Strings interned to dense ids so pairs compare integers, not text.
+/// Strings interned to dense ids so pairs compare integers, not text. All the text lives in one
+/// arena `String`; an id's text is the span between its end and the previous id's end, and the
+/// lookup table is open addressing over ids: about 12 bytes per distinct string beyond its text,
+/// where a map of owned strings costs near a hundred.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: FastMap<Arc<str>, u32>,
-    /// The strings by id; shared with the index, so each is stored once.
-    pub values: Vec<Arc<str>>,
+    text: String,
+    /// End offset in `text` of each id's string.
+    ends: Vec<usize>,
+    /// `(id + 1, hash tag)` per slot, id 0 for empty; a power of two in length, at most half
+    /// full. The tag (the hash's low half) spares comparing text on most probes.
+    table: Vec<(u32, u32)>,
 }
 
 impl Interner {
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
+        if (self.ends.len() + 1) * 2 > self.table.len() {
+            self.grow();
         }
-        let id = self.values.len() as u32;
-        let shared: Arc<str> = Arc::from(s);
-        self.ids.insert(Arc::clone(&shared), id);
-        self.values.push(shared);
+        let hash = hash_str(s);
+        let mut pos = self.slot(hash);
+        loop {
+            match self.table[pos] {
+                (0, _) => break,
+                (found, tag) => {
+                    if tag == hash as u32 && self.get(found - 1) == s {
+                        return found - 1;
+                    }
+                    pos = (pos + 1) & (self.table.len() - 1);
+                }
+            }
+        }
+        let id = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        self.table[pos] = (id + 1, hash as u32);
         id
     }
+
+    /// The text of an id handed out by [`Interner::intern`] (empty for any other).
+    pub fn get(&self, id: u32) -> &str {
+        let id = id as usize;
+        let end = self.ends.get(id).copied().unwrap_or(0);
+        let start = if id == 0 {
+            0
+        } else {
+            self.ends.get(id - 1).copied().unwrap_or(end)
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// How many distinct strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The strings in id order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len() as u32).map(|id| self.get(id))
+    }
+
+    /// The first slot to probe for `s`: the high bits of its hash (the low bits of a
+    /// multiplicative hash are weak).
+    fn slot(&self, hash: u64) -> usize {
+        let bits = self.table.len().trailing_zeros();
+        (hash >> (64 - bits)) as usize
+    }
+
+    fn grow(&mut self) {
+        let size = (self.table.len() * 2).max(16);
+        self.table = vec![(0, 0); size];
+        for id in 0..self.ends.len() as u32 {
+            let hash = hash_str(self.get(id));
+            let mut pos = self.slot(hash);
+            while self.table[pos].0 != 0 {
+                pos = (pos + 1) & (size - 1);
+            }
+            self.table[pos] = (id + 1, hash as u32);
+        }
+    }
+}
+
+/// FxHash of the bytes and the length, mixed so that both halves depend on every byte (the slot
+/// takes the high bits, the tag the low ones).
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.write_usize(s.len());
+    let mut x = h.finish();
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 29)
 }
 
 /// Where a handle (a compact login-like word) came from.
@@ -112,12 +184,12 @@ impl HandleKind {
 #[derive(Debug, Default)]
 pub struct Prepared {
     /// Registrable domains of the addresses at non-public providers, interned.
-    pub domains: Vec<u32>,
+    pub domains: Box<[u32]>,
     /// The letters of local parts and logins (folded, alphabetic only), for shape checks against
     /// the other name.
-    pub locals: Vec<String>,
+    pub locals: Box<[Box<str>]>,
     /// Compact handles with their origin, interned.
-    pub handles: Vec<(u32, HandleKind)>,
+    pub handles: Box<[(u32, HandleKind)]>,
     pub name: NameInfo,
     pub name_key: Option<u32>,
 }
@@ -177,7 +249,7 @@ impl NameStats {
         for key in keys {
             stats.distinct_keys += 1;
             for w in key.split(' ') {
-                *stats.word_keys.entry(w.to_string()).or_insert(0) += 1;
+                bump(&mut stats.word_keys, w);
             }
         }
         stats
@@ -194,9 +266,9 @@ impl NameStats {
             self.key_records[k] += 1;
         }
         self.records += 1;
-        *self.word_records.entry(first.to_string()).or_insert(0) += 1;
+        bump(&mut self.word_records, first);
         if last != first {
-            *self.word_records.entry(last.to_string()).or_insert(0) += 1;
+            bump(&mut self.word_records, last);
         }
     }
 
@@ -243,6 +315,16 @@ impl NameStats {
         };
         let by_records = f64::from(self.records) * share(a) * share(b);
         by_keys.max(by_records)
+    }
+}
+
+/// Count one more `word`, allocating only for a word not seen before.
+fn bump(counts: &mut FastMap<String, u32>, word: &str) {
+    match counts.get_mut(word) {
+        Some(c) => *c += 1,
+        None => {
+            counts.insert(word.to_string(), 1);
+        }
     }
 }
 
@@ -311,10 +393,10 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     let same_order = af == bf && al == bl;
     let swapped = af == bl && al == bf;
     if persons && (same_order || swapped) {
-        fn first_long(n: &NameInfo) -> Option<&String> {
+        fn first_long(n: &NameInfo) -> Option<&str> {
             n.tokens.iter().find(|t| t.chars().count() > 1)
         }
-        fn last_long(n: &NameInfo) -> Option<&String> {
+        fn last_long(n: &NameInfo) -> Option<&str> {
             n.tokens.iter().rev().find(|t| t.chars().count() > 1)
         }
         let literal = first_long(a) == first_long(b) || first_long(a) == last_long(b);
@@ -357,10 +439,7 @@ pub fn names_conflict(a: &NameInfo, b: &NameInfo) -> bool {
 pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, f64) {
     let rel = relation(&a.name, &b.name);
     fn words(n: &NameInfo) -> (&str, &str) {
-        (
-            n.full.first().map(String::as_str).unwrap_or(""),
-            n.full.last().map(String::as_str).unwrap_or(""),
-        )
+        (n.full.first().unwrap_or(""), n.full.last().unwrap_or(""))
     }
     let homonyms = match rel {
         NameRel::Exact | NameRel::Nickname | NameRel::Typo => {
@@ -435,6 +514,10 @@ fn has_chosen_digits(h: &str) -> bool {
     digits >= 2 && letters >= 3
 }
 
+/// The weight of a handle made of the name: homonyms at different providers pick the same
+/// `stepan.osorio@` / `stepanosorio@`, so it adds only a little to the name.
+const NAME_MADE_HANDLE: f64 = 0.5;
+
 fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepared) -> f64 {
     // A handle made of the name says little beyond the name itself: homonyms pick the same
     // `john.smith` at different providers. Handles unrelated to the name are what identify.
@@ -447,7 +530,11 @@ fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepar
     }
     if name_made {
         // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's.
-        return if has_chosen_digits(h) { 2.5 } else { 1.0 };
+        return if has_chosen_digits(h) {
+            2.5
+        } else {
+            NAME_MADE_HANDLE
+        };
     }
     let len = h.chars().count();
     let digits = h.chars().any(|c| c.is_ascii_digit());
@@ -479,13 +566,13 @@ fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u3
             if kb == HandleKind::Name || ha == hb {
                 continue;
             }
-            let (ta, tb) = (&handles.values[ha as usize], &handles.values[hb as usize]);
+            let (ta, tb) = (handles.get(ha), handles.get(hb));
             let (short, long) = if ta.len() <= tb.len() {
                 (ta, tb)
             } else {
                 (tb, ta)
             };
-            let contained = short.chars().count() >= 4 && long.contains(&**short);
+            let contained = short.chars().count() >= 4 && long.contains(short);
             let near = short.chars().count() >= 5 && one_edit_apart(short, long);
             // Two spellings of the name itself ("hannahsan", "hannahsandhu") say nothing more
             // than the name.
@@ -527,7 +614,7 @@ pub fn score(
     for &(ha, ka) in &a.handles {
         for &(hb, kb) in &b.handles {
             if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
-                let mut w = handle_weight(&handles.values[ha as usize], ka, kb, a, b);
+                let mut w = handle_weight(handles.get(ha), ka, kb, a, b);
                 if stats.is_ambiguous(ha) && !(a.name.is_person() && b.name.is_person()) {
                     // Held by people with different names: a nameless side could be any of them.
                     w = w.min(0.5);
@@ -626,7 +713,7 @@ pub fn describe(
     let mut out = Vec::new();
     let (na, nb) = (raw_a.unwrap_or(""), raw_b.unwrap_or(""));
     if let Some((h, x, y)) = s.handle {
-        let text = &handles.values[h as usize];
+        let text = handles.get(h);
         if x == y {
             out.push(format!("same {} {text}", x.word()));
         } else {
@@ -636,14 +723,12 @@ pub fn describe(
     if let Some((x, y)) = s.similar {
         out.push(format!(
             "similar logins or email local parts {} and {}",
-            handles.values[x as usize], handles.values[y as usize]
+            handles.get(x),
+            handles.get(y)
         ));
     }
     if let Some(d) = s.domain {
-        out.push(format!(
-            "same organisation domain {}",
-            domains.values[d as usize]
-        ));
+        out.push(format!("same organisation domain {}", domains.get(d)));
     }
     let rarity = if s.homonyms < RARE_NAME_HOMONYMS {
         "rare name"
@@ -754,17 +839,80 @@ pub fn intern_weak(
     handles: &mut Interner,
     domains: &mut Interner,
 ) {
+    // Boxed slices: exactly as long as needed, since a million identities are held at once.
+    let mut own_handles: Vec<(u32, HandleKind)> = Vec::with_capacity(parts.handles.len());
     for (h, kind) in parts.handles {
         let id = handles.intern(&h);
-        if !prepared.handles.contains(&(id, kind)) {
-            prepared.handles.push((id, kind));
+        if !own_handles.contains(&(id, kind)) {
+            own_handles.push((id, kind));
         }
     }
+    prepared.handles = own_handles.into_boxed_slice();
+    let mut own_domains: Vec<u32> = Vec::with_capacity(parts.domains.len());
     for d in parts.domains {
         let id = domains.intern(&d);
-        if !prepared.domains.contains(&id) {
-            prepared.domains.push(id);
+        if !own_domains.contains(&id) {
+            own_domains.push(id);
         }
     }
-    prepared.locals = parts.locals;
+    prepared.domains = own_domains.into_boxed_slice();
+    let mut locals = parts.locals;
+    locals.sort_unstable();
+    locals.dedup();
+    prepared.locals = locals.into_iter().map(String::into_boxed_str).collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> Prepared {
+        Prepared {
+            name: NameInfo::parse(name),
+            ..Prepared::default()
+        }
+    }
+
+    #[test]
+    fn interner_hands_out_dense_stable_ids_across_growth() {
+        let mut i = Interner::default();
+        let words: Vec<String> = (0..1000).map(|k| format!("w{k}")).collect();
+        for (k, w) in words.iter().enumerate() {
+            assert_eq!(i.intern(w), k as u32);
+        }
+        for (k, w) in words.iter().enumerate() {
+            assert_eq!(i.intern(w), k as u32, "{w}");
+            assert_eq!(i.get(k as u32), w);
+        }
+        assert_eq!(i.intern(""), 1000);
+        assert_eq!(i.get(1000), "");
+        assert_eq!(i.len(), 1001);
+        assert_eq!(i.get(5000), "");
+        assert_eq!(i.iter().nth(7), Some("w7"));
+    }
+
+    #[test]
+    fn name_made_handle_at_two_providers_weighs_little() {
+        // (handle, name, kinds, weight): a handle spelled from the name adds only a little.
+        let cases: &[(&str, &str, HandleKind, f64)] = &[
+            (
+                "stepanosorio",
+                "Stepan Osorio",
+                HandleKind::Local,
+                NAME_MADE_HANDLE,
+            ),
+            (
+                "sosorio",
+                "Stepan Osorio",
+                HandleKind::Local,
+                NAME_MADE_HANDLE,
+            ),
+            ("osorio42", "Stepan Osorio", HandleKind::Local, 2.5),
+            ("tsunanet", "Stepan Osorio", HandleKind::Local, 3.5),
+        ];
+        for &(h, name, kind, want) in cases {
+            let (a, b) = (named(name), named(name));
+            assert_eq!(handle_weight(h, kind, kind, &a, &b), want, "{h}");
+        }
+    }
 }

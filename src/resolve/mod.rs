@@ -144,8 +144,9 @@ const FROM_NAME: u16 = u16::MAX - 1;
 /// Resolve identities into people.
 pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let n = identities.len();
-    let mut email_ids: evidence::FastMap<EmailKey, u32> = evidence::FastMap::default();
-    let mut email_keys: Vec<EmailKey> = Vec::new();
+    // Email keys interned as their one-string form (`local@domain`, `github:login`,
+    // `github-id:NNN`): stored once, and the kind is read back from the form.
+    let mut email_keys = Interner::default();
     let mut handles = Interner::default();
     let mut domains = Interner::default();
     let mut name_keys = Interner::default();
@@ -159,67 +160,98 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     // input order so that ids (and so the output) never depend on the threads.
     // Blocks bound the memory held by parsed values awaiting interning.
     let mut prepared: Vec<Prepared> = Vec::with_capacity(n);
-    let mut parsed_all = identities
-        .chunks(PARSE_BLOCK)
-        .flat_map(|block| parallel_map(block, PARALLEL_PARSE_MIN, parse_identity));
-    for (i, identity) in identities.iter().enumerate() {
-        let Some(parsed) = parsed_all.next() else {
-            break;
+    // The next block is parsed while this one is interned.
+    std::thread::scope(|scope| {
+        let mut blocks = identities.chunks(PARSE_BLOCK);
+        let mut parse_next = || {
+            blocks.next().map(|block| {
+                if identities.len() < PARALLEL_PARSE_MIN {
+                    ParseAhead::Done(parallel_map(block, PARALLEL_PARSE_MIN, parse_identity))
+                } else {
+                    ParseAhead::Running(
+                        scope
+                            .spawn(move || parallel_map(block, PARALLEL_PARSE_MIN, parse_identity)),
+                    )
+                }
+            })
         };
-        let Parsed {
-            keys,
-            name,
-            name_key,
-            weak,
-        } = parsed;
-        let mut p = Prepared {
-            name,
-            ..Prepared::default()
-        };
-        for (key, from) in keys {
-            if let EmailKey::Address { domain, .. } = &key
-                && org_domains.iter().any(|d| d == domain)
-            {
-                clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
-            }
-            let id = match email_ids.get(&key) {
-                Some(&id) => id,
+        let mut ahead = parse_next();
+        let mut current: std::vec::IntoIter<Parsed> = Vec::new().into_iter();
+        for (i, identity) in identities.iter().enumerate() {
+            let parsed = match current.next() {
+                Some(p) => p,
                 None => {
-                    let id = email_keys.len() as u32;
-                    email_ids.insert(key.clone(), id);
-                    email_keys.push(key);
-                    id
+                    let Some(block) = ahead.take() else {
+                        break;
+                    };
+                    current = match block {
+                        ParseAhead::Done(v) => v.into_iter(),
+                        // A parsing thread panics only on a bug: pass it on rather than lose items.
+                        ParseAhead::Running(h) => match h.join() {
+                            Ok(v) => v.into_iter(),
+                            Err(panic) => std::panic::resume_unwind(panic),
+                        },
+                    };
+                    ahead = parse_next();
+                    let Some(p) = current.next() else {
+                        break;
+                    };
+                    p
                 }
             };
-            holders.push(Holder {
-                key: id,
-                i: i as u32,
-                from,
-            });
+            let Parsed {
+                keys,
+                name,
+                name_key,
+                weak,
+            } = parsed;
+            let mut p = Prepared {
+                name,
+                ..Prepared::default()
+            };
+            for (key, from) in keys {
+                if let EmailKey::Address { domain, .. } = &key
+                    && org_domains.iter().any(|d| d == domain)
+                {
+                    clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
+                }
+                let id = email_keys.intern(&key.as_key());
+                holders.push(Holder {
+                    key: id,
+                    i: i as u32,
+                    from,
+                });
+            }
+            p.name_key = name_key.map(|k| name_keys.intern(&k));
+            evidence::intern_weak(&mut p, weak, &mut handles, &mut domains);
+            if identity.directory {
+                let source = sources.intern(&identity.source);
+                let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
+                clusters.add_guard(
+                    i,
+                    kind,
+                    guard_values.intern(&format!("{}\u{0}{}", identity.source, identity.id)),
+                );
+            }
+            if let Some(e) = employee_id(identity) {
+                clusters.add_guard(
+                    i,
+                    GUARD_EMPLOYEE_ID,
+                    guard_values.intern(&format!("emp\u{0}{e}")),
+                );
+            }
+            prepared.push(p);
         }
-        p.name_key = name_key.map(|k| name_keys.intern(&k));
-        evidence::intern_weak(&mut p, weak, &mut handles, &mut domains);
-        if identity.directory {
-            let source = sources.intern(&identity.source);
-            let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
-            clusters.add_guard(
-                i,
-                kind,
-                guard_values.intern(&format!("{}\u{0}{}", identity.source, identity.id)),
-            );
-        }
-        if let Some(e) = employee_id(identity) {
-            clusters.add_guard(
-                i,
-                GUARD_EMPLOYEE_ID,
-                guard_values.intern(&format!("emp\u{0}{e}")),
-            );
-        }
-        prepared.push(p);
-    }
+    });
 
     // Split overrides are registered before any union so that no evidence can cross them.
-    let by_key = key_index(identities);
+    // Only built when there are overrides: a million-entry map is not free.
+    let has_overrides = !opts.overrides.split.is_empty() || !opts.overrides.merge.is_empty();
+    let by_key = if has_overrides {
+        key_index(identities)
+    } else {
+        HashMap::new()
+    };
     for (a, b) in &opts.overrides.split {
         if let (Some(&a), Some(&b)) = (
             by_key.get(&(a.source.as_str(), a.id.as_str())),
@@ -245,6 +277,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             strong(&mut clusters, a, b, Why::Override, &mut merges);
         }
     }
+    drop(by_key);
 
     // The same normalised email, except through a shared mailbox; a GitHub login only with the
     // account that owns it (a `login` field). A login read from noreply addresses alone is not
@@ -263,7 +296,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         let key = group[0].key;
-        let is_login = matches!(email_keys[key as usize], EmailKey::GithubLogin(_));
+        let is_login = key_login(email_keys.get(key)).is_some();
         if is_login {
             // The account that owns the login absorbs every noreply address carrying it.
             let Some(owner) = group.iter().find(|h| h.from == FROM_LOGIN) else {
@@ -333,17 +366,21 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         let shared = representatives.len() >= SHARED_MAILBOX_NAMES;
         for (x, h) in group.iter().enumerate() {
             // Join an earlier holder: through a shared mailbox only within one family of names;
-            // across spellings of the address (`+tag`, gmail dots) only when the names do not
-            // conflict, since `jsmith+git2@` can be a second J. Smith's address.
+            // across spellings of the address (`+tag`) only when the names do not conflict, and
+            // never from a numbered tag: `jsmith+git2@` is what a second J. Smith gets when
+            // `jsmith+git@` is taken, so it joins only its own exact spelling.
             let target = group[..x].iter().enumerate().find(|&(y, g)| {
                 if shared && (family_of[x].is_none() || family_of[y] != family_of[x]) {
                     return false;
                 }
-                raw_of(g).eq_ignore_ascii_case(raw_of(h))
-                    || !evidence::names_conflict(
-                        &prepared[g.i as usize].name,
-                        &prepared[h.i as usize].name,
-                    )
+                let (rg, rh) = (raw_of(g), raw_of(h));
+                rg.eq_ignore_ascii_case(rh)
+                    || (!normalize::has_numbered_tag(rg)
+                        && !normalize::has_numbered_tag(rh)
+                        && !evidence::names_conflict(
+                            &prepared[g.i as usize].name,
+                            &prepared[h.i as usize].name,
+                        ))
             });
             if let Some((_, g)) = target {
                 let why = if g.from == FROM_NAME || h.from == FROM_NAME {
@@ -419,14 +456,14 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     name_holders.sort_unstable();
     name_holders.dedup();
-    let mut clusters_per_name = vec![0u32; name_keys.values.len()];
+    let mut clusters_per_name = vec![0u32; name_keys.len()];
     for &(k, _) in &name_holders {
         clusters_per_name[k as usize] += 1;
     }
     drop(name_holders);
 
     // Weak evidence: block on name keys and handles, score the pairs in each block.
-    let mut stats = NameStats::build(name_keys.values.iter().map(|v| &**v));
+    let mut stats = NameStats::build(name_keys.iter());
     for p in &prepared {
         if p.name.is_person() {
             stats.add_record(
@@ -437,8 +474,8 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
     }
     stats.set_clusters_per_name(clusters_per_name);
-    stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.values.len()));
-    let handle_offset = name_keys.values.len() as u32;
+    stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.len()));
+    let handle_offset = name_keys.len() as u32;
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         if let Some(k) = p.name_key {
@@ -636,9 +673,17 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
 }
 
+const GITHUB_ACCOUNT_PREFIX: &str = "github-id:";
+
+/// The login of an interned `github:login` key ([`EmailKey::as_key`]); an address always holds
+/// an `@`, so the forms cannot be confused.
+fn key_login(key: &str) -> Option<&str> {
+    key.strip_prefix("github:").filter(|_| !key.contains('@'))
+}
+
 /// The words of a strong link.
-fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> String {
-    let key = |k: u32| email_keys.get(k as usize);
+fn strong_words(why: Why, identities: &[Identity], email_keys: &Interner) -> String {
+    let key = |k: u32| Some(email_keys.get(k)).filter(|e| !e.is_empty());
     match why {
         Why::Override => "merged by override".to_string(),
         Why::SameEmail(k)
@@ -646,26 +691,26 @@ fn strong_words(why: Why, identities: &[Identity], email_keys: &[EmailKey]) -> S
         | Why::NameIsEmail(k)
         | Why::SameLogin(k)
         | Why::NoreplyLogin(k)
-        | Why::OldNoreply(k) => match (why, key(k)) {
-            (Why::OldNoreply(_), Some(EmailKey::GithubLogin(l))) => {
-                format!("same GitHub login {l} (an id-less noreply address), same name")
+        | Why::OldNoreply(k) => {
+            let Some(e) = key(k) else {
+                return "same email".to_string();
+            };
+            match (why, key_login(e), e.strip_prefix(GITHUB_ACCOUNT_PREFIX)) {
+                (Why::OldNoreply(_), Some(l), _) => {
+                    format!("same GitHub login {l} (an id-less noreply address), same name")
+                }
+                (Why::NoreplyLogin(_), Some(l), _) => {
+                    format!("same GitHub login {l} (from a noreply address)")
+                }
+                (_, Some(l), _) => format!("same GitHub login {l}"),
+                (_, None, Some(id)) => format!("same GitHub account {id} (from noreply addresses)"),
+                (Why::SharedMailbox(_), ..) => {
+                    format!("same email {e} (shared mailbox, same name)")
+                }
+                (Why::NameIsEmail(_), ..) => format!("same email {e} (typed as the name)"),
+                _ => format!("same email {e}"),
             }
-            (Why::NoreplyLogin(_), Some(EmailKey::GithubLogin(l))) => {
-                format!("same GitHub login {l} (from a noreply address)")
-            }
-            (_, Some(EmailKey::GithubLogin(l))) => format!("same GitHub login {l}"),
-            (_, Some(EmailKey::GithubAccount(id))) => {
-                format!("same GitHub account {id} (from noreply addresses)")
-            }
-            (Why::SharedMailbox(_), Some(e)) => {
-                format!("same email {} (shared mailbox, same name)", e.as_key())
-            }
-            (Why::NameIsEmail(_), Some(e)) => {
-                format!("same email {} (typed as the name)", e.as_key())
-            }
-            (_, Some(e)) => format!("same email {}", e.as_key()),
-            (_, None) => "same email".to_string(),
-        },
+        }
         Why::Linked { from, link } => {
             let identity = &identities[from as usize];
             match identity.links.get(link as usize) {
@@ -711,6 +756,12 @@ fn ambiguous_handles(prepared: &[Prepared], count: usize) -> Vec<bool> {
         }
     }
     out
+}
+
+/// A block of parsed identities: parsed in place (small inputs) or on a thread.
+enum ParseAhead<'scope> {
+    Done(Vec<Parsed>),
+    Running(std::thread::ScopedJoinHandle<'scope, Vec<Parsed>>),
 }
 
 /// One identity parsed: everything that needs no shared table.
@@ -1300,6 +1351,35 @@ mod tests {
     }
 
     #[test]
+    fn numbered_tag_spelling_is_not_the_same_email() {
+        // (a, b, joined by the same email?)
+        let cases: &[(&str, &str, bool)] = &[
+            ("david_singh@gmail.com", "david_singh+git2@gmail.com", false),
+            (
+                "david_singh+git@gmail.com",
+                "david_singh+git3@gmail.com",
+                false,
+            ),
+            (
+                "david_singh+git2@gmail.com",
+                "David_Singh+git2@gmail.com",
+                true,
+            ),
+            ("david_singh@gmail.com", "david_singh+git@gmail.com", true),
+        ];
+        for &(ea, eb, same) in cases {
+            let ids = [id("1", "David Singh", &[ea]), id("2", "David Singh", &[eb])];
+            let res = resolve(&ids, &ResolveOptions::default());
+            let by_email = res.merges.iter().any(|m| {
+                m.evidence
+                    .iter()
+                    .any(|e| e.starts_with("same email") && e.contains('@'))
+            });
+            assert_eq!(by_email, same, "{ea} / {eb}: {:?}", res.merges);
+        }
+    }
+
+    #[test]
     fn plus_tag_spelling_does_not_join_conflicting_names() {
         // `jsmith+git2@` is what a second J. Smith gets when `jsmith+git@` is taken.
         let ids = [
@@ -1310,6 +1390,52 @@ mod tests {
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(!together(&res, 0, 1));
         assert!(together(&res, 0, 2));
+    }
+
+    #[test]
+    fn gmail_dots_alone_do_not_merge() {
+        // (a, b, same person?): dots are not folded, so only an agreeing name can join spellings.
+        let cases: &[(&str, &str, &str, &str, bool)] = &[
+            (
+                "John Smith",
+                "john.smith@gmail.com",
+                "Jon Smyth",
+                "johnsmith@gmail.com",
+                false,
+            ),
+            (
+                "Mary Jones",
+                "mary.jones@gmail.com",
+                "",
+                "maryjones@gmail.com",
+                false,
+            ),
+            (
+                "Kelda Varkonyi",
+                "kelda.varkonyi@gmail.com",
+                "Kelda Varkonyi",
+                "keldavarkonyi@gmail.com",
+                true,
+            ),
+        ];
+        for &(na, ea, nb, eb, same) in cases {
+            let ids = [id("1", na, &[ea]), id("2", nb, &[eb])];
+            let res = resolve(&ids, &ResolveOptions::default());
+            assert_eq!(
+                together(&res, 0, 1),
+                same,
+                "{na} {ea} / {nb} {eb}: {:?}",
+                res.merges
+            );
+            assert!(
+                res.merges.iter().all(|m| !m
+                    .evidence
+                    .iter()
+                    .any(|e| e.starts_with("same email") && e.contains('@'))),
+                "{:?}",
+                res.merges
+            );
+        }
     }
 
     #[test]

@@ -7,13 +7,70 @@
 
 use super::normalize::fold;
 
+/// Words held as one boxed string, separated by single spaces (a word never holds one): one
+/// allocation per name instead of one per word, since a million names are held at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words(Box<str>);
+
+impl Words {
+    fn from_iter<'a>(words: impl Iterator<Item = &'a str>) -> Words {
+        let mut joined = String::new();
+        for w in words {
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(w);
+        }
+        Words(joined.into_boxed_str())
+    }
+
+    /// The words in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + Clone {
+        self.0.split(' ').filter(|w| !w.is_empty())
+    }
+
+    pub fn len(&self) -> usize {
+        if self.0.is_empty() {
+            0
+        } else {
+            self.0.bytes().filter(|&b| b == b' ').count() + 1
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn first(&self) -> Option<&str> {
+        self.iter().next()
+    }
+
+    pub fn last(&self) -> Option<&str> {
+        self.iter().next_back()
+    }
+
+    /// The words run together.
+    pub fn concat(&self) -> String {
+        self.iter().collect()
+    }
+}
+
+impl std::ops::Index<usize> for Words {
+    type Output = str;
+
+    /// The `i`-th word; empty past the end.
+    fn index(&self, i: usize) -> &str {
+        self.iter().nth(i).unwrap_or("")
+    }
+}
+
 /// A display name reduced to what comparison needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NameInfo {
     /// Folded tokens in reading order ("Last, First" already turned around); initials included.
-    pub tokens: Vec<String>,
+    pub tokens: Words,
     /// The tokens longer than one letter, nicknames mapped to their formal name.
-    pub full: Vec<String>,
+    pub full: Words,
     /// The raw name had a space or comma: "aasim-maverick" and "BuckShlegeris" are logins.
     pub spaced: bool,
 }
@@ -48,16 +105,15 @@ impl NameInfo {
             }
             _ => text,
         };
-        let tokens: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect();
+        let tokens = Words::from_iter(
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty()),
+        );
         let full = tokens
             .iter()
             .filter(|t| t.chars().count() > 1)
-            .map(|t| canonical_first_name(t).to_string())
-            .collect();
+            .map(canonical_first_name);
+        let full = Words::from_iter(full);
         let spaced = folded
             .trim()
             .contains(|c: char| c.is_whitespace() || c == ',');
@@ -117,12 +173,12 @@ impl NameInfo {
 
     /// First token (initial or word) in reading order.
     pub fn first(&self) -> Option<&str> {
-        self.tokens.first().map(String::as_str)
+        self.tokens.first()
     }
 
     /// Last token in reading order.
     pub fn last(&self) -> Option<&str> {
-        self.tokens.last().map(String::as_str)
+        self.tokens.last()
     }
 }
 
@@ -359,7 +415,7 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
     }
     let words = || name.tokens.iter().filter(|t| t.chars().count() > 1);
     for w in words() {
-        if w.chars().count() >= 3 && letters.contains(w.as_str()) {
+        if w.chars().count() >= 3 && letters.contains(w) {
             return Shape::Strong;
         }
         // Nicknames: "bob" in the local part of "Robert".
@@ -415,9 +471,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn words_hold_a_name_in_one_string() {
+        // (raw name, tokens, full words)
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            (
+                "Smith, John Q.",
+                &["john", "q", "smith"],
+                &["john", "smith"],
+            ),
+            ("Bob  Jones", &["bob", "jones"], &["robert", "jones"]),
+            ("", &[], &[]),
+        ];
+        for &(raw, tokens, full) in cases {
+            let n = NameInfo::parse(raw);
+            assert_eq!(n.tokens.iter().collect::<Vec<_>>(), tokens, "{raw}");
+            assert_eq!(n.full.iter().collect::<Vec<_>>(), full, "{raw}");
+            assert_eq!(n.tokens.len(), tokens.len());
+            assert_eq!(n.full.last(), full.last().copied());
+            assert_eq!(&n.tokens[tokens.len()], "");
+        }
+    }
+
+    #[test]
     fn last_comma_first_reads_as_first_last() {
         let n = NameInfo::parse("Mazo, Andrey");
-        assert_eq!(n.tokens, vec!["andrey", "mazo"]);
+        assert_eq!(n.tokens.iter().collect::<Vec<_>>(), ["andrey", "mazo"]);
         assert_eq!(n.key(), NameInfo::parse("Andrey Mazo").key());
     }
 

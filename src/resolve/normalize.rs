@@ -1,5 +1,6 @@
-//! Normalise raw strings into comparable keys: Unicode folding, email keys (`+tags`, gmail dots,
-//! GitHub noreply addresses → login), registrable domains, and the lists of generic values that
+//! Normalise raw strings into comparable keys: Unicode folding, email keys (`+tags`, GitHub
+//! noreply addresses → login; nothing else, as SPEC §3.3 lists — gmail dots are kept, since two
+//! people hold `john.smith@` and `johnsmith@`, and are only a weak handle that needs a name), registrable domains, and the lists of generic values that
 //! must never link anyone.
 //!
 //! Invariant: every function here is a pure function of its input string; the same value always
@@ -163,7 +164,7 @@ pub fn fold(s: &str) -> String {
 /// A normalised email address, or the GitHub login a noreply address stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EmailKey {
-    /// `local@domain` with the `+tag` dropped (and gmail dots dropped).
+    /// `local@domain` with the `+tag` dropped (dots kept, gmail's too).
     Address { local: String, domain: String },
     /// `NNN+login@users.noreply.github.com` or `login@users.noreply.github.com`.
     GithubLogin(String),
@@ -205,20 +206,27 @@ pub fn email_key(raw: &str) -> Option<EmailKey> {
         }
         return Some(EmailKey::GithubLogin(login.to_string()));
     }
-    let mut local = match local.split_once('+') {
+    let local = match local.split_once('+') {
         Some((before, _)) if !before.is_empty() => before.to_string(),
         _ => local.to_string(),
     };
-    let mut domain = domain.to_string();
-    if domain == "gmail.com" || domain == "googlemail.com" {
-        // Gmail ignores dots in the local part; no other provider promises that.
-        local.retain(|c| c != '.');
-        domain = "gmail.com".to_string();
-    }
+    // Gmail ignores dots in the local part, but the contract does not fold them: two people hold
+    // `john.smith@gmail.com` and `johnsmith@gmail.com`. Their compact handle (weak evidence,
+    // needing an agreeing name) still joins one person's spellings.
+    let domain = domain.to_string();
     if is_generic_local(&local) || is_placeholder_domain(&domain) {
         return None;
     }
     Some(EmailKey::Address { local, domain })
+}
+
+/// Whether an address carries a numbered `+tag` (`jsmith+git2@…`): the spelling a second person
+/// gets when the plain tag is taken, so not an alias of the untagged address.
+pub fn has_numbered_tag(raw: &str) -> bool {
+    let local = raw.rsplit_once('@').map_or(raw, |(l, _)| l);
+    local
+        .split_once('+')
+        .is_some_and(|(_, tag)| tag.len() > 1 && tag.ends_with(|c: char| c.is_ascii_digit()))
 }
 
 /// The local part of an address at no real domain (`smurf@kiste.(none)`, `jane@localhost`): not
@@ -323,15 +331,32 @@ mod tests {
     }
 
     #[test]
-    fn gmail_dots_are_insignificant_but_other_dots_are_not() {
+    fn gmail_dots_are_kept_like_any_other_dots() {
         assert_eq!(
             email_key("j.o.h.n@googlemail.com"),
-            addr("john", "gmail.com")
+            addr("j.o.h.n", "googlemail.com")
+        );
+        assert_ne!(
+            email_key("john.smith@gmail.com"),
+            email_key("johnsmith@gmail.com")
         );
         assert_eq!(
             email_key("j.ohn@acme.example"),
             addr("j.ohn", "acme.example")
         );
+    }
+
+    #[test]
+    fn numbered_tags_are_recognised() {
+        for (raw, numbered) in [
+            ("jsmith+git2@gmail.com", true),
+            ("jsmith+git@gmail.com", false),
+            ("jsmith@gmail.com", false),
+            ("j2smith@gmail.com", false),
+            ("jsmith+2@gmail.com", false),
+        ] {
+            assert_eq!(has_numbered_tag(raw), numbered, "{raw}");
+        }
     }
 
     #[test]
