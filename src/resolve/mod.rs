@@ -329,6 +329,23 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             };
             for h in group {
                 if h.i != owner.i {
+                    // Logins live in each tool's own namespace: `jsmith` on GitHub and `jsmith` on
+                    // GitLab may be two people. Across sources they join only when the names agree.
+                    if h.from == FROM_LOGIN
+                        && identities[h.i as usize].source != identities[owner.i as usize].source
+                    {
+                        let (a, b) = (
+                            &prepared[h.i as usize].name,
+                            &prepared[owner.i as usize].name,
+                        );
+                        if a.is_empty()
+                            || b.is_empty()
+                            || !a.compatible(b)
+                            || evidence::names_conflict(a, b)
+                        {
+                            continue;
+                        }
+                    }
                     let why = if h.from == FROM_LOGIN {
                         Why::SameLogin(key)
                     } else {
@@ -1226,6 +1243,23 @@ mod tests {
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(!together(&res, 0, 1));
         assert!(!together(&res, 0, 2) && !together(&res, 1, 2));
+    }
+
+    #[test]
+    fn same_login_in_two_tools_with_conflicting_names_does_not_merge() {
+        // GitHub and GitLab logins are separate namespaces: two people can both be `jsmith`.
+        let mut github = id("1", "John Smith", &[]);
+        github.source = "github".into();
+        github.login = Some("jsmith".into());
+        let mut gitlab = id("2", "Jane Smith", &[]);
+        gitlab.source = "gitlab".into();
+        gitlab.login = Some("jsmith".into());
+        let mut gitlab_same = id("3", "John Smith", &[]);
+        gitlab_same.source = "gitlab2".into();
+        gitlab_same.login = Some("jsmith".into());
+        let res = resolve(&[github, gitlab, gitlab_same], &ResolveOptions::default());
+        assert!(!together(&res, 0, 1), "conflicting names stay apart");
+        assert!(together(&res, 0, 2), "agreeing names across tools merge");
     }
 
     #[test]
