@@ -6,6 +6,10 @@
 //! The 1M case runs when `/tmp/ids-1m.csv` exists, or when `SEATWARDEN_BENCH_FILE` names a file.
 //! Truth pairs are counted by cluster-size arithmetic, never by enumerating pairs.
 
+/// The allocator the seatwarden binary uses, so the figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::HashMap;
 use std::time::Instant;
 

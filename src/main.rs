@@ -6,6 +6,11 @@ use clap::Parser;
 
 use seatwarden::cli::{self, Cli, Exit};
 
+/// mimalloc keeps peak memory down for a run's many small strings (glibc's per-thread arenas
+/// fragment them); see BENCHMARKS.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = match Cli::try_parse() {

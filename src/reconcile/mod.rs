@@ -123,7 +123,7 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
 
     // 1. Sources and the guard.
     let mut reports = Vec::with_capacity(sources.len());
-    let mut source_identities: Vec<Identity> = Vec::new();
+    let mut per_source: Vec<Vec<Identity>> = Vec::new();
     let mut directories = Directories::default();
     let mut unhealthy_tools: Vec<String> = Vec::new();
     let mut activity_sources: Vec<String> = Vec::new();
@@ -163,7 +163,7 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
             if !s.directory && ids.iter().any(|i| i.last_activity.is_some()) {
                 activity_sources.push(s.name.clone());
             }
-            source_identities.extend(ids);
+            per_source.push(ids);
         }
         reports.push(SourceReport {
             name: s.name,
@@ -181,9 +181,13 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
 
     // 2. Resolve table rows and source identities together.
     let n_rows = table.len();
-    let mut all: Vec<Identity> = Vec::with_capacity(n_rows + source_identities.len());
+    // One allocation of the exact size; each source's vector is moved in and freed in turn.
+    let total: usize = per_source.iter().map(Vec::len).sum();
+    let mut all: Vec<Identity> = Vec::with_capacity(n_rows + total);
     all.extend(table.iter().map(row_identity));
-    all.extend(source_identities);
+    for ids in per_source {
+        all.extend(ids);
+    }
     let resolution = resolve::resolve(&all, resolve_options);
 
     let people: Vec<Person<'_>> = resolution
