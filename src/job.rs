@@ -381,3 +381,58 @@ fn run_id(t: DateTime<Utc>) -> String {
     let rand = uuid::Uuid::new_v4().simple().to_string();
     format!("{}-{}", t.format("%Y%m%dT%H%M%SZ"), &rand[..6])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sei(email: &str) -> SeiRow {
+        SeiRow {
+            email: email.into(),
+            full_name: "X".into(),
+            ..SeiRow::default()
+        }
+    }
+
+    #[test]
+    fn drift_lists_rows_only_sei_holds_and_active_rows_sei_lacks() {
+        let now = Utc::now();
+        let mut table = rows_to_developers(
+            &[
+                sei("ada@acme.example"),
+                sei("bob@acme.example"),
+                sei("gone@acme.example"),
+            ],
+            &[],
+            now,
+        );
+        table[2].status = RowStatus::Removed;
+        let drift = compute_drift(
+            "sei",
+            &[
+                sei("ADA@acme.example"),
+                sei("new@acme.example"),
+                sei("gone@acme.example"),
+            ],
+            &table,
+        );
+        assert_eq!(drift.source, "sei");
+        assert_eq!(
+            drift.only_in_sei,
+            ["gone@acme.example", "new@acme.example"],
+            "a removed row is not in the table"
+        );
+        assert_eq!(drift.only_in_table, ["bob@acme.example"]);
+    }
+
+    #[test]
+    fn rows_to_developers_keeps_the_id_and_history_of_a_known_email() {
+        let now = Utc::now();
+        let mut first = rows_to_developers(&[sei("ada@acme.example")], &[], now);
+        first[0].last_activity = Some(now);
+        let again = rows_to_developers(&[sei("Ada@acme.example")], &first, now);
+        assert_eq!(again[0].id, first[0].id);
+        assert_eq!(again[0].last_activity, Some(now));
+        assert_eq!(again[0].email, "Ada@acme.example");
+    }
+}

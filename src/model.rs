@@ -239,3 +239,24 @@ pub struct SeiRow {
     pub sub_role: Option<String>,
     pub department: Option<String>,
 }
+
+/// A readable name from an email's local part: `jane.doe+sei@x.com` → `Jane Doe` (the email itself
+/// when the local part has no letters to use).
+pub fn name_from_email(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or(email);
+    let local = local.split('+').next().unwrap_or(local);
+    let mut words: Vec<String> = Vec::new();
+    for part in local.split(['.', '_', '-']) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            let mut word: String = first.to_uppercase().collect();
+            word.push_str(chars.as_str());
+            words.push(word);
+        }
+    }
+    if words.is_empty() {
+        email.to_string()
+    } else {
+        words.join(" ")
+    }
+}

@@ -21,7 +21,7 @@ use std::fmt;
 
 use csv::ByteRecord;
 
-use crate::model::SeiRow;
+use crate::model::{SeiRow, name_from_email};
 
 /// The exact header [`write`] produces, in this order.
 pub const HEADER: [&str; 8] = [
@@ -250,6 +250,15 @@ fn needs_escape(cell: &str) -> bool {
         .chars()
         .next()
         .is_some_and(is_formula_trigger)
+}
+
+/// A cell made safe to open in a spreadsheet: one that starts like a formula gets a leading `'`.
+pub fn formula_safe(cell: &str) -> Cow<'_, str> {
+    if needs_escape(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
 }
 
 /// Undoes [`write`]'s formula escape: drops one leading `'` when that is what [`write`] added.
@@ -678,26 +687,6 @@ fn prepare(input: &[SeiRow]) -> Prepared<'_> {
     }
 
     Prepared { rows, problems }
-}
-
-/// A readable name from an email's local part: `jane.doe+sei@x.com` → `Jane Doe`.
-fn name_from_email(email: &str) -> String {
-    let local = email.split('@').next().unwrap_or(email);
-    let local = local.split('+').next().unwrap_or(local);
-    let mut words: Vec<String> = Vec::new();
-    for part in local.split(['.', '_', '-']) {
-        let mut chars = part.chars();
-        if let Some(first) = chars.next() {
-            let mut word: String = first.to_uppercase().collect();
-            word.push_str(chars.as_str());
-            words.push(word);
-        }
-    }
-    if words.is_empty() {
-        email.to_string()
-    } else {
-        words.join(" ")
-    }
 }
 
 /// What [`write`] changes or drops to produce a file SEI accepts, one message per fix.

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Policy;
 use crate::model::{
     Action, Developer, Identity, IdentityRef, Link, Reason, Recommendation, RowStatus, RunStatus,
-    SourceStatus, Subscription, TABLE_SOURCE, Usage,
+    SourceStatus, Subscription, TABLE_SOURCE, Usage, name_from_email,
 };
 use crate::resolve::{self, MatchLink, ResolveOptions};
 
@@ -1024,24 +1024,6 @@ fn apply_updates(row: &mut Developer, person: &Person<'_>) -> bool {
         row.first_seen = created;
     }
     changed
-}
-
-/// `jane.doe@…` → `Jane Doe`.
-pub fn name_from_email(email: &str) -> String {
-    let local = email.split('@').next().unwrap_or(email);
-    let local = local.split('+').next().unwrap_or(local);
-    local
-        .split(['.', '_', '-'])
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A stable id for a new row: `d` + 12 hex digits of FNV-1a over the lowercased email.

@@ -3,6 +3,7 @@
 
 use crate::model::Developer;
 use crate::report::json::RecommendationJson;
+use crate::sei_csv::formula_safe;
 
 /// The columns, in order. `developer` and `action` are what `apply` reads; the rest explain.
 pub const HEADER: [&str; 10] = [
@@ -17,14 +18,6 @@ pub const HEADER: [&str; 10] = [
     "evidence",
     "applied",
 ];
-
-/// Make a cell safe to open in a spreadsheet: one that starts like a formula gets a leading `'`.
-pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
-        _ => std::borrow::Cow::Borrowed(cell),
-    }
-}
 
 /// Render the recommendations as CSV.
 pub fn render(recommendations: &[RecommendationJson], table: &[Developer]) -> String {
