@@ -152,19 +152,43 @@ fn run(label: &str, path: &str) {
                 );
             }
         }
-        // And a sample of missed pairs: same truth, different clusters.
+        // And a sample of missed pairs (same truth, different clusters), with how weak evidence
+        // scores them.
         let mut first_of: HashMap<u32, usize> = HashMap::new();
-        let mut missed = 0;
+        let mut missed: Vec<(usize, usize)> = Vec::new();
+        let limit: usize = std::env::var("SEATWARDEN_BENCH_DEBUG")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(40);
         for (i, &t) in loaded.truth.iter().enumerate() {
             let f = *first_of.entry(t).or_insert(i);
-            if res.cluster_of[f] != res.cluster_of[i] && missed < 40 {
-                missed += 1;
-                let (a, b) = (&loaded.identities[f], &loaded.identities[i]);
-                println!(
-                    "  missed {:?} {:?} | {:?} {:?}",
-                    a.name, a.emails, b.name, b.emails
-                );
+            if res.cluster_of[f] != res.cluster_of[i] && missed.len() < limit {
+                missed.push((f, i));
             }
+        }
+        let explained = resolve(
+            &loaded.identities,
+            &ResolveOptions {
+                explain: missed,
+                ..ResolveOptions::default()
+            },
+        );
+        for e in &explained.explanations {
+            let (a, b) = (&loaded.identities[e.a], &loaded.identities[e.b]);
+            println!(
+                "  missed {:?} {:?} | {:?} {:?} :: {} {:?} {}",
+                a.name,
+                a.emails,
+                b.name,
+                b.emails,
+                if e.candidates {
+                    "candidates"
+                } else {
+                    "unblocked"
+                },
+                e.confidence,
+                e.evidence.join("; ")
+            );
         }
     }
     if let Some(dir) = std::env::var_os("SEATWARDEN_BENCH_DUMP") {

@@ -126,6 +126,7 @@ pub async fn reconcile(
         review_threshold: cfg.resolution.review_threshold,
         org_domains: cfg.resolution.org_domains.clone(),
         overrides,
+        explain: Vec::new(),
     };
     tracing::debug!(
         peak_rss_mb = peak_rss_mb(),

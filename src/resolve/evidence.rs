@@ -289,6 +289,25 @@ impl NameStats {
         self.clusters_per_name = counts;
     }
 
+    /// Whether `word` is a word of some person name in the data.
+    fn is_name_word(&self, word: &str) -> bool {
+        word.len() >= 3 && self.word_keys.contains_key(word)
+    }
+
+    /// Whether the letters of a handle are spelled from name words of the data: a word alone,
+    /// two words (`philipsmith`), or a word with up to three letters before or after it
+    /// (`kchakrabarty`, `abhishekr`, `philipsmi`).
+    pub fn is_name_shaped(&self, letters: &str) -> bool {
+        if !letters.is_ascii() {
+            return self.is_name_word(letters);
+        }
+        let n = letters.len();
+        (0..n.min(4)).any(|k| self.is_name_word(&letters[k..]))
+            || (n.saturating_sub(3)..n).any(|k| self.is_name_word(&letters[..k]))
+            || (3..n.saturating_sub(2))
+                .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..]))
+    }
+
     fn count(&self, word: &str) -> f64 {
         f64::from(self.word_keys.get(word).copied().unwrap_or(1).max(1))
     }
@@ -462,7 +481,14 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
         if person.name.is_person() && !other.name.is_empty() {
             let (f, l) = words(&person.name);
             let letters = letters_of(&other.name.compact());
-            let homonyms = match covers_name(&letters, f, l) {
+            // The words as written too: "ted-dokos" spells Ted, not the Edward it stands for.
+            let mut long = person.name.tokens.iter().filter(|t| t.chars().count() > 1);
+            let (raw_f, raw_l) = (long.next().unwrap_or(""), long.next_back().unwrap_or(""));
+            let cover = match covers_name(&letters, f, l) {
+                Cover::No => covers_name(&letters, raw_f, raw_l),
+                cover => cover,
+            };
+            let homonyms = match cover {
                 Cover::Full => Some(stats.homonyms_besides(f, l, person.name_key)),
                 // Only an initial of one word: as common as the other word with any initial.
                 Cover::LastAndInitial => Some(stats.count(l) / 15.0),
@@ -518,12 +544,23 @@ fn has_chosen_digits(h: &str) -> bool {
 /// `stepan.osorio@` / `stepanosorio@`, so it adds only a little to the name.
 const NAME_MADE_HANDLE: f64 = 0.5;
 
-fn handle_weight(h: &str, x: HandleKind, y: HandleKind, a: &Prepared, b: &Prepared) -> f64 {
-    // A handle made of the name says little beyond the name itself: homonyms pick the same
-    // `john.smith` at different providers. Handles unrelated to the name are what identify.
+fn handle_weight(
+    h: &str,
+    x: HandleKind,
+    y: HandleKind,
+    a: &Prepared,
+    b: &Prepared,
+    stats: &NameStats,
+) -> f64 {
+    // A handle made of a person's name says little beyond the name itself: homonyms pick the
+    // same `john.smith` at different providers. Handles unrelated to the name are what identify.
+    // A display name that is one word ("mostlyaman") is itself a chosen handle, unless it is
+    // spelled from the words of the data's person names (`mohit`, `philipsmi`, `kchakrabarty`):
+    // then any of that name's holders may have picked it.
     let letters = letters_of(h);
-    let name_made = shape_of_letters(&letters, &a.name) == Shape::Strong
-        || shape_of_letters(&letters, &b.name) == Shape::Strong;
+    let made_of =
+        |p: &Prepared| p.name.is_person() && shape_of_letters(&letters, &p.name) == Shape::Strong;
+    let name_made = made_of(a) || made_of(b) || stats.is_name_shaped(&letters);
     let involves_name = x == HandleKind::Name || y == HandleKind::Name;
     if involves_name && a.name.is_person() && b.name.is_person() {
         return 0.0;
@@ -614,7 +651,7 @@ pub fn score(
     for &(ha, ka) in &a.handles {
         for &(hb, kb) in &b.handles {
             if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
-                let mut w = handle_weight(handles.get(ha), ka, kb, a, b);
+                let mut w = handle_weight(handles.get(ha), ka, kb, a, b, stats);
                 if stats.is_ambiguous(ha) && !(a.name.is_person() && b.name.is_person()) {
                     // Held by people with different names: a nameless side could be any of them.
                     w = w.min(0.5);
@@ -912,7 +949,8 @@ mod tests {
         ];
         for &(h, name, kind, want) in cases {
             let (a, b) = (named(name), named(name));
-            assert_eq!(handle_weight(h, kind, kind, &a, &b), want, "{h}");
+            let stats = NameStats::default();
+            assert_eq!(handle_weight(h, kind, kind, &a, &b, &stats), want, "{h}");
         }
     }
 }

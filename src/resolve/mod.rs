@@ -45,6 +45,9 @@ pub struct ResolveOptions {
     /// The organisation's email domains, lowercased (may be empty).
     pub org_domains: Vec<String>,
     pub overrides: Overrides,
+    /// Pairs (indices into the input) to explain: how weak evidence scores them, whatever the
+    /// outcome. For "why were these two (not) merged?"; empty in normal runs.
+    pub explain: Vec<(usize, usize)>,
 }
 
 impl Default for ResolveOptions {
@@ -54,8 +57,21 @@ impl Default for ResolveOptions {
             review_threshold: 0.6,
             org_domains: Vec::new(),
             overrides: Overrides::default(),
+            explain: Vec::new(),
         }
     }
+}
+
+/// How weak evidence scores one pair asked for in [`ResolveOptions::explain`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub a: usize,
+    pub b: usize,
+    /// Whether a block (a shared name key or handle) made them candidates.
+    pub candidates: bool,
+    /// The weak score, when anything relates them.
+    pub confidence: Option<f64>,
+    pub evidence: Vec<String>,
 }
 
 /// A scored link between two identities (indices into the input slice).
@@ -79,6 +95,8 @@ pub struct Resolution {
     pub merges: Vec<MatchLink>,
     /// Links between different clusters in [review_threshold, merge_threshold): `review`.
     pub reviews: Vec<MatchLink>,
+    /// One per [`ResolveOptions::explain`] pair, in the same order.
+    pub explanations: Vec<Explanation>,
 }
 
 /// An email key held by more distinct names than this is a shared mailbox: it links only holders
@@ -504,6 +522,47 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     blocks.sort_unstable();
     blocks.dedup();
+    let mut explanations: Vec<Explanation> = opts
+        .explain
+        .iter()
+        .filter(|&&(a, b)| a < n && b < n && a != b)
+        .map(|&(a, b)| {
+            let s = evidence::score(&prepared[a], &prepared[b], &stats, &handles);
+            Explanation {
+                a,
+                b,
+                candidates: false,
+                confidence: s.map(|s| s.confidence),
+                evidence: s.map_or_else(Vec::new, |s| {
+                    evidence::describe(
+                        &s,
+                        &prepared[a],
+                        &prepared[b],
+                        identities[a].name.as_deref(),
+                        identities[b].name.as_deref(),
+                        &handles,
+                        &domains,
+                        false,
+                    )
+                }),
+            }
+        })
+        .collect();
+    for e in &mut explanations {
+        let keys = |i: usize| -> Vec<u32> {
+            let p = &prepared[i];
+            let mut k: Vec<u32> = p.handles.iter().map(|&(h, _)| handle_offset + h).collect();
+            k.extend(p.name_key);
+            k
+        };
+        let kb = keys(e.b);
+        e.candidates = keys(e.a).iter().any(|k| {
+            kb.contains(k) && {
+                let size = blocks.iter().filter(|x| x.0 == *k).count();
+                (2..=MAX_BLOCK).contains(&size)
+            }
+        });
+    }
     let mut candidates: Vec<(u32, u32)> = Vec::new();
     for group in blocks.chunk_by(|x, y| x.0 == y.0) {
         if group.len() < 2 || group.len() > MAX_BLOCK {
@@ -687,6 +746,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         cluster_of,
         merges,
         reviews,
+        explanations,
     }
 }
 
@@ -1511,5 +1571,105 @@ mod tests {
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(together(&res, 0, 1));
         assert!(!together(&res, 0, 2));
+    }
+
+    /// A crowd of ordinary people, so that name words have counts as in real data.
+    fn crowd() -> Vec<Identity> {
+        let first = ["Philip", "Karl", "Abhishek", "Maria", "Chen", "Olga"];
+        let last = ["Smith", "Chakrabarty", "Rao", "Novak", "Wei", "Petrova"];
+        let mut out = Vec::new();
+        for (i, f) in first.iter().enumerate() {
+            for (j, l) in last.iter().enumerate() {
+                let email = format!("u{i}x{j}@mail{i}{j}.example");
+                out.push(id(&format!("c{i}{j}"), &format!("{f} {l}"), &[&email]));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn one_word_display_name_equal_to_a_login_is_a_chosen_handle() {
+        // "mostlyaman" spells no name of the data: the same handle as name and login is one person.
+        let mut ids = crowd();
+        let n = ids.len();
+        ids.push(id(
+            "a",
+            "mostlyaman",
+            &["85072876+mostlyaman@users.noreply.github.com"],
+        ));
+        ids.push(id("b", "mostlyaman", &["amansharma110603@gmail.com"]));
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, n, n + 1), "{:?}", res.reviews);
+    }
+
+    #[test]
+    fn handle_spelled_from_the_data_names_is_not_a_chosen_handle() {
+        // `philipsmith` and `kchakrabarty` are what any Philip Smith or K. Chakrabarty picks.
+        let mut ids = crowd();
+        let n = ids.len();
+        ids.push(id("a", "philipsmi", &["philip.smith@gmail.com"]));
+        ids.push(id("b", "psmith", &["philipsmith@gmail.com"]));
+        ids.push(id("c", "kchakrabarty", &["kunal.c+git@pobox.example"]));
+        ids.push(id("d", "Karl Chakrabarty", &["kchakrabarty@ensea.example"]));
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, n, n + 1), "{:?}", res.merges);
+        assert!(!together(&res, n + 2, n + 3), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn login_shaped_name_reads_the_name_as_written_not_its_nickname() {
+        // "Ted" maps to Edward for nicknames, but the login spells "ted".
+        let ids = [
+            id("1", "ted-dokos", &["t.dokos@gmail.com"]),
+            id("2", "Ted Dokos", &["tdokos@gmail.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1), "{:?}", res.reviews);
+        assert!(
+            res.merges[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("a login made of the name")),
+            "{:?}",
+            res.merges
+        );
+    }
+
+    #[test]
+    fn transliterated_name_meets_its_latin_address() {
+        let ids = [
+            id("1", "Дилян Палаузов", &["git-dpa@aegee.example"]),
+            id("2", "Dilyan Palauzov", &["dilyan.palauzov@gmail.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(
+            res.merges
+                .iter()
+                .chain(&res.reviews)
+                .any(|m| m.evidence.iter().any(|e| e.contains("same name"))),
+            "{res:?}"
+        );
+    }
+
+    #[test]
+    fn explain_scores_a_pair_whatever_the_outcome() {
+        let ids = [
+            id("1", "Chai Wah Wu", &["cwwuieee@gmail.com"]),
+            id("2", "Chai Wah Wu", &["postvakje@users.noreply.github.com"]),
+            id("3", "Zed Zulu", &["zz@zulu.example"]),
+        ];
+        let opts = ResolveOptions {
+            explain: vec![(0, 1), (0, 2)],
+            ..ResolveOptions::default()
+        };
+        let res = resolve(&ids, &opts);
+        let [same, other] = &res.explanations[..] else {
+            panic!("{:?}", res.explanations)
+        };
+        assert!(same.candidates);
+        assert!(same.confidence.is_some_and(|c| c < 0.9), "{same:?}");
+        assert!(same.evidence.iter().any(|e| e.contains("same name")));
+        assert!(!other.candidates);
+        assert!(!together(&res, 0, 1));
     }
 }

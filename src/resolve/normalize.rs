@@ -140,11 +140,40 @@ pub fn fold(s: &str) -> String {
         return s.to_ascii_lowercase();
     }
     let mut out = String::with_capacity(s.len());
-    for c in s.nfkd() {
-        if is_combining_mark(c) {
+    let mut previous = ' ';
+    for original in s.chars() {
+        let lower = original.to_lowercase().next().unwrap_or(original);
+        let base = lower.nfkd().next().unwrap_or(lower);
+        let before = std::mem::replace(&mut previous, base);
+        // Greek `ου` is one sound, written `ou`.
+        if base == 'υ' && before == 'ο' {
+            out.pop();
+            out.push_str("ou");
             continue;
         }
-        for l in c.to_lowercase() {
+        // Cyrillic letters are read before decomposition: `й` is not `и` with a mark.
+        if let Some(latin) = transliterate(lower) {
+            out.push_str(latin);
+            continue;
+        }
+        for c in original.nfkd() {
+            fold_char(c, &mut out);
+        }
+    }
+    out
+}
+
+/// One decomposed character, folded into `out`.
+fn fold_char(c: char, out: &mut String) {
+    if is_combining_mark(c) {
+        return;
+    }
+    for l in c.to_lowercase() {
+        if let Some(latin) = transliterate(l) {
+            out.push_str(latin);
+            continue;
+        }
+        {
             match l {
                 'ł' => out.push('l'),
                 'ø' => out.push('o'),
@@ -158,7 +187,82 @@ pub fn fold(s: &str) -> String {
             }
         }
     }
-    out
+}
+
+/// The Latin spelling of a lowercase Cyrillic or Greek letter (the usual passport-style
+/// romanisation: `я` → `ya`, `θ` → `th`), so that "Дилян Палаузов" meets `dilyan.palauzov@`.
+/// Other scripts are left as they are: they still compare with themselves.
+fn transliterate(c: char) -> Option<&'static str> {
+    Some(match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'ґ' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ё' => "e",
+        'є' => "ye",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'і' => "i",
+        'ї' => "yi",
+        'й' => "y",
+        'ј' => "j",
+        'к' => "k",
+        'л' => "l",
+        'љ' => "lj",
+        'м' => "m",
+        'н' => "n",
+        'њ' => "nj",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'ћ' => "c",
+        'ђ' => "dj",
+        'у' => "u",
+        'ў' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'џ' => "dz",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ы' => "y",
+        'э' => "e",
+        'ю' => "yu",
+        'я' => "ya",
+        'α' => "a",
+        'β' => "v",
+        'γ' => "g",
+        'δ' => "d",
+        'ε' => "e",
+        'ζ' => "z",
+        'η' => "i",
+        'θ' => "th",
+        'ι' => "i",
+        'κ' => "k",
+        'λ' => "l",
+        'μ' => "m",
+        'ν' => "n",
+        'ξ' => "x",
+        'ο' => "o",
+        'π' => "p",
+        'ρ' => "r",
+        'σ' | 'ς' => "s",
+        'τ' => "t",
+        'υ' => "y",
+        'φ' => "f",
+        'χ' => "ch",
+        'ψ' => "ps",
+        'ω' => "o",
+        _ => return None,
+    })
 }
 
 /// A normalised email address, or the GitHub login a noreply address stands for.
@@ -401,6 +505,23 @@ mod tests {
             fold("Bennée Łukasz Søren Straße Đorđe"),
             "bennee lukasz soren strasse dorde"
         );
+    }
+
+    #[test]
+    fn fold_transliterates_cyrillic_and_greek() {
+        // (script, Latin spelling people use in their addresses)
+        let cases = [
+            ("Дилян Палаузов", "dilyan palauzov"),
+            ("Андрей Мазо", "andrey mazo"),
+            ("Юлия Щербакова", "yuliya shcherbakova"),
+            ("Олексій Ґалаґан", "oleksiy galagan"),
+            ("Ђорђе Јовановић", "djordje jovanovic"),
+            ("Γιώργος Παπαδόπουλος", "giorgos papadopoulos"),
+            ("Θεόδωρος", "theodoros"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(fold(raw), want, "{raw}");
+        }
     }
 
     #[test]
