@@ -82,24 +82,40 @@ pub struct Interner {
 }
 
 impl Interner {
+    /// The id of `s`, if it was interned.
+    pub fn find(&self, s: &str) -> Option<u32> {
+        if self.table.is_empty() {
+            return None;
+        }
+        self.probe(s, hash_str(s)).ok()
+    }
+
+    /// `Ok(id)` of `s`, or `Err(slot)`: the empty slot where it would go.
+    fn probe(&self, s: &str, hash: u64) -> Result<u32, usize> {
+        let mut pos = self.slot(hash);
+        loop {
+            match self.table[pos] {
+                (0, _) => return Err(pos),
+                (found, tag) => {
+                    if tag == hash as u32 && self.get(found - 1) == s {
+                        return Ok(found - 1);
+                    }
+                    pos = (pos + 1) & (self.table.len() - 1);
+                }
+            }
+        }
+    }
+
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
         if (self.ends.len() + 1) * 2 > self.table.len() {
             self.grow();
         }
         let hash = hash_str(s);
-        let mut pos = self.slot(hash);
-        loop {
-            match self.table[pos] {
-                (0, _) => break,
-                (found, tag) => {
-                    if tag == hash as u32 && self.get(found - 1) == s {
-                        return found - 1;
-                    }
-                    pos = (pos + 1) & (self.table.len() - 1);
-                }
-            }
-        }
+        let pos = match self.probe(s, hash) {
+            Ok(id) => return id,
+            Err(pos) => pos,
+        };
         let id = self.ends.len() as u32;
         self.text.push_str(s);
         self.ends.push(self.text.len());
@@ -216,6 +232,9 @@ pub enum NameRel {
     /// One side has no person name, but its name is a login made of the other's full name
     /// ("akshanshbhatt", "luz.paz" ~ "Akshansh Bhatt", "luz paz").
     LoginShaped,
+    /// Neither is a person name, and both are the same chosen handle ("zylipku" ~ "ZyLiPku"), one
+    /// spelled from no name of the data.
+    SameHandle,
     /// Both are person names and they differ.
     Conflict,
     /// At least one side has no person-shaped name.
@@ -292,6 +311,24 @@ impl NameStats {
     /// Whether `word` is a word of some person name in the data.
     fn is_name_word(&self, word: &str) -> bool {
         word.len() >= 3 && self.word_keys.contains_key(word)
+    }
+
+    /// The name key ("first last", sorted) of a login made of two name words of the data
+    /// (`jamestitus` → "james titus").
+    pub fn split_into_name_key(&self, letters: &str) -> Option<String> {
+        if !letters.is_ascii() || letters.len() < 6 {
+            return None;
+        }
+        (3..letters.len() - 2).find_map(|k| {
+            let (a, b) = letters.split_at(k);
+            (self.is_name_word(a) && self.is_name_word(b)).then(|| {
+                if a <= b {
+                    format!("{a} {b}")
+                } else {
+                    format!("{b} {a}")
+                }
+            })
+        })
     }
 
     /// Whether the letters of a handle are spelled from name words of the data: a word alone,
@@ -474,8 +511,15 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
             let k = f64::from(stats.distinct_keys.max(1));
             stats.count(last) * (k / 15.0) / k
         }
-        NameRel::LoginShaped | NameRel::Conflict | NameRel::Unknown => 0.0,
+        NameRel::LoginShaped | NameRel::SameHandle | NameRel::Conflict | NameRel::Unknown => 0.0,
     };
+    let handle_like = |n: &NameInfo| !n.is_empty() && !n.is_person();
+    if rel == NameRel::Unknown && handle_like(&a.name) && handle_like(&b.name) {
+        let (ca, cb) = (a.name.compact(), b.name.compact());
+        if ca == cb && ca.chars().count() >= 5 && !stats.is_name_shaped(&letters_of(&ca)) {
+            return (NameRel::SameHandle, 0.0);
+        }
+    }
     if rel == NameRel::Unknown {
         let (person, other) = if a.name.is_person() { (a, b) } else { (b, a) };
         if person.name.is_person() && !other.name.is_empty() {
@@ -643,6 +687,7 @@ pub fn score(
         NameRel::Typo => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.0) - 1.5,
         NameRel::Initial => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.5,
         NameRel::LoginShaped => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.0,
+        NameRel::SameHandle => 1.5,
         NameRel::Conflict => -4.0,
         NameRel::Unknown => -1.0,
     };
@@ -718,7 +763,10 @@ pub fn score(
     // The name alone never merges: at most a review. A local part shaped like the name agrees
     // only for a rare name; a common name's homonyms have name-shaped addresses too.
     let rare = homonyms < RARE_NAME_HOMONYMS
-        && matches!(name, NameRel::Exact | NameRel::Nickname | NameRel::Typo);
+        && matches!(
+            name,
+            NameRel::Exact | NameRel::Nickname | NameRel::Typo | NameRel::LoginShaped
+        );
     if !clue && (shape == Shape::Unrelated || !rare) {
         confidence = confidence.min(0.89);
     }
@@ -781,6 +829,9 @@ pub fn describe(
         NameRel::Initial => out.push(format!("name \"{na}\" ~ \"{nb}\" (initial)")),
         NameRel::LoginShaped => out.push(format!(
             "name \"{na}\" ~ \"{nb}\" (a login made of the name, {rarity})"
+        )),
+        NameRel::SameHandle => out.push(format!(
+            "same display name \"{na}\" ~ \"{nb}\" (a handle, not a person's name)"
         )),
         NameRel::Conflict if !merged => out.push(format!("different names \"{na}\" and \"{nb}\"")),
         NameRel::Conflict | NameRel::Unknown => {}

@@ -519,6 +519,15 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         for &(h, _) in &p.handles {
             blocks.push((handle_offset + h, i as u32));
         }
+        // A display name that is a login spelled from two name words ("jamestitus299") meets
+        // the people of that name.
+        if !p.name.is_empty()
+            && !p.name.is_person()
+            && let Some(key) = stats.split_into_name_key(&names::letters_of(&p.name.compact()))
+            && let Some(k) = name_keys.find(&key)
+        {
+            blocks.push((k, i as u32));
+        }
     }
     blocks.sort_unstable();
     blocks.dedup();
@@ -550,10 +559,11 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         .collect();
     for e in &mut explanations {
         let keys = |i: usize| -> Vec<u32> {
-            let p = &prepared[i];
-            let mut k: Vec<u32> = p.handles.iter().map(|&(h, _)| handle_offset + h).collect();
-            k.extend(p.name_key);
-            k
+            blocks
+                .iter()
+                .filter(|x| x.1 as usize == i)
+                .map(|x| x.0)
+                .collect()
         };
         let kb = keys(e.b);
         e.candidates = keys(e.a).iter().any(|k| {
@@ -1600,6 +1610,66 @@ mod tests {
         ids.push(id("b", "mostlyaman", &["amansharma110603@gmail.com"]));
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(together(&res, n, n + 1), "{:?}", res.reviews);
+    }
+
+    #[test]
+    fn same_chosen_display_name_merges_only_with_a_handle_agreeing() {
+        // (name a, email a, name b, email b, merged)
+        let cases = [
+            // The same handle as display name and as the other's login.
+            (
+                "zylipku",
+                "123136644+zylipku@users.noreply.github.com",
+                "zylipku",
+                "zy.li@stu.pku.example",
+                true,
+            ),
+            // The same display name, nothing else: a review at most.
+            ("zylipku", "z1@gmail.com", "zylipku", "q2@yahoo.com", false),
+        ];
+        for (na, ea, nb, eb, merged) in cases {
+            let mut ids = crowd();
+            let n = ids.len();
+            ids.push(id("a", na, &[ea]));
+            ids.push(id("b", nb, &[eb]));
+            let opts = ResolveOptions {
+                explain: vec![(n, n + 1)],
+                ..ResolveOptions::default()
+            };
+            let res = resolve(&ids, &opts);
+            assert_eq!(
+                together(&res, n, n + 1),
+                merged,
+                "{na} {ea} / {nb} {eb}: {:?}",
+                res.explanations
+            );
+            if !merged {
+                assert!(
+                    res.reviews.iter().any(|r| r
+                        .evidence
+                        .iter()
+                        .any(|e| e.contains("same display name \"zylipku\""))),
+                    "{:?}",
+                    res.explanations
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn login_made_of_two_name_words_meets_that_name() {
+        let mut ids = crowd();
+        let n = ids.len();
+        ids.push(id("a", "olgapetrova77", &["olgapetrova77@gmail.com"]));
+        let res = resolve(
+            &ids,
+            &ResolveOptions {
+                explain: vec![(n, 35)],
+                ..ResolveOptions::default()
+            },
+        );
+        assert_eq!(ids[35].name.as_deref(), Some("Olga Petrova"));
+        assert!(res.explanations[0].candidates, "{:?}", res.explanations);
     }
 
     #[test]
