@@ -55,3 +55,44 @@ fn resolve_names_the_line_of_a_duplicate_id() {
     run.expect_code(2);
     assert!(run.stderr().contains("ids.csv:3"), "{}", run.stderr());
 }
+
+#[test]
+fn resolve_explains_a_pair_and_writes_the_reviews() {
+    let s = Scratch::new();
+    s.write(
+        "ids.csv",
+        "id,name,email\n\
+         1,Chai Wah Wu,cwwuieee@gmail.com\n\
+         2,Chai Wah Wu,postvakje@users.noreply.github.com\n\
+         3,Other Person,other@else.example\n",
+    );
+    let run = s.run(&[
+        "resolve",
+        "ids.csv",
+        "--reviews",
+        "reviews.csv",
+        "--explain",
+        "1,2",
+        "--explain",
+        "1,3",
+    ]);
+    run.expect_code(0);
+    let err = run.stderr();
+    assert!(
+        err.contains("1 ~ 2: different people, proposed for review; weak evidence 0.8"),
+        "{err}"
+    );
+    assert!(err.contains("same name \"Chai Wah Wu\""), "{err}");
+    assert!(
+        err.contains("1 ~ 3: different people; no weak evidence"),
+        "{err}"
+    );
+    let reviews = std::fs::read_to_string(s.path("reviews.csv")).unwrap();
+    let mut lines = reviews.lines();
+    assert_eq!(lines.next(), Some("a,b,confidence,evidence"));
+    assert!(lines.next().unwrap().starts_with("1,2,0.8"), "{reviews}");
+
+    let bad = s.run(&["resolve", "ids.csv", "--explain", "1,99"]);
+    bad.expect_code(2);
+    assert!(bad.stderr().contains("--explain 1,99"), "{}", bad.stderr());
+}

@@ -22,6 +22,12 @@ pub struct Args {
     /// Links at or above this confidence merge
     #[arg(long, default_value_t = 0.9)]
     pub merge_threshold: f64,
+    /// Also write the pairs worth a look (`a,b,confidence,evidence`) to this file
+    #[arg(long, value_name = "FILE")]
+    pub reviews: Option<PathBuf>,
+    /// Explain how two ids relate (repeatable): `--explain 17,42`
+    #[arg(long, value_name = "ID,ID")]
+    pub explain: Vec<String>,
 }
 
 /// Read the flat CSV into identities. Errors name the file, line and column.
@@ -94,12 +100,33 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
         )));
     }
     let identities = read_identities(&args.file)?;
+    let index: HashMap<&str, usize> = identities
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
+    let mut explain = Vec::new();
+    for pair in &args.explain {
+        let found = pair
+            .split_once(',')
+            .and_then(|(a, b)| Some((*index.get(a.trim())?, *index.get(b.trim())?)));
+        match found {
+            Some((a, b)) if a != b => explain.push((a, b)),
+            _ => {
+                return Err(Failure::usage(anyhow!(
+                    "--explain {pair}: expected two different ids of {} as `ID,ID`",
+                    args.file.display()
+                )));
+            }
+        }
+    }
     let started = std::time::Instant::now();
     let options = ResolveOptions {
         merge_threshold: args.merge_threshold,
         review_threshold: args
             .merge_threshold
             .min(ResolveOptions::default().review_threshold),
+        explain,
         ..ResolveOptions::default()
     };
     let resolution = resolve::resolve(&identities, &options);
@@ -124,6 +151,56 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
     }
     if let Some(path) = &args.mailmap {
         write_output(path, &resolve::mailmap(&identities, &resolution))?;
+    }
+    if let Some(path) = &args.reviews {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(["a", "b", "confidence", "evidence"]);
+        for r in &resolution.reviews {
+            let _ = w.write_record([
+                identities[r.a].id.as_str(),
+                identities[r.b].id.as_str(),
+                &format!("{:.2}", r.confidence),
+                &r.evidence.join("; "),
+            ]);
+        }
+        let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+        write_output(path, &text)?;
+    }
+    for e in &resolution.explanations {
+        let (a, b) = (&identities[e.a], &identities[e.b]);
+        let cluster = |i: usize| resolution.cluster_of[i];
+        let pair = [
+            cluster(e.a).min(cluster(e.b)),
+            cluster(e.a).max(cluster(e.b)),
+        ];
+        let outcome = if pair[0] == pair[1] {
+            "same person"
+        } else if resolution.reviews.iter().any(|r| {
+            [
+                cluster(r.a).min(cluster(r.b)),
+                cluster(r.a).max(cluster(r.b)),
+            ] == pair
+        }) {
+            "different people, proposed for review"
+        } else {
+            "different people"
+        };
+        let score = match e.confidence {
+            Some(c) => format!("weak evidence {c:.2}"),
+            None => "no weak evidence".to_string(),
+        };
+        let blocked = if e.candidates {
+            ""
+        } else {
+            " (never compared: no shared name or handle)"
+        };
+        eprintln!(
+            "{} ~ {}: {outcome}; {score}{blocked}{}{}",
+            a.id,
+            b.id,
+            if e.evidence.is_empty() { "" } else { ": " },
+            e.evidence.join("; ")
+        );
     }
     if !out.quiet {
         let people = resolution.clusters.len();
