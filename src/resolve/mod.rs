@@ -639,6 +639,15 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             .then((x.0, x.1).cmp(&(y.0, y.1)))
     });
 
+    // Each cluster's members as a cycle (`next`), so that a weak link can be checked against
+    // everyone it would join, not only its two ends.
+    let mut next: Vec<u32> = (0..n as u32).collect();
+    for i in 0..n {
+        let root = clusters.find(i);
+        if root != i {
+            next.swap(i, root);
+        }
+    }
     // Pending reviews: (a, b, confidence, score, guard that refused the merge).
     let mut pending: Vec<(u32, u32, f64, evidence::PairScore, Option<u8>)> = Vec::new();
     for &(a, b, s) in &scored {
@@ -647,9 +656,36 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         let too_big = clusters.size_of(ai) + clusters.size_of(bi) > MAX_WEAK_CLUSTER;
-        if s.confidence >= opts.merge_threshold && !too_big {
+        // Weak evidence between two records does not join groups whose members mostly name
+        // different people ("Uwe Zeisberger" into a group of "Uwe Kleine-König"s).
+        let conflict = || {
+            let (mut against, mut agreeing) = (0u32, 0u32);
+            for x in members(&next, ai) {
+                for y in members(&next, bi) {
+                    let (nx, ny) = (&prepared[x].name, &prepared[y].name);
+                    if nx.is_person() && ny.is_person() {
+                        if evidence::names_conflict(nx, ny) && !nx.shares_surname(ny) {
+                            against += 1;
+                        } else {
+                            agreeing += 1;
+                        }
+                    }
+                }
+            }
+            against > agreeing
+        };
+        if s.confidence >= opts.merge_threshold && !too_big && conflict() {
+            let confidence = s
+                .confidence
+                .min(opts.merge_threshold - 0.01)
+                .max(opts.review_threshold);
+            pending.push((a, b, confidence, s, Some(REFUSED_NAMES)));
+        } else if s.confidence >= opts.merge_threshold && !too_big {
             match clusters.union(ai, bi, true) {
-                Ok(true) => merges.push((a, b, Why::Weak(s))),
+                Ok(true) => {
+                    next.swap(ai, bi);
+                    merges.push((a, b, Why::Weak(s)));
+                }
                 Ok(false) | Err(Refusal::Split) => {}
                 Err(Refusal::Guard(kind)) => {
                     // A guarded pair is worth a look, never an automatic merge.
@@ -954,8 +990,23 @@ fn employee_id(identity: &Identity) -> Option<String> {
     }
 }
 
+/// The members of a cluster kept as a cycle of `next` links, starting at `start`.
+fn members(next: &[u32], start: usize) -> impl Iterator<Item = usize> + '_ {
+    let mut at = Some(start);
+    std::iter::from_fn(move || {
+        let here = at?;
+        let following = next[here] as usize;
+        at = (following != start).then_some(following);
+        Some(here)
+    })
+}
+
+/// The pseudo guard kind of a weak link refused because the names of the two groups conflict.
+const REFUSED_NAMES: u8 = u8::MAX;
+
 fn guard_words(kind: u8) -> &'static str {
     match kind {
+        REFUSED_NAMES => "not merged: other records of the two groups carry different names",
         GUARD_EMPLOYEE_ID => "not merged: different employee ids",
         GUARD_ORG_EMAIL => "not merged: different work emails",
         _ => "not merged: different directory accounts",
@@ -1654,6 +1705,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn weak_link_does_not_join_a_group_that_mostly_carries_another_family_name() {
+        // One address holds the old and the new name; a third record matches only the old one.
+        let ids = [
+            id("1", "Uwe Kleine-König", &["ukleinek@uni.example"]),
+            id("2", "Uwe Kleine-König", &["ukleinek@uni.example"]),
+            id("3", "Uwe Kleine-K,Av(Bnig", &["ukleinek@uni.example"]),
+            id("4", "Uwe Zeisberger", &["ukleinek@uni.example"]),
+            id("5", "Uwe Zeisberger", &["uwe_zeisberger@digi.example"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 3), "strong evidence still joins");
+        assert!(!together(&res, 3, 4), "{:?}", res.merges);
+        assert!(
+            res.reviews.iter().any(|r| r
+                .evidence
+                .iter()
+                .any(|e| e.contains("carry different names"))),
+            "{:?}",
+            res.reviews
+        );
+        // The same record joins a group that carries its name.
+        let alone = [
+            id("4", "Uwe Zeisberger", &["zeisberg@uni.example"]),
+            id("5", "Uwe Zeisberger", &["uwe_zeisberger@digi.example"]),
+        ];
+        assert!(together(&resolve(&alone, &ResolveOptions::default()), 0, 1));
     }
 
     #[test]

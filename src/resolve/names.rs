@@ -98,9 +98,14 @@ impl NameInfo {
             Some(pos) if pos > 0 => text[..pos].to_string(),
             _ => text,
         };
-        // "Last, First" → "First Last". A name with an '@' is an address typed as a name.
+        // "Last, First" → "First Last". A name with an '@' is an address typed as a name; a comma
+        // inside a word ("Kleine-K,Av(Bnig", an encoding gone wrong) is not that form.
         let text = match text.split_once(',') {
-            Some((last, first)) if !first.trim().is_empty() && !text.contains('@') => {
+            Some((last, first))
+                if first.starts_with(char::is_whitespace)
+                    && !first.trim().is_empty()
+                    && !text.contains('@') =>
+            {
                 format!("{first} {last}")
             }
             _ => text,
@@ -149,6 +154,15 @@ impl NameInfo {
             || (b.len() >= 3 && a.contains(&b))
             || shape_of(&a, other) == Shape::Strong
             || shape_of(&b, self) == Shape::Strong
+    }
+
+    /// Whether the names share a word of three letters or more beyond their first words: one
+    /// family name however else they are spelled ("Uwe Kleine-König", "Uwe Kleine-K,Av(Bnig").
+    pub fn shares_surname(&self, other: &NameInfo) -> bool {
+        fn rest(n: &NameInfo) -> impl Iterator<Item = &str> {
+            n.full.iter().skip(1).filter(|w| w.chars().count() >= 3)
+        }
+        rest(self).any(|w| rest(other).any(|o| o == w))
     }
 
     /// The blocking key of a person-shaped name: first and last full token, sorted so that
@@ -497,6 +511,9 @@ mod tests {
         let n = NameInfo::parse("Mazo, Andrey");
         assert_eq!(n.tokens.iter().collect::<Vec<_>>(), ["andrey", "mazo"]);
         assert_eq!(n.key(), NameInfo::parse("Andrey Mazo").key());
+        // A comma inside a word (mis-decoded "König") keeps the reading order.
+        let garbled = NameInfo::parse("Uwe Kleine-K,Av(Bnig");
+        assert_eq!(garbled.first(), Some("uwe"));
     }
 
     #[test]
