@@ -462,6 +462,15 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
             NameRel::Nickname
         };
     }
+    // The words of one are all words of the other, in another order ("Praneeth Ratna" ~ "Mamidi
+    // Ratna Praneeth"): the same name, written with a family name first or one more name.
+    if persons && (a.full.len() >= 2 && b.full.len() >= 2) {
+        let within =
+            |x: &NameInfo, y: &NameInfo| x.full.iter().all(|w| y.full.iter().any(|v| v == w));
+        if within(a, b) || within(b, a) {
+            return NameRel::Exact;
+        }
+    }
     if persons && ((af == bf && one_edit_apart(al, bl)) || (al == bl && one_edit_apart(af, bf))) {
         return NameRel::Typo;
     }
@@ -610,11 +619,13 @@ fn handle_weight(
         return 0.0;
     }
     if name_made {
-        // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's.
-        return if has_chosen_digits(h) {
-            2.5
-        } else {
-            NAME_MADE_HANDLE
+        // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's, and
+        // `kunalgk1999` even more so (two digits repeat among many holders of a name, four rarely).
+        let digits = h.chars().filter(char::is_ascii_digit).count();
+        return match (has_chosen_digits(h), digits >= 4) {
+            (true, true) => 3.0,
+            (true, false) => 2.5,
+            (false, _) => NAME_MADE_HANDLE,
         };
     }
     let len = h.chars().count();

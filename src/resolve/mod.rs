@@ -1737,6 +1737,42 @@ mod tests {
     }
 
     #[test]
+    fn name_words_in_another_order_with_one_more_name_agree() {
+        let mut gh = id("1", "Praneeth Ratna", &[]);
+        gh.login = Some("praneethratna".into());
+        let ids = [
+            gh,
+            id("2", "Mamidi Ratna Praneeth", &["praneethratna@gmail.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1), "{:?}", res.reviews);
+        assert!(
+            res.merges[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("same name"))
+        );
+    }
+
+    #[test]
+    fn four_digit_handle_at_two_providers_outweighs_a_first_name_only() {
+        // (local a, local b, merged): `kunalgk1999` is one person's; `kunal42` may be anyone's.
+        let cases = [
+            ("kunalgk1999", "kunalgk1999", true),
+            ("kunal42", "kunal42", false),
+        ];
+        for (la, lb, merged) in cases {
+            let mut ids = crowd();
+            ids.push(id("k0", "Kunal Rao", &["k0@mail.example"]));
+            let n = ids.len();
+            ids.push(id("a", "kunal", &[&format!("{la}@gmail.com")]));
+            ids.push(id("b", "kunal", &[&format!("{lb}@protonmail.com")]));
+            let res = resolve(&ids, &ResolveOptions::default());
+            assert_eq!(together(&res, n, n + 1), merged, "{la} {lb}");
+        }
+    }
+
+    #[test]
     fn login_made_of_two_name_words_meets_that_name() {
         let mut ids = crowd();
         let n = ids.len();
