@@ -414,36 +414,37 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     drop(holders);
 
     // Links from profiles and stored table rows: (source, value) names an account elsewhere.
+    // Accounts are indexed by a hash of (source, normalised value), sorted: 16 bytes per value
+    // where a map of owned strings cost over a hundred. A hash match is confirmed on the text.
     let has_links = identities.iter().any(|i| !i.links.is_empty());
     if has_links {
-        let mut accounts: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+        let mut accounts: Vec<(u64, u32)> = Vec::with_capacity(identities.len() * 2);
         for (i, identity) in identities.iter().enumerate() {
-            let mut values: Vec<String> = vec![nfkc_lower(&identity.id)];
-            if let Some(l) = &identity.login {
-                values.push(nfkc_lower(l));
-            }
-            values.extend(identity.emails.iter().map(|e| nfkc_lower(e)));
-            values.sort();
-            values.dedup();
-            for v in values {
-                accounts
-                    .entry((identity.source.as_str(), v))
-                    .or_default()
-                    .push(i);
+            for v in account_values(identity) {
+                accounts.push((account_hash(&identity.source, &v), i as u32));
             }
         }
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts.shrink_to_fit();
         for (i, identity) in identities.iter().enumerate() {
             for (k, link) in identity.links.iter().enumerate() {
                 let value = nfkc_lower(&link.value);
-                if let Some(targets) = accounts.get(&(link.source.as_str(), value)) {
-                    for &t in targets {
-                        if t != i {
-                            let why = Why::Linked {
-                                from: i as u32,
-                                link: k as u32,
-                            };
-                            strong(&mut clusters, i, t, why, &mut merges);
-                        }
+                let hash = account_hash(&link.source, &value);
+                let start = accounts.partition_point(|&(h, _)| h < hash);
+                // Ascending identity index within one hash, as the targets were always visited.
+                for &(_, t) in accounts[start..].iter().take_while(|&&(h, _)| h == hash) {
+                    let t = t as usize;
+                    let target = &identities[t];
+                    if t != i
+                        && target.source == link.source
+                        && account_values(target).contains(&value)
+                    {
+                        let why = Why::Linked {
+                            from: i as u32,
+                            link: k as u32,
+                        };
+                        strong(&mut clusters, i, t, why, &mut merges);
                     }
                 }
             }
@@ -911,6 +912,27 @@ fn org_domains(identities: &[Identity], opts: &ResolveOptions) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The values that name an identity's account to a link: its id, login and emails, normalised.
+fn account_values(identity: &Identity) -> Vec<String> {
+    let mut values: Vec<String> = vec![nfkc_lower(&identity.id)];
+    if let Some(l) = &identity.login {
+        values.push(nfkc_lower(l));
+    }
+    values.extend(identity.emails.iter().map(|e| nfkc_lower(e)));
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// A fixed (unseeded) hash of an account's source and value, for the link index.
+fn account_hash(source: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
 }
 
 fn key_index(identities: &[Identity]) -> HashMap<(&str, &str), usize> {
