@@ -666,11 +666,31 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
 
+    // Weak merges are described while the prepared values are at hand; then the working set goes
+    // before the words of the (many more) strong merges are written, which need only the keys.
+    let weak_words: Vec<Vec<String>> = merges
+        .iter()
+        .filter_map(|&(a, b, why)| match why {
+            Why::Weak(s) => Some(describe(a, b, &s, true)),
+            _ => None,
+        })
+        .collect();
+    drop(pending);
+    drop(best);
+    drop(prepared);
+    drop(clusters);
+    drop(stats);
+    drop(handles);
+    drop(domains);
+    drop(name_keys);
+    drop(guard_values);
+    drop(sources);
+    let mut weak_words = weak_words.into_iter();
     let mut merges: Vec<MatchLink> = merges
         .into_iter()
         .map(|(a, b, why)| {
             let (confidence, evidence) = match why {
-                Why::Weak(s) => (s.confidence, describe(a, b, &s, true)),
+                Why::Weak(s) => (s.confidence, weak_words.next().unwrap_or_default()),
                 strong => (1.0, vec![strong_words(strong, identities, &email_keys)]),
             };
             MatchLink {
@@ -848,7 +868,7 @@ fn parse_identity(identity: &Identity) -> Parsed {
 const PARALLEL_PARSE_MIN: usize = 20_000;
 
 /// Identities parsed at a time before their values are interned.
-const PARSE_BLOCK: usize = 1 << 16;
+const PARSE_BLOCK: usize = 1 << 13;
 
 /// `items.map(f)` in order, spread over the available cores for large inputs.
 fn parallel_map<T: Sync, U: Send>(items: &[T], min: usize, f: fn(&T) -> U) -> Vec<U> {
