@@ -432,36 +432,37 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     drop(holders);
 
     // Links from profiles and stored table rows: (source, value) names an account elsewhere.
+    // Accounts are indexed by a hash of (source, normalised value), sorted: 16 bytes per value
+    // where a map of owned strings cost over a hundred. A hash match is confirmed on the text.
     let has_links = identities.iter().any(|i| !i.links.is_empty());
     if has_links {
-        let mut accounts: HashMap<(&str, String), Vec<usize>> = HashMap::new();
+        let mut accounts: Vec<(u64, u32)> = Vec::with_capacity(identities.len() * 2);
         for (i, identity) in identities.iter().enumerate() {
-            let mut values: Vec<String> = vec![nfkc_lower(&identity.id)];
-            if let Some(l) = &identity.login {
-                values.push(nfkc_lower(l));
-            }
-            values.extend(identity.emails.iter().map(|e| nfkc_lower(e)));
-            values.sort();
-            values.dedup();
-            for v in values {
-                accounts
-                    .entry((identity.source.as_str(), v))
-                    .or_default()
-                    .push(i);
+            for v in account_values(identity) {
+                accounts.push((account_hash(&identity.source, &v), i as u32));
             }
         }
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts.shrink_to_fit();
         for (i, identity) in identities.iter().enumerate() {
             for (k, link) in identity.links.iter().enumerate() {
                 let value = nfkc_lower(&link.value);
-                if let Some(targets) = accounts.get(&(link.source.as_str(), value)) {
-                    for &t in targets {
-                        if t != i {
-                            let why = Why::Linked {
-                                from: i as u32,
-                                link: k as u32,
-                            };
-                            strong(&mut clusters, i, t, why, &mut merges);
-                        }
+                let hash = account_hash(&link.source, &value);
+                let start = accounts.partition_point(|&(h, _)| h < hash);
+                // Ascending identity index within one hash, as the targets were always visited.
+                for &(_, t) in accounts[start..].iter().take_while(|&&(h, _)| h == hash) {
+                    let t = t as usize;
+                    let target = &identities[t];
+                    if t != i
+                        && target.source == link.source
+                        && account_values(target).contains(&value)
+                    {
+                        let why = Why::Linked {
+                            from: i as u32,
+                            link: k as u32,
+                        };
+                        strong(&mut clusters, i, t, why, &mut merges);
                     }
                 }
             }
@@ -770,11 +771,31 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
 
+    // Weak merges are described while the prepared values are at hand; then the working set goes
+    // before the words of the (many more) strong merges are written, which need only the keys.
+    let weak_words: Vec<Vec<String>> = merges
+        .iter()
+        .filter_map(|&(a, b, why)| match why {
+            Why::Weak(s) => Some(describe(a, b, &s, true)),
+            _ => None,
+        })
+        .collect();
+    drop(pending);
+    drop(best);
+    drop(prepared);
+    drop(clusters);
+    drop(stats);
+    drop(handles);
+    drop(domains);
+    drop(name_keys);
+    drop(guard_values);
+    drop(sources);
+    let mut weak_words = weak_words.into_iter();
     let mut merges: Vec<MatchLink> = merges
         .into_iter()
         .map(|(a, b, why)| {
             let (confidence, evidence) = match why {
-                Why::Weak(s) => (s.confidence, describe(a, b, &s, true)),
+                Why::Weak(s) => (s.confidence, weak_words.next().unwrap_or_default()),
                 strong => (1.0, vec![strong_words(strong, identities, &email_keys)]),
             };
             MatchLink {
@@ -953,7 +974,7 @@ fn parse_identity(identity: &Identity) -> Parsed {
 const PARALLEL_PARSE_MIN: usize = 20_000;
 
 /// Identities parsed at a time before their values are interned.
-const PARSE_BLOCK: usize = 1 << 16;
+const PARSE_BLOCK: usize = 1 << 13;
 
 /// `items.map(f)` in order, spread over the available cores for large inputs.
 fn parallel_map<T: Sync, U: Send>(items: &[T], min: usize, f: fn(&T) -> U) -> Vec<U> {
@@ -1032,6 +1053,27 @@ fn org_domains(identities: &[Identity], opts: &ResolveOptions) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The values that name an identity's account to a link: its id, login and emails, normalised.
+fn account_values(identity: &Identity) -> Vec<String> {
+    let mut values: Vec<String> = vec![nfkc_lower(&identity.id)];
+    if let Some(l) = &identity.login {
+        values.push(nfkc_lower(l));
+    }
+    values.extend(identity.emails.iter().map(|e| nfkc_lower(e)));
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// A fixed (unseeded) hash of an account's source and value, for the link index.
+fn account_hash(source: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
 }
 
 fn key_index(identities: &[Identity]) -> HashMap<(&str, &str), usize> {
