@@ -507,7 +507,8 @@ fn first_run_absence_guard(
     ))
 }
 
-/// A table row as an identity, linked to the accounts attached to it in earlier runs.
+/// A table row as an identity, linked to the accounts attached to it in earlier runs. Only what
+/// resolution reads: every other decision reads the row from the table itself.
 fn row_identity(d: &Developer) -> Identity {
     let mut emails = Vec::with_capacity(d.emails.len() + 1);
     emails.push(d.email.clone());
@@ -521,10 +522,7 @@ fn row_identity(d: &Developer) -> Identity {
         id: d.id.clone(),
         emails,
         name: Some(d.name.clone()).filter(|n| !n.trim().is_empty()),
-        title: d.title.clone(),
-        department: d.department.clone(),
-        manager_email: d.manager_email.clone(),
-        last_activity: d.last_activity,
+        // Only what resolution reads: the rest of the row is read from the table itself.
         links: d
             .identities
             .iter()
