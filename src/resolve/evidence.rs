@@ -256,6 +256,9 @@ pub struct NameStats {
     clusters_per_name: Vec<u32>,
     /// For each name key: how many records carry it.
     key_records: Vec<u32>,
+    /// For each organisation domain: how many identities hold it, out of `identities`.
+    domain_holders: Vec<u32>,
+    identities: u32,
     /// For each handle: whether people with conflicting names hold it (`jsmith` for John and
     /// Jane Smith), which makes it say nothing about which of them a nameless record is.
     ambiguous_handles: Vec<bool>,
@@ -306,6 +309,30 @@ impl NameStats {
     /// Record how many strong clusters carry each name key (indexed by name key id).
     pub fn set_clusters_per_name(&mut self, counts: Vec<u32>) {
         self.clusters_per_name = counts;
+    }
+
+    /// Record how many identities hold each organisation domain (indexed by domain id).
+    pub fn set_domain_holders(&mut self, holders: Vec<u32>, identities: usize) {
+        self.domain_holders = holders;
+        self.identities = u32::try_from(identities).unwrap_or(u32::MAX);
+    }
+
+    /// The log-odds a shared organisation domain adds: up to 1.5 for a domain few records hold,
+    /// nothing for one that a large share of them hold (the organisation's own domain in its
+    /// developer table).
+    fn domain_weight(&self, domain: u32) -> f64 {
+        // The pair's own two records do not count.
+        let holders = self
+            .domain_holders
+            .get(domain as usize)
+            .copied()
+            .unwrap_or(0);
+        let others = f64::from(holders.saturating_sub(2));
+        if others == 0.0 {
+            return 1.5;
+        }
+        let share = others / f64::from(self.identities.max(1));
+        (0.3 / share).ln().clamp(0.0, 1.5)
     }
 
     /// Whether `word` is a word of some person name in the data.
@@ -728,21 +755,27 @@ pub fn score(
     if similar.is_some() {
         lo += 1.0;
     }
+    // The same organisation domain, weighed by how many of the records hold it: in one company's
+    // table everyone shares it, and then it says nothing.
     let mut domain = None;
-    'dom: for &da in &a.domains {
+    let mut domain_w = 0.0;
+    for &da in &a.domains {
         for &db in &b.domains {
-            if da == db {
+            if da != db {
+                continue;
+            }
+            let w = stats.domain_weight(da);
+            if w > domain_w {
                 domain = Some(da);
-                break 'dom;
+                domain_w = w;
             }
         }
     }
-    if domain.is_some() {
-        lo += 1.5;
-    }
+    lo += domain_w;
     // Both at organisations, different ones, and nothing else shared: most often two people
     // (one person's other address is usually personal). A rare name still outweighs it.
-    let apart = domain.is_none()
+    let shared_domain = a.domains.iter().any(|d| b.domains.contains(d));
+    let apart = !shared_domain
         && handle.is_none()
         && similar.is_none()
         && !a.domains.is_empty()

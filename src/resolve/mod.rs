@@ -173,7 +173,6 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     let mut clusters = Clusters::new(n);
     let mut holders: Vec<Holder> = Vec::with_capacity(n + n / 4);
 
-    let org_domains = org_domains(identities, opts);
     // Parsing each identity is pure and independent: spread it over the cores, then intern in
     // input order so that ids (and so the output) never depend on the threads.
     // Blocks bound the memory held by parsed values awaiting interning.
@@ -228,11 +227,6 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                 ..Prepared::default()
             };
             for (key, from) in keys {
-                if let EmailKey::Address { domain, .. } = &key
-                    && org_domains.iter().any(|d| d == domain)
-                {
-                    clusters.add_guard(i, GUARD_ORG_EMAIL, guard_values.intern(&key.as_key()));
-                }
                 let id = email_keys.intern(&key.as_key());
                 holders.push(Holder {
                     key: id,
@@ -261,6 +255,21 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             prepared.push(p);
         }
     });
+
+    // Two different addresses at the organisation's domain are two accounts: weak evidence never
+    // joins them (registered, like splits, before any union).
+    let org = org_domains(identities, opts, &holders, &email_keys);
+    if !org.is_empty() {
+        for h in &holders {
+            let key = email_keys.get(h.key);
+            if let Some((_, domain)) = key.rsplit_once('@')
+                && org.iter().any(|d| d == domain)
+            {
+                let value = guard_values.intern(key);
+                clusters.add_guard(h.i as usize, GUARD_ORG_EMAIL, value);
+            }
+        }
+    }
 
     // Split overrides are registered before any union so that no evidence can cross them.
     // Only built when there are overrides: a million-entry map is not free.
@@ -511,6 +520,13 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     stats.set_clusters_per_name(clusters_per_name);
     stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.len()));
+    let mut domain_holders = vec![0u32; domains.len()];
+    for p in &prepared {
+        for &d in &p.domains {
+            domain_holders[d as usize] += 1;
+        }
+    }
+    stats.set_domain_holders(domain_holders, n);
     let handle_offset = name_keys.len() as u32;
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
@@ -1034,24 +1050,42 @@ fn guard_words(kind: u8) -> &'static str {
     }
 }
 
-/// `opts.org_domains`, or if empty the domains of directory identities' emails.
-fn org_domains(identities: &[Identity], opts: &ResolveOptions) -> Vec<String> {
-    let mut out: Vec<String> = if opts.org_domains.is_empty() {
-        identities
-            .iter()
-            .filter(|i| i.directory)
-            .flat_map(|i| i.emails.iter())
-            .filter_map(|e| match email_key(e) {
-                Some(EmailKey::Address { domain, .. }) => Some(domain),
-                _ => None,
-            })
-            .filter(|d| !normalize::is_public_mail_domain(d))
-            .collect()
-    } else {
-        opts.org_domains.iter().map(|d| nfkc_lower(d)).collect()
-    };
-    out.sort();
-    out.dedup();
+/// `opts.org_domains`; if empty, the domains of directory identities' addresses; with no directory
+/// either, a domain that a quarter or more of the identities hold (one company's developer table).
+fn org_domains(
+    identities: &[Identity],
+    opts: &ResolveOptions,
+    holders: &[Holder],
+    email_keys: &Interner,
+) -> Vec<String> {
+    if !opts.org_domains.is_empty() {
+        let mut out: Vec<String> = opts.org_domains.iter().map(|d| nfkc_lower(d)).collect();
+        out.sort();
+        out.dedup();
+        return out;
+    }
+    // (domain, identity) of every address at a non-public domain.
+    let mut held: Vec<(&str, u32)> = holders
+        .iter()
+        .filter_map(|h| {
+            let (_, domain) = email_keys.get(h.key).rsplit_once('@')?;
+            (!normalize::is_public_mail_domain(domain)).then_some((domain, h.i))
+        })
+        .collect();
+    held.sort_unstable();
+    held.dedup();
+    let directory = identities.iter().any(|i| i.directory);
+    let mut out: Vec<String> = Vec::new();
+    for group in held.chunk_by(|x, y| x.0 == y.0) {
+        let org = if directory {
+            group.iter().any(|&(_, i)| identities[i as usize].directory)
+        } else {
+            group.len() >= 2 && group.len() * 4 >= identities.len()
+        };
+        if org {
+            out.push(group[0].0.to_string());
+        }
+    }
     out
 }
 
@@ -1808,6 +1842,50 @@ mod tests {
             let res = resolve(&ids, &ResolveOptions::default());
             assert_eq!(together(&res, n, n + 1), merged, "{la} {lb}");
         }
+    }
+
+    #[test]
+    fn company_table_without_a_directory_keeps_two_work_addresses_apart() {
+        // Most rows share acme.example: it is the organisation's domain, so two different addresses
+        // there are two accounts, and the shared domain itself is no evidence.
+        let mut ids: Vec<Identity> = crowd()
+            .into_iter()
+            .enumerate()
+            .map(|(k, mut i)| {
+                i.emails = vec![format!("p{k}@acme.example")];
+                i
+            })
+            .collect();
+        let n = ids.len();
+        ids.push(id(
+            "a",
+            "Mateusz Paprocki",
+            &["mateusz.paprocki@acme.example"],
+        ));
+        ids.push(id("b", "Mateusz Paprocki", &["mpaprocki@acme.example"]));
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, n, n + 1), "{:?}", res.merges);
+        assert!(
+            cites(&res.reviews, "different work emails"),
+            "{:?}",
+            res.reviews
+        );
+        assert!(
+            !cites(&res.reviews, "same organisation domain"),
+            "{:?}",
+            res.reviews
+        );
+        // The same two records among people at many domains merge (a rare name, shaped addresses).
+        let mut open = crowd();
+        let n = open.len();
+        open.push(id(
+            "a",
+            "Mateusz Paprocki",
+            &["mateusz.paprocki@acme.example"],
+        ));
+        open.push(id("b", "Mateusz Paprocki", &["mpaprocki@acme.example"]));
+        let res = resolve(&open, &ResolveOptions::default());
+        assert!(together(&res, n, n + 1), "{:?}", res.reviews);
     }
 
     #[test]
