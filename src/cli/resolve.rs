@@ -8,6 +8,7 @@ use anyhow::anyhow;
 use crate::cli::{Exit, Failure, Output, write_output};
 use crate::model::Identity;
 use crate::resolve::{self, ResolveOptions};
+use crate::sei_csv::formula_safe;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -100,21 +101,26 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
         )));
     }
     let identities = read_identities(&args.file)?;
-    let index: HashMap<&str, usize> = identities
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i))
-        .collect();
+    // An id names one record, unless several sources use it: then `source:id` does.
+    let mut index: HashMap<String, Option<usize>> = HashMap::new();
+    for (i, x) in identities.iter().enumerate() {
+        index
+            .entry(x.id.clone())
+            .and_modify(|slot| *slot = None)
+            .or_insert(Some(i));
+        index.insert(format!("{}:{}", x.source, x.id), Some(i));
+    }
     let mut explain = Vec::new();
     for pair in &args.explain {
+        let find = |key: &str| index.get(key.trim()).copied().flatten();
         let found = pair
             .split_once(',')
-            .and_then(|(a, b)| Some((*index.get(a.trim())?, *index.get(b.trim())?)));
+            .and_then(|(a, b)| Some((find(a)?, find(b)?)));
         match found {
             Some((a, b)) if a != b => explain.push((a, b)),
             _ => {
                 return Err(Failure::usage(anyhow!(
-                    "--explain {pair}: expected two different ids of {} as `ID,ID`",
+                    "--explain {pair}: expected two different ids of {} as `ID,ID` (`source:id` where sources share an id)",
                     args.file.display()
                 )));
             }
@@ -156,11 +162,12 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record(["a", "b", "confidence", "evidence"]);
         for r in &resolution.reviews {
+            let evidence = r.evidence.join("; ");
             let _ = w.write_record([
-                identities[r.a].id.as_str(),
-                identities[r.b].id.as_str(),
+                formula_safe(&identities[r.a].id).as_ref(),
+                formula_safe(&identities[r.b].id).as_ref(),
                 &format!("{:.2}", r.confidence),
-                &r.evidence.join("; "),
+                formula_safe(&evidence).as_ref(),
             ]);
         }
         let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
@@ -192,7 +199,7 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
         let blocked = if e.candidates {
             ""
         } else {
-            " (never compared: no shared name or handle)"
+            " (never compared: no shared name or handle, or only ones too common to compare)"
         };
         eprintln!(
             "{} ~ {}: {outcome}; {score}{blocked}{}{}",

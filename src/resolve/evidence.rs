@@ -225,6 +225,10 @@ pub enum NameRel {
     Exact,
     /// Same once nicknames are mapped (Bob ~ Robert).
     Nickname,
+    /// Every word of one is a word of the other, in another order or with one more name
+    /// ("Praneeth Ratna" ~ "Mamidi Ratna Praneeth"); weaker than the same name, since "Wei Zhang"
+    /// and "Zhang Wei Ming" may be two people.
+    Subset,
     /// One letter apart in one word.
     Typo,
     /// An initial against a first name ("J. Smith" ~ "John Smith").
@@ -492,10 +496,21 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     // The words of one are all words of the other, in another order ("Praneeth Ratna" ~ "Mamidi
     // Ratna Praneeth"): the same name, written with a family name first or one more name.
     if persons && (a.full.len() >= 2 && b.full.len() >= 2) {
-        let within =
-            |x: &NameInfo, y: &NameInfo| x.full.iter().all(|w| y.full.iter().any(|v| v == w));
+        // As multisets: "Yang Yang" is not within "Yang Ming".
+        let within = |x: &NameInfo, y: &NameInfo| {
+            let mut rest: Vec<&str> = y.full.iter().collect();
+            x.full
+                .iter()
+                .all(|w| match rest.iter().position(|v| *v == w) {
+                    Some(k) => {
+                        rest.swap_remove(k);
+                        true
+                    }
+                    None => false,
+                })
+        };
         if within(a, b) || within(b, a) {
-            return NameRel::Exact;
+            return NameRel::Subset;
         }
     }
     if persons && ((af == bf && one_edit_apart(al, bl)) || (al == bl && one_edit_apart(af, bf))) {
@@ -534,7 +549,7 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
         (n.full.first().unwrap_or(""), n.full.last().unwrap_or(""))
     }
     let homonyms = match rel {
-        NameRel::Exact | NameRel::Nickname | NameRel::Typo => {
+        NameRel::Exact | NameRel::Nickname | NameRel::Subset | NameRel::Typo => {
             // A typo makes a name look rare: count the commoner of the two spellings.
             let ((fa, la), (fb, lb)) = (words(&a.name), words(&b.name));
             stats
@@ -620,6 +635,14 @@ fn has_chosen_digits(h: &str) -> bool {
     digits >= 2 && letters >= 3
 }
 
+/// Whether a handle holds a year (`david1990`, `jsmith2003`): shared by everyone of that name born
+/// or starting then, so not as chosen as other digits.
+fn has_year(h: &str) -> bool {
+    h.as_bytes()
+        .windows(4)
+        .any(|w| w.iter().all(u8::is_ascii_digit) && (w.starts_with(b"19") || w.starts_with(b"20")))
+}
+
 /// The weight of a handle made of the name: homonyms at different providers pick the same
 /// `stepan.osorio@` / `stepanosorio@`, so it adds only a little to the name.
 const NAME_MADE_HANDLE: f64 = 0.5;
@@ -638,8 +661,12 @@ fn handle_weight(
     // spelled from the words of the data's person names (`mohit`, `philipsmi`, `kchakrabarty`):
     // then any of that name's holders may have picked it.
     let letters = letters_of(h);
-    let made_of =
-        |p: &Prepared| p.name.is_person() && shape_of_letters(&letters, &p.name) == Shape::Strong;
+    // Local parts at two domains are often assigned from the first name (`michael@`): there a
+    // one-word display name spelled in the handle is a name too, not a chosen handle.
+    let assigned = x != HandleKind::Login && y != HandleKind::Login;
+    let made_of = |p: &Prepared| {
+        (p.name.is_person() || assigned) && shape_of_letters(&letters, &p.name) == Shape::Strong
+    };
     let name_made = made_of(a) || made_of(b) || stats.is_name_shaped(&letters);
     let involves_name = x == HandleKind::Name || y == HandleKind::Name;
     if involves_name && a.name.is_person() && b.name.is_person() {
@@ -649,7 +676,7 @@ fn handle_weight(
         // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's, and
         // `kunalgk1999` even more so (two digits repeat among many holders of a name, four rarely).
         let digits = h.chars().filter(char::is_ascii_digit).count();
-        return match (has_chosen_digits(h), digits >= 4) {
+        return match (has_chosen_digits(h), digits >= 4 && !has_year(h)) {
             (true, true) => 3.0,
             (true, false) => 2.5,
             (false, _) => NAME_MADE_HANDLE,
@@ -721,6 +748,7 @@ pub fn score(
     let (name, homonyms) = relate_names(a, b, stats);
     let mut lo = match name {
         NameRel::Exact => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5),
+        NameRel::Subset => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5) - 1.5,
         NameRel::Nickname => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5) - 1.0,
         NameRel::Typo => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.0) - 1.5,
         NameRel::Initial => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.5,
@@ -814,6 +842,20 @@ pub fn score(
     if !clue && (shape == Shape::Unrelated || !rare) {
         confidence = confidence.min(0.89);
     }
+    // The same display name counts only beside the same handle: an organisation domain is
+    // shared by everyone there, and first names ("Sergey") are picked by many.
+    if name == NameRel::SameHandle && handle_w <= NAME_MADE_HANDLE && similar.is_none() {
+        confidence = confidence.min(0.89);
+    }
+    // Words in another order or one more name: merged only with a clue beyond the name itself (a
+    // handle made of the name is what every holder of those words picks).
+    if name == NameRel::Subset
+        && handle_w <= NAME_MADE_HANDLE
+        && similar.is_none()
+        && domain.is_none()
+    {
+        confidence = confidence.min(0.89);
+    }
     Some(PairScore {
         confidence,
         name,
@@ -868,6 +910,9 @@ pub fn describe(
     };
     match s.name {
         NameRel::Exact => out.push(format!("same name \"{na}\" ~ \"{nb}\" ({rarity})")),
+        NameRel::Subset => out.push(format!(
+            "name \"{na}\" ~ \"{nb}\" (the same words, one more or in another order)"
+        )),
         NameRel::Nickname => out.push(format!("name \"{na}\" ~ \"{nb}\" (nickname, {rarity})")),
         NameRel::Typo => out.push(format!("name \"{na}\" ~ \"{nb}\" (one letter apart)")),
         NameRel::Initial => out.push(format!("name \"{na}\" ~ \"{nb}\" (initial)")),
