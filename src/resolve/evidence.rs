@@ -920,7 +920,7 @@ pub fn describe(
             "name \"{na}\" ~ \"{nb}\" (a login made of the name, {rarity})"
         )),
         NameRel::SameHandle => out.push(format!(
-            "same display name \"{na}\" ~ \"{nb}\" (a handle, not a person's name)"
+            "same display name \"{na}\" ~ \"{nb}\" (one word: a handle, not a first and last name)"
         )),
         NameRel::Conflict if !merged => out.push(format!("different names \"{na}\" and \"{nb}\"")),
         NameRel::Conflict | NameRel::Unknown => {}
