@@ -550,48 +550,26 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     blocks.sort_unstable();
     blocks.dedup();
-    let mut explanations: Vec<Explanation> = opts
+    let explanations: Vec<Explanation> = opts
         .explain
         .iter()
         .filter(|&&(a, b)| a < n && b < n && a != b)
         .map(|&(a, b)| {
             let s = evidence::score(&prepared[a], &prepared[b], &stats, &handles);
+            let describe = |s: &evidence::PairScore| {
+                let (na, nb) = (identities[a].name.as_deref(), identities[b].name.as_deref());
+                let (pa, pb) = (&prepared[a], &prepared[b]);
+                evidence::describe(s, pa, pb, na, nb, &handles, &domains, false)
+            };
             Explanation {
                 a,
                 b,
-                candidates: false,
+                candidates: share_a_block(&blocks, a as u32, b as u32),
                 confidence: s.map(|s| s.confidence),
-                evidence: s.map_or_else(Vec::new, |s| {
-                    evidence::describe(
-                        &s,
-                        &prepared[a],
-                        &prepared[b],
-                        identities[a].name.as_deref(),
-                        identities[b].name.as_deref(),
-                        &handles,
-                        &domains,
-                        false,
-                    )
-                }),
+                evidence: s.as_ref().map_or_else(Vec::new, describe),
             }
         })
         .collect();
-    for e in &mut explanations {
-        let keys = |i: usize| -> Vec<u32> {
-            blocks
-                .iter()
-                .filter(|x| x.1 as usize == i)
-                .map(|x| x.0)
-                .collect()
-        };
-        let kb = keys(e.b);
-        e.candidates = keys(e.a).iter().any(|k| {
-            kb.contains(k) && {
-                let size = blocks.iter().filter(|x| x.0 == *k).count();
-                (2..=MAX_BLOCK).contains(&size)
-            }
-        });
-    }
     let mut candidates: Vec<(u32, u32)> = Vec::new();
     for group in blocks.chunk_by(|x, y| x.0 == y.0) {
         if group.len() < 2 || group.len() > MAX_BLOCK {
@@ -676,52 +654,31 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         let too_big = clusters.size_of(ai) + clusters.size_of(bi) > MAX_WEAK_CLUSTER;
-        // Weak evidence between two records does not join groups whose members mostly name
-        // different people ("Uwe Zeisberger" into a group of "Uwe Kleine-König"s).
-        let conflict = || {
-            let (mut against, mut agreeing) = (0u32, 0u32);
-            for x in members(&next, ai) {
-                for y in members(&next, bi) {
-                    let (nx, ny) = (&prepared[x].name, &prepared[y].name);
-                    if nx.is_person() && ny.is_person() {
-                        // The same first word and a shared family word is one name however
-                        // garbled ("Uwe Kleine-König" ~ "Uwe Kleine-K,Av(Bnig"); "John Smith" and
-                        // "Jane Smith" stay different people.
-                        let one_name = nx.first() == ny.first() && nx.shares_surname(ny);
-                        if evidence::names_conflict(nx, ny) && !one_name {
-                            against += 1;
-                        } else {
-                            agreeing += 1;
-                        }
-                    }
-                }
-            }
-            against > agreeing
-        };
-        if s.confidence >= opts.merge_threshold && !too_big && conflict() {
-            let confidence = s
-                .confidence
-                .min(opts.merge_threshold - 0.01)
-                .max(opts.review_threshold);
-            pending.push((a, b, confidence, s, Some(REFUSED_NAMES)));
-        } else if s.confidence >= opts.merge_threshold && !too_big {
-            match clusters.union(ai, bi, true) {
-                Ok(true) => {
-                    next.swap(ai, bi);
-                    merges.push((a, b, Why::Weak(s)));
-                }
-                Ok(false) | Err(Refusal::Split) => {}
-                Err(Refusal::Guard(kind)) => {
-                    // A guarded pair is worth a look, never an automatic merge.
-                    let confidence = s
-                        .confidence
-                        .min(opts.merge_threshold - 0.01)
-                        .max(opts.review_threshold);
-                    pending.push((a, b, confidence, s, Some(kind)));
-                }
-            }
-        } else {
+        if s.confidence < opts.merge_threshold || too_big {
             pending.push((a, b, s.confidence, s, None));
+            continue;
+        }
+        // Weak evidence between two records does not join groups whose members mostly name
+        // different people: refused like a guard.
+        let joined = if groups_disagree(&next, &prepared, ai, bi) {
+            Err(Refusal::Guard(REFUSED_NAMES))
+        } else {
+            clusters.union(ai, bi, true)
+        };
+        match joined {
+            Ok(true) => {
+                next.swap(ai, bi);
+                merges.push((a, b, Why::Weak(s)));
+            }
+            Ok(false) | Err(Refusal::Split) => {}
+            Err(Refusal::Guard(kind)) => {
+                // A guarded pair is worth a look, never an automatic merge.
+                let confidence = s
+                    .confidence
+                    .min(opts.merge_threshold - 0.01)
+                    .max(opts.review_threshold);
+                pending.push((a, b, confidence, s, Some(kind)));
+            }
         }
     }
     drop(scored);
@@ -1034,6 +991,15 @@ fn employee_id(identity: &Identity) -> Option<String> {
     }
 }
 
+/// Whether `a` and `b` share a block (sorted `(key, identity)` pairs) small enough to compare.
+fn share_a_block(blocks: &[(u32, u32)], a: u32, b: u32) -> bool {
+    blocks.iter().filter(|x| x.1 == a).any(|&(key, _)| {
+        let group =
+            &blocks[blocks.partition_point(|x| x.0 < key)..blocks.partition_point(|x| x.0 <= key)];
+        (2..=MAX_BLOCK).contains(&group.len()) && group.binary_search(&(key, b)).is_ok()
+    })
+}
+
 /// The members of a cluster kept as a cycle of `next` links, starting at `start`.
 fn members(next: &[u32], start: usize) -> impl Iterator<Item = usize> + '_ {
     let mut at = Some(start);
@@ -1043,6 +1009,29 @@ fn members(next: &[u32], start: usize) -> impl Iterator<Item = usize> + '_ {
         at = (following != start).then_some(following);
         Some(here)
     })
+}
+
+/// Whether the groups of `a` and `b` (cycles of `next`) mostly carry names of different people
+/// ("Uwe Zeisberger" against a group of "Uwe Kleine-König"s). The same first word and a shared
+/// family word is one name however garbled ("Uwe Kleine-K,Av(Bnig"); "John Smith" and "Jane Smith"
+/// stay different people.
+fn groups_disagree(next: &[u32], prepared: &[Prepared], a: usize, b: usize) -> bool {
+    let (mut against, mut agreeing) = (0u32, 0u32);
+    for x in members(next, a) {
+        for y in members(next, b) {
+            let (nx, ny) = (&prepared[x].name, &prepared[y].name);
+            if !nx.is_person() || !ny.is_person() {
+                continue;
+            }
+            let one_name = nx.first() == ny.first() && nx.shares_surname(ny);
+            if evidence::names_conflict(nx, ny) && !one_name {
+                against += 1;
+            } else {
+                agreeing += 1;
+            }
+        }
+    }
+    against > agreeing
 }
 
 /// The pseudo guard kind of a weak link refused because the names of the two groups conflict.
