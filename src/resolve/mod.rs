@@ -1713,6 +1713,14 @@ mod tests {
             .any(|l| l.evidence.iter().any(|e| e.contains(needle)))
     }
 
+    /// Resolve `extra` after the crowd: the result and the index of `extra`'s first identity.
+    fn among_crowd<const N: usize>(extra: [Identity; N]) -> (Resolution, usize) {
+        let mut ids = crowd();
+        let n = ids.len();
+        ids.extend(extra);
+        (resolve(&ids, &ResolveOptions::default()), n)
+    }
+
     /// A crowd of ordinary people, so that name words have counts as in real data.
     fn crowd() -> Vec<Identity> {
         let first = ["Philip", "Karl", "Abhishek", "Maria", "Chen", "Olga"];
@@ -1730,15 +1738,14 @@ mod tests {
     #[test]
     fn one_word_display_name_equal_to_a_login_is_a_chosen_handle() {
         // "mostlyaman" spells no name of the data: the same handle as name and login is one person.
-        let mut ids = crowd();
-        let n = ids.len();
-        ids.push(id(
-            "a",
-            "mostlyaman",
-            &["85072876+mostlyaman@users.noreply.github.com"],
-        ));
-        ids.push(id("b", "mostlyaman", &["amansharma110603@gmail.com"]));
-        let res = resolve(&ids, &ResolveOptions::default());
+        let (res, n) = among_crowd([
+            id(
+                "a",
+                "mostlyaman",
+                &["85072876+mostlyaman@users.noreply.github.com"],
+            ),
+            id("b", "mostlyaman", &["amansharma110603@gmail.com"]),
+        ]);
         assert!(together(&res, n, n + 1), "{:?}", res.reviews);
     }
 
@@ -1885,15 +1892,10 @@ mod tests {
             res.reviews
         );
         // The same two records among people at many domains merge (a rare name, shaped addresses).
-        let mut open = crowd();
-        let n = open.len();
-        open.push(id(
-            "a",
-            "Mateusz Paprocki",
-            &["mateusz.paprocki@acme.example"],
-        ));
-        open.push(id("b", "Mateusz Paprocki", &["mpaprocki@acme.example"]));
-        let res = resolve(&open, &ResolveOptions::default());
+        let (res, n) = among_crowd([
+            id("a", "Mateusz Paprocki", &["mateusz.paprocki@acme.example"]),
+            id("b", "Mateusz Paprocki", &["mpaprocki@acme.example"]),
+        ]);
         assert!(together(&res, n, n + 1), "{:?}", res.reviews);
     }
 
@@ -1921,11 +1923,7 @@ mod tests {
             ),
         ];
         for (na, ea, nb, eb) in cases {
-            let mut ids = crowd();
-            let n = ids.len();
-            ids.push(id("a", na, &[ea]));
-            ids.push(id("b", nb, &[eb]));
-            let res = resolve(&ids, &ResolveOptions::default());
+            let (res, n) = among_crowd([id("a", na, &[ea]), id("b", nb, &[eb])]);
             assert!(
                 !together(&res, n, n + 1),
                 "{na} {ea} / {nb} {eb}: {:?}",
@@ -1944,11 +1942,10 @@ mod tests {
         assert!(!together(&resolve(&ids, &ResolveOptions::default()), 0, 1));
         // "Wei Zhang" within "Zhang Wei Ming" is related, not the same name: with only a handle
         // made of the name, at most a review.
-        let mut ids = crowd();
-        let n = ids.len();
-        ids.push(id("a", "Wei Zhang", &["wzhang@corp.example"]));
-        ids.push(id("b", "Zhang Wei Ming", &["wzhang@other.example"]));
-        let res = resolve(&ids, &ResolveOptions::default());
+        let (res, n) = among_crowd([
+            id("a", "Wei Zhang", &["wzhang@corp.example"]),
+            id("b", "Zhang Wei Ming", &["wzhang@other.example"]),
+        ]);
         assert!(!together(&res, n, n + 1), "{:?}", res.merges);
         assert!(
             cites(&res.reviews, "one more or in another order"),
@@ -1974,20 +1971,19 @@ mod tests {
     #[test]
     fn a_weak_merge_splices_the_groups_it_joins() {
         // After Jane Doe's two records join, John Roe is compared with both of them.
-        let mut ids = crowd();
-        let n = ids.len();
-        ids.push(id("0", "Jane Doe", &["jdoe1987@gmail.com"]));
-        ids.push(id(
-            "1",
-            "jdoe1987",
-            &["jdoe1987@yahoo.com", "xq7zz@corp.example"],
-        ));
-        ids.push(id(
-            "2",
-            "John Roe",
-            &["xq7zz@other.example", "jroe@corp.example"],
-        ));
-        let res = resolve(&ids, &ResolveOptions::default());
+        let (res, n) = among_crowd([
+            id("0", "Jane Doe", &["jdoe1987@gmail.com"]),
+            id(
+                "1",
+                "jdoe1987",
+                &["jdoe1987@yahoo.com", "xq7zz@corp.example"],
+            ),
+            id(
+                "2",
+                "John Roe",
+                &["xq7zz@other.example", "jroe@corp.example"],
+            ),
+        ]);
         assert!(together(&res, n, n + 1), "{:?}", res.reviews);
         assert!(!together(&res, n + 1, n + 2), "{:?}", res.merges);
     }
@@ -1996,11 +1992,10 @@ mod tests {
     fn rare_login_shaped_name_with_a_shaped_address_merges() {
         // No handle in common: the display name is the login of a rare name, and the address is
         // shaped like it.
-        let mut ids = crowd();
-        let n = ids.len();
-        ids.push(id("a", "Akshansh Bhatt", &["zz81@tuta.example"]));
-        ids.push(id("b", "akshanshbhatt", &["abhatt@gmail.com"]));
-        let res = resolve(&ids, &ResolveOptions::default());
+        let (res, n) = among_crowd([
+            id("a", "Akshansh Bhatt", &["zz81@tuta.example"]),
+            id("b", "akshanshbhatt", &["abhatt@gmail.com"]),
+        ]);
         assert!(together(&res, n, n + 1), "{:?}", res.reviews);
     }
 
@@ -2023,13 +2018,12 @@ mod tests {
     #[test]
     fn handle_spelled_from_the_data_names_is_not_a_chosen_handle() {
         // `philipsmith` and `kchakrabarty` are what any Philip Smith or K. Chakrabarty picks.
-        let mut ids = crowd();
-        let n = ids.len();
-        ids.push(id("a", "philipsmi", &["philip.smith@gmail.com"]));
-        ids.push(id("b", "psmith", &["philipsmith@gmail.com"]));
-        ids.push(id("c", "kchakrabarty", &["kunal.c+git@pobox.example"]));
-        ids.push(id("d", "Karl Chakrabarty", &["kchakrabarty@ensea.example"]));
-        let res = resolve(&ids, &ResolveOptions::default());
+        let (res, n) = among_crowd([
+            id("a", "philipsmi", &["philip.smith@gmail.com"]),
+            id("b", "psmith", &["philipsmith@gmail.com"]),
+            id("c", "kchakrabarty", &["kunal.c+git@pobox.example"]),
+            id("d", "Karl Chakrabarty", &["kchakrabarty@ensea.example"]),
+        ]);
         assert!(!together(&res, n, n + 1), "{:?}", res.merges);
         assert!(!together(&res, n + 2, n + 3), "{:?}", res.merges);
     }
