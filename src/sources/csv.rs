@@ -282,7 +282,7 @@ pub(crate) fn parse(
 mod tests {
     use super::*;
     use crate::config::{SourceKind, StatusValues};
-    use crate::sources::testutil::{cfg as http_cfg, ctx};
+    use crate::sources::testutil::{cfg as http_cfg, fetch_err, fetch_ok};
     use crate::sources::{Secrets, build};
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -412,12 +412,7 @@ mod tests {
             .mount(&server)
             .await;
         let c = http_cfg(SourceKind::Csv, &format!("{}/export.csv", server.uri()));
-        let ids = build(&c, &ctx("vms-token"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&c, "vms-token").await;
         assert_eq!(ids[0].id, "7");
         assert_eq!(ids[0].email(), Some("eve@x.example"));
         assert_eq!(ids[0].status, AccountStatus::Unknown);
@@ -449,12 +444,7 @@ mod tests {
             .mount(&server)
             .await;
         let c = http_cfg(SourceKind::Csv, &format!("{}/x.csv", server.uri()));
-        let e = build(&c, &ctx("sekrit-csv"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&c, "sekrit-csv").await;
         assert!(e.contains("rejected the credentials (HTTP 401)"), "{e}");
         assert!(!e.contains("sekrit-csv"));
         server.verify().await;

@@ -399,7 +399,7 @@ impl Source for GithubSource {
 mod tests {
     use super::*;
     use crate::config::SourceKind;
-    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::Value;
     use std::sync::Arc;
@@ -493,12 +493,7 @@ mod tests {
             .await;
         let mut c = gh_cfg(&u);
         c.copilot = true;
-        let ids = build(&c, &ctx("ghp_tok"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&c, "ghp_tok").await;
         assert_eq!(
             ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
             ["1", "2", "3", "99"]
@@ -576,12 +571,7 @@ mod tests {
             .await;
         let mut c = gh_cfg(&server.uri());
         c.graphql = true;
-        let ids = build(&c, &ctx("ghp_tok"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&c, "ghp_tok").await;
         assert_eq!(ids.len(), 4);
         assert_eq!(ids[0].id, "1");
         assert_eq!(ids[0].emails, ["Dev.1@Corp.example"]);
@@ -599,12 +589,7 @@ mod tests {
             .await;
         let mut c = gh_cfg(&server.uri());
         c.graphql = true;
-        let e = build(&c, &ctx("t"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&c, "t").await;
         assert!(e.contains("Could not resolve"), "{e}");
     }
 
@@ -652,12 +637,7 @@ mod tests {
         mount_users(&server, &[1]).await;
         let mut c = gh_cfg(&server.uri());
         c.http.max_retry_wait = std::time::Duration::from_secs(5);
-        let ids = build(&c, &ctx("ghp_tok"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&c, "ghp_tok").await;
         assert_eq!(ids.len(), 1);
         server.verify().await;
     }
@@ -672,12 +652,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let e = build(&gh_cfg(&server.uri()), &ctx("ghp_SECRETSECRET"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&gh_cfg(&server.uri()), "ghp_SECRETSECRET").await;
         assert!(
             e.contains("rejected the credentials (HTTP 401)") && e.contains("Bad credentials"),
             "{e}"
@@ -707,12 +682,7 @@ mod tests {
             .expect(0)
             .mount(&evil)
             .await;
-        let e = build(&gh_cfg(&server.uri()), &ctx("ghp_tok"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&gh_cfg(&server.uri()), "ghp_tok").await;
         assert!(e.contains("refused") && e.contains("github"), "{e}");
         evil.verify().await;
     }

@@ -140,7 +140,7 @@ impl Source for GitlabSource {
 mod tests {
     use super::*;
     use crate::config::SourceKind;
-    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::{Value, json};
     use std::sync::Arc;
@@ -190,12 +190,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let ids = build(&cfg(SourceKind::Gitlab, &server.uri()), &ctx("glpat-x"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&cfg(SourceKind::Gitlab, &server.uri()), "glpat-x").await;
         assert_eq!(
             ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
             ["1", "2", "3"]
@@ -232,12 +227,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let ids = build(&cfg(SourceKind::Gitlab, &u), &ctx("t"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&cfg(SourceKind::Gitlab, &u), "t").await;
         assert_eq!(ids.len(), 2);
         server.verify().await;
     }
@@ -266,12 +256,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let ids = build(&cfg(SourceKind::Gitlab, &server.uri()), &ctx("t"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&cfg(SourceKind::Gitlab, &server.uri()), "t").await;
         assert_eq!(ids.len(), 1);
         server.verify().await;
     }
@@ -320,12 +305,7 @@ mod tests {
             .expect(0)
             .mount(&evil)
             .await;
-        let e = build(&cfg(SourceKind::Gitlab, &server.uri()), &ctx("t"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&cfg(SourceKind::Gitlab, &server.uri()), "t").await;
         assert!(e.contains("refused"), "{e}");
         evil.verify().await;
     }

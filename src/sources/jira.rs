@@ -130,7 +130,7 @@ impl Source for JiraSource {
 mod tests {
     use super::*;
     use crate::config::SourceKind;
-    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::{Value, json};
     use std::sync::Arc;
@@ -190,12 +190,7 @@ mod tests {
         .mount(&server)
         .await;
         page("4", json!([])).mount(&server).await;
-        let ids = build(&jira_cfg(&server.uri()), &ctx("jira-token"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&jira_cfg(&server.uri()), "jira-token").await;
         assert_eq!(ids.len(), 4);
         assert_eq!(ids[0].emails, ["a1@acme.example"]);
         assert!(ids[1].is_bot && ids[1].emails.is_empty());
@@ -231,12 +226,7 @@ mod tests {
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
             .mount(&server)
             .await;
-        let ids = build(&jira_cfg(&server.uri()), &ctx("t"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&jira_cfg(&server.uri()), "t").await;
         assert_eq!(ids.len(), 1);
         server.verify().await;
     }
@@ -249,12 +239,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let e = build(&jira_cfg(&server.uri()), &ctx("ATATT-secret"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&jira_cfg(&server.uri()), "ATATT-secret").await;
         assert!(e.contains("rejected the credentials (HTTP 401)"), "{e}");
         assert!(!e.contains("ATATT-secret") && !e.contains("Ym90"), "{e}");
         server.verify().await;

@@ -267,7 +267,7 @@ mod tests {
     use super::*;
     use crate::config::SourceKind;
     use crate::sources::build;
-    use crate::sources::testutil::{cfg as http_cfg, ctx, fast};
+    use crate::sources::testutil::{cfg as http_cfg, fast, fetch_err, fetch_ok};
     use serde_json::json;
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -336,12 +336,7 @@ mod tests {
             SourceKind::Json,
             &format!("{}/people", server.uri()),
         ));
-        let ids = build(&c, &ctx("jt"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&c, "jt").await;
         assert_eq!(ids.len(), 5);
         assert_eq!(ids[0].id, "1");
         assert_eq!(ids[0].name.as_deref(), Some("P 1"));
@@ -375,12 +370,7 @@ mod tests {
             SourceKind::Json,
             &format!("{}/people", server.uri()),
         ));
-        let e = build(&c, &ctx("jt-secret"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&c, "jt-secret").await;
         assert!(e.contains("refused") && !e.contains("jt-secret"), "{e}");
         other.verify().await;
     }

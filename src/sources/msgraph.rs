@@ -233,7 +233,7 @@ impl Source for MsgraphSource {
 mod tests {
     use super::*;
     use crate::config::SourceKind;
-    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;
     use std::sync::Arc;
@@ -383,12 +383,7 @@ mod tests {
             .expect(0)
             .mount(&evil)
             .await;
-        let e = build(&graph_cfg(&graph.uri(), &login.uri()), &ctx("x"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&graph_cfg(&graph.uri(), &login.uri()), "x").await;
         assert!(e.contains("refused"), "{e}");
         assert!(
             !e.contains("eyJ.graph.token") && !e.contains("client-secret-value"),
@@ -406,12 +401,7 @@ mod tests {
             .expect(1)
             .mount(&login)
             .await;
-        let e = build(&graph_cfg("https://graph.example", &login.uri()), &ctx("x"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&graph_cfg("https://graph.example", &login.uri()), "x").await;
         assert!(
             e.contains("rejected the credentials (HTTP 401)") && e.contains("AADSTS7000215"),
             "{e}"
@@ -442,12 +432,7 @@ mod tests {
             .expect(1)
             .mount(&graph)
             .await;
-        let ids = build(&graph_cfg(&graph.uri(), &login.uri()), &ctx("x"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&graph_cfg(&graph.uri(), &login.uri()), "x").await;
         assert_eq!(ids.len(), 1);
         graph.verify().await;
     }

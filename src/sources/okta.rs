@@ -183,7 +183,7 @@ impl Source for OktaSource {
 mod tests {
     use super::*;
     use crate::config::SourceKind;
-    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;
     use std::sync::Arc;
@@ -259,12 +259,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let ids = build(&okta_cfg(&u), &ctx("okta-token"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&okta_cfg(&u), "okta-token").await;
         assert_eq!(ids.len(), 4);
         let by = |id: &str| ids.iter().find(|i| i.id == id).unwrap();
         assert_eq!(by("u1").status, AccountStatus::Active);
@@ -309,12 +304,7 @@ mod tests {
             .expect(2)
             .mount(&server)
             .await;
-        let ids = build(&okta_cfg(&server.uri()), &ctx("t"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap()
-            .identities;
+        let ids = fetch_ok(&okta_cfg(&server.uri()), "t").await;
         assert_eq!(ids.len(), 1);
         server.verify().await;
     }
@@ -357,12 +347,7 @@ mod tests {
             .expect(0)
             .mount(&evil)
             .await;
-        let e = build(&okta_cfg(&server.uri()), &ctx("tok"))
-            .unwrap()
-            .fetch()
-            .await
-            .unwrap_err()
-            .to_string();
+        let e = fetch_err(&okta_cfg(&server.uri()), "tok").await;
         assert!(e.contains("refused"), "{e}");
         evil.verify().await;
     }

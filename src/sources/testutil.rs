@@ -39,3 +39,23 @@ pub(crate) fn ctx(token: &str) -> SourceContext {
         cache: None,
     }
 }
+
+/// Build and fetch `cfg` with `TOKEN` set to `token`: the identities, or the test fails.
+pub(crate) async fn fetch_ok(cfg: &SourceConfig, token: &str) -> Vec<crate::model::Identity> {
+    super::build(cfg, &ctx(token))
+        .unwrap()
+        .fetch()
+        .await
+        .unwrap()
+        .identities
+}
+
+/// Build and fetch `cfg` with `TOKEN` set to `token`: the error as text, or the test fails.
+pub(crate) async fn fetch_err(cfg: &SourceConfig, token: &str) -> String {
+    super::build(cfg, &ctx(token))
+        .unwrap()
+        .fetch()
+        .await
+        .unwrap_err()
+        .to_string()
+}
