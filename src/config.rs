@@ -16,6 +16,24 @@ use url::Url;
 
 use crate::model::Subscription;
 
+/// The identity fields a source's record can feed: the keys of `columns` (csv) and `fields` (json,
+/// which also takes `first_name` and `last_name`).
+pub const IDENTITY_FIELDS: [&str; 13] = [
+    "id",
+    "name",
+    "email",
+    "emails",
+    "login",
+    "employee_id",
+    "title",
+    "department",
+    "manager_email",
+    "status",
+    "last_activity",
+    "created_at",
+    "bot",
+];
+
 /// A configuration problem: which file, which key, what is wrong.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}: {key}{sep}{message}", sep = if key.is_empty() { "" } else { ": " })]
@@ -947,39 +965,22 @@ fn validate_source(
         }
         _ => {}
     }
-    if let Some(cols) = &s.columns
-        && kind != SourceKind::Csv
-    {
-        let _ = cols;
+    if s.columns.is_some() && kind != SourceKind::Csv {
         return Err(err(
             "columns",
             format!("applies to kind `csv` only, not `{kind}`"),
         ));
     }
     if let Some(fields) = &s.fields {
-        const KNOWN: [&str; 14] = [
-            "id",
-            "name",
-            "email",
-            "emails",
-            "login",
-            "employee_id",
-            "title",
-            "department",
-            "manager_email",
-            "status",
-            "last_activity",
-            "created_at",
-            "bot",
-            "first_name",
-        ];
         for (f, pointer) in fields {
-            if !KNOWN.contains(&f.as_str()) && f != "last_name" {
+            let known =
+                IDENTITY_FIELDS.contains(&f.as_str()) || f == "first_name" || f == "last_name";
+            if !known {
                 return Err(err(
                     &format!("fields.{f}"),
                     format!(
-                        "unknown field (expected one of {}, last_name)",
-                        KNOWN.join(", ")
+                        "unknown field (expected one of {}, first_name, last_name)",
+                        IDENTITY_FIELDS.join(", ")
                     ),
                 ));
             }

@@ -53,15 +53,6 @@ pub struct SourceJson {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IdentityJson {
-    pub source: String,
-    pub id: String,
-    pub login: Option<String>,
-    pub email: Option<String>,
-    pub name: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeveloperJson {
     pub id: String,
     pub name: String,
@@ -72,7 +63,8 @@ pub struct DeveloperJson {
     pub department: Option<String>,
     pub manager_email: Option<String>,
     pub last_activity: Option<String>,
-    pub identities: Vec<IdentityJson>,
+    /// The accounts attached to the row, as the model keeps them (the JSON is their fields).
+    pub identities: Vec<crate::model::IdentityRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -180,17 +172,7 @@ pub fn developer_json(d: &Developer) -> DeveloperJson {
         department: d.department.clone(),
         manager_email: d.manager_email.clone(),
         last_activity: d.last_activity.map(timestamp),
-        identities: d
-            .identities
-            .iter()
-            .map(|i| IdentityJson {
-                source: i.source.clone(),
-                id: i.id.clone(),
-                login: i.login.clone(),
-                email: i.email.clone(),
-                name: i.name.clone(),
-            })
-            .collect(),
+        identities: d.identities.clone(),
     }
 }
 

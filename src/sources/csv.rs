@@ -86,23 +86,6 @@ impl Source for CsvSource {
     }
 }
 
-/// The identity fields a column can feed, with the config key that names it.
-const FIELDS: [&str; 13] = [
-    "id",
-    "name",
-    "email",
-    "emails",
-    "login",
-    "employee_id",
-    "title",
-    "department",
-    "manager_email",
-    "status",
-    "last_activity",
-    "created_at",
-    "bot",
-];
-
 fn configured(columns: &Columns, field: &str) -> Option<String> {
     let c = match field {
         "id" => &columns.id,
@@ -164,7 +147,7 @@ pub(crate) fn parse(
 
     // field → column index
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for field in FIELDS {
+    for field in crate::config::IDENTITY_FIELDS {
         match configured(&cfg.columns, field) {
             Some(col) => {
                 let i = find(&col).ok_or_else(|| {
