@@ -195,32 +195,16 @@ fn run(label: &str, path: &str) {
         // Cluster of each record and every merge with its evidence, for offline analysis.
         let dir = std::path::PathBuf::from(dir);
         let clusters: String = res.cluster_of.iter().map(|c| format!("{c}\n")).collect();
-        let merges: String = res
-            .merges
-            .iter()
-            .map(|m| {
-                format!(
-                    "{}\t{}\t{:.3}\t{}\n",
-                    m.a,
-                    m.b,
-                    m.confidence,
-                    m.evidence.join("; ")
-                )
-            })
-            .collect();
-        let reviews: String = res
-            .reviews
-            .iter()
-            .map(|m| {
-                format!(
-                    "{}\t{}\t{:.3}\t{}\n",
-                    m.a,
-                    m.b,
-                    m.confidence,
-                    m.evidence.join("; ")
-                )
-            })
-            .collect();
+        let tsv = |links: &[seatwarden::resolve::MatchLink]| -> String {
+            links
+                .iter()
+                .map(|m| {
+                    let evidence = m.evidence.join("; ");
+                    format!("{}\t{}\t{:.3}\t{evidence}\n", m.a, m.b, m.confidence)
+                })
+                .collect()
+        };
+        let (merges, reviews) = (tsv(&res.merges), tsv(&res.reviews));
         let written = std::fs::write(dir.join(format!("{label}.clusters")), clusters)
             .and_then(|()| std::fs::write(dir.join(format!("{label}.merges")), merges))
             .and_then(|()| std::fs::write(dir.join(format!("{label}.reviews")), reviews));
