@@ -331,7 +331,14 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             let Some(owner) = group.iter().find(|h| h.from == FROM_LOGIN) else {
                 // The old id-less form `login@users.noreply.github.com` is the account that held
                 // the login then: it joins holders whose names agree with its own, never a
-                // holder of a conflicting or unrelated name.
+                // holder of a conflicting or unrelated name. A display name that is the login
+                // itself ("Normal Human" for `normalhuman`) is the account's own and agrees with
+                // every holder of the same id-less address (the id form may be a later owner).
+                let login = key_login(email_keys.get(key)).unwrap_or("");
+                let is_login_name = |n: &NameInfo| {
+                    let letters = names::letters_of(&n.compact());
+                    !letters.is_empty() && letters == names::letters_of(login)
+                };
                 for h in group {
                     if normalize::github_account(raw_of(h)).is_some() {
                         continue;
@@ -341,8 +348,10 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                         let other = &prepared[g.i as usize].name;
                         if !name.is_empty()
                             && !other.is_empty()
-                            && name.compatible(other)
-                            && !evidence::names_conflict(name, other)
+                            && (((is_login_name(name) || is_login_name(other))
+                                && normalize::github_account(raw_of(g)).is_none())
+                                || (name.compatible(other)
+                                    && !evidence::names_conflict(name, other)))
                         {
                             strong(
                                 &mut clusters,
@@ -1704,6 +1713,24 @@ mod tests {
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(together(&res, 0, 1));
         assert!(!together(&res, 0, 2));
+    }
+
+    #[test]
+    fn old_noreply_address_joins_the_display_name_that_is_its_login() {
+        // "Normal Human" is the login `normalhuman` written as a name: the account's own display
+        // name, not a second person's.
+        let ids = [
+            id("1", "Leonid Kovalev", &["normalhuman@users.noreply.github.com"]),
+            id("2", "Normal Human", &["normalhuman@users.noreply.github.com"]),
+            id("3", "Leonid Kovalev", &["leonid.traveling@gmail.com"]),
+            id("4", "Anna Berg", &["annaberg@users.noreply.github.com"]),
+            id("5", "Carl Holm", &["991+annaberg@users.noreply.github.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 1));
+        assert!(together(&res, 0, 2));
+        // The id form is the account that holds the login now, maybe a later owner.
+        assert!(!together(&res, 3, 4));
     }
 
     /// Whether any of the links gives evidence containing `needle`.
