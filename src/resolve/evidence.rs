@@ -184,6 +184,10 @@ pub enum HandleKind {
     Login,
     Local,
     Name,
+    /// `local@registrable-domain` of an organisation's address: the same mailbox reached through
+    /// another of the organisation's hosts (`hpa@bonde.sc.orionmulti.com`,
+    /// `hpa@tazenda.sc.orionmulti.com`). Only ever equal to another mailbox.
+    Mailbox,
 }
 
 impl HandleKind {
@@ -192,6 +196,7 @@ impl HandleKind {
             HandleKind::Login => "login",
             HandleKind::Local => "email local part",
             HandleKind::Name => "name",
+            HandleKind::Mailbox => "mailbox",
         }
     }
 }
@@ -647,6 +652,9 @@ fn has_year(h: &str) -> bool {
 /// `stepan.osorio@` / `stepanosorio@`, so it adds only a little to the name.
 const NAME_MADE_HANDLE: f64 = 0.5;
 
+/// The weight of one local part at two hosts of one organisation.
+const MAILBOX: f64 = 3.0;
+
 fn handle_weight(
     h: &str,
     x: HandleKind,
@@ -660,6 +668,10 @@ fn handle_weight(
     // A display name that is one word ("mostlyaman") is itself a chosen handle, unless it is
     // spelled from the words of the data's person names (`mohit`, `philipsmi`, `kchakrabarty`):
     // then any of that name's holders may have picked it.
+    if x == HandleKind::Mailbox || y == HandleKind::Mailbox {
+        // One organisation's mail hosts share one namespace of users: nearly the same address.
+        return MAILBOX;
+    }
     let letters = letters_of(h);
     // Local parts at two domains are often assigned from the first name (`michael@`): there a
     // one-word display name spelled in the handle is a name too, not a chosen handle.
@@ -705,11 +717,11 @@ fn handle_weight(
 /// gets an address that is taken, so they do not count.
 fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u32, u32)> {
     for &(ha, ka) in &a.handles {
-        if ka == HandleKind::Name {
+        if matches!(ka, HandleKind::Name | HandleKind::Mailbox) {
             continue;
         }
         for &(hb, kb) in &b.handles {
-            if kb == HandleKind::Name || ha == hb {
+            if matches!(kb, HandleKind::Name | HandleKind::Mailbox) || ha == hb {
                 continue;
             }
             let (ta, tb) = (handles.get(ha), handles.get(hb));
@@ -885,7 +897,10 @@ pub fn describe(
     let (na, nb) = (raw_a.unwrap_or(""), raw_b.unwrap_or(""));
     if let Some((h, x, y)) = s.handle {
         let text = handles.get(h);
-        if x == y {
+        if x == HandleKind::Mailbox {
+            let (local, domain) = text.split_once('@').unwrap_or((text, ""));
+            out.push(format!("same mailbox {local} at two hosts of {domain}"));
+        } else if x == y {
             out.push(format!("same {} {text}", x.word()));
         } else {
             out.push(format!("{} {text} equals {} {text}", x.word(), y.word()));
@@ -978,6 +993,13 @@ pub fn weak_parts(
                 parts.locals.push(letters_of(local));
                 if !is_public_mail_domain(domain) {
                     let d = registrable_domain(domain);
+                    let local = compact(local);
+                    if !is_weak_local(&local) {
+                        let mailbox = format!("{local}@{d}");
+                        if !parts.handles.iter().any(|(h, _)| *h == mailbox) {
+                            parts.handles.push((mailbox, HandleKind::Mailbox));
+                        }
+                    }
                     if !parts.domains.iter().any(|x| x == d) {
                         parts.domains.push(d.to_string());
                     }
