@@ -188,6 +188,10 @@ pub enum HandleKind {
     /// another of the organisation's hosts (`hpa@bonde.sc.orionmulti.com`,
     /// `hpa@tazenda.sc.orionmulti.com`). Only ever equal to another mailbox.
     Mailbox,
+    /// The name of an organisation's domain (`artagnon` of `r@artagnon.com`): a personal
+    /// domain is its owner's handle. Never compared with another domain's name (that is the
+    /// shared domain, weighed on its own).
+    DomainLabel,
 }
 
 impl HandleKind {
@@ -197,6 +201,7 @@ impl HandleKind {
             HandleKind::Local => "email local part",
             HandleKind::Name => "name",
             HandleKind::Mailbox => "mailbox",
+            HandleKind::DomainLabel => "domain",
         }
     }
 }
@@ -676,6 +681,12 @@ fn handle_weight(
     // Local parts at two domains are often assigned from the first name (`michael@`): there a
     // one-word display name spelled in the handle is a name too, not a chosen handle.
     let assigned = x != HandleKind::Login && y != HandleKind::Login;
+    // A domain's name stands for a local part: the handle of the domain's owner.
+    let local_like = |k: HandleKind| match k {
+        HandleKind::DomainLabel => HandleKind::Local,
+        k => k,
+    };
+    let (x, y) = (local_like(x), local_like(y));
     let made_of = |p: &Prepared| {
         (p.name.is_person() || assigned) && shape_of_letters(&letters, &p.name) == Shape::Strong
     };
@@ -717,11 +728,18 @@ fn handle_weight(
 /// gets an address that is taken, so they do not count.
 fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u32, u32)> {
     for &(ha, ka) in &a.handles {
-        if matches!(ka, HandleKind::Name | HandleKind::Mailbox) {
+        if matches!(
+            ka,
+            HandleKind::Name | HandleKind::Mailbox | HandleKind::DomainLabel
+        ) {
             continue;
         }
         for &(hb, kb) in &b.handles {
-            if matches!(kb, HandleKind::Name | HandleKind::Mailbox) || ha == hb {
+            if matches!(
+                kb,
+                HandleKind::Name | HandleKind::Mailbox | HandleKind::DomainLabel
+            ) || ha == hb
+            {
                 continue;
             }
             let (ta, tb) = (handles.get(ha), handles.get(hb));
@@ -773,7 +791,10 @@ pub fn score(
     let mut handle_w = 0.0;
     for &(ha, ka) in &a.handles {
         for &(hb, kb) in &b.handles {
-            if ha == hb && !(ka == HandleKind::Name && kb == HandleKind::Name) {
+            if ha == hb
+                && !(ka == HandleKind::Name && kb == HandleKind::Name)
+                && !(ka == HandleKind::DomainLabel && kb == HandleKind::DomainLabel)
+            {
                 let mut w = handle_weight(handles.get(ha), ka, kb, a, b, stats);
                 if stats.is_ambiguous(ha) && !(a.name.is_person() && b.name.is_person()) {
                     // Held by people with different names: a nameless side could be any of them.
@@ -967,12 +988,14 @@ pub struct WeakParts {
 
 /// The weak-evidence values of one identity (strong email keys are the caller's).
 /// `placeholder_locals` are local parts of addresses at no real domain (`smurf@kiste.(none)`):
-/// not keys, but still the person's handle.
+/// not keys, but still the person's handle. `owned_domains` are real domains reached only
+/// through a generic local part (`git@nilsschulte.de`): their name is a handle all the same.
 pub fn weak_parts(
     name: &NameInfo,
     keys: &[&EmailKey],
     login: Option<&str>,
     placeholder_locals: &[String],
+    owned_domains: &[String],
 ) -> WeakParts {
     let mut parts = WeakParts::default();
     let push_handle = |parts: &mut WeakParts, text: &str, kind: HandleKind| {
@@ -984,6 +1007,15 @@ pub fn weak_parts(
             parts.handles.push((c, kind));
         }
     };
+    // The domain's own name: `artagnon` of artagnon.com, `nilsschulte` of nilsschulte.de (a
+    // personal domain spelled from the name).
+    let push_domain_label = |parts: &mut WeakParts, registrable: &str| {
+        let label = registrable.split('.').next().unwrap_or("");
+        if label.chars().count() >= 5 {
+            push_handle(parts, label, HandleKind::DomainLabel);
+            parts.locals.push(letters_of(label));
+        }
+    };
     for key in keys {
         match key {
             EmailKey::Address { local, domain } => {
@@ -993,6 +1025,7 @@ pub fn weak_parts(
                 parts.locals.push(letters_of(local));
                 if !is_public_mail_domain(domain) {
                     let d = registrable_domain(domain);
+                    push_domain_label(&mut parts, d);
                     let local = compact(local);
                     if !is_weak_local(&local) {
                         let mailbox = format!("{local}@{d}");
@@ -1011,6 +1044,9 @@ pub fn weak_parts(
             }
             EmailKey::GithubAccount(_) => {}
         }
+    }
+    for domain in owned_domains {
+        push_domain_label(&mut parts, registrable_domain(domain));
     }
     for local in placeholder_locals {
         if !is_weak_local(local) {

@@ -109,6 +109,10 @@ const SHARED_MAILBOX_NAMES: usize = 3;
 /// they are skipped, which keeps the cost linear.
 const MAX_BLOCK: usize = 64;
 
+/// Marks a block entry that comes from the holder's domain name (`artagnon` of artagnon.com):
+/// two such entries never make a candidate pair.
+const DOMAIN_LABEL_TAG: u32 = 1 << 31;
+
 /// Parsing and scoring use at most this many threads (the machines this runs on are small).
 const MAX_THREADS: usize = 4;
 
@@ -544,8 +548,13 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         if let Some(k) = p.name_key {
             blocks.push((k, i as u32));
         }
-        for &(h, _) in &p.handles {
-            blocks.push((handle_offset + h, i as u32));
+        for &(h, kind) in &p.handles {
+            let tag = if kind == evidence::HandleKind::DomainLabel {
+                DOMAIN_LABEL_TAG
+            } else {
+                0
+            };
+            blocks.push((handle_offset + h, i as u32 | tag));
         }
         // A display name that is a login spelled from two name words ("jamestitus299") meets
         // the people of that name.
@@ -585,11 +594,16 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         for x in 0..group.len() {
-            let a = group[x].1;
+            let a = group[x].1 & !DOMAIN_LABEL_TAG;
+            let a_label = group[x].1 & DOMAIN_LABEL_TAG != 0;
             let ra = clusters.find(a as usize);
             for g in &group[x + 1..] {
-                let b = g.1;
-                if ra != clusters.find(b as usize) {
+                let b = g.1 & !DOMAIN_LABEL_TAG;
+                // Two holders of one domain's name are colleagues, not one person's handles.
+                if a_label && g.1 & DOMAIN_LABEL_TAG != 0 {
+                    continue;
+                }
+                if a != b && ra != clusters.find(b as usize) {
                     candidates.push((a.min(b), a.max(b)));
                 }
             }
@@ -908,6 +922,7 @@ struct Parsed {
 fn parse_identity(identity: &Identity) -> Parsed {
     let mut keys: Vec<(EmailKey, u16)> = Vec::with_capacity(identity.emails.len() + 1);
     let mut placeholder_locals: Vec<String> = Vec::new();
+    let mut owned_domains: Vec<String> = Vec::new();
     for (k, e) in identity.emails.iter().enumerate() {
         let from = k.min(usize::from(FROM_NAME) - 1) as u16;
         match email_key(e) {
@@ -918,7 +933,10 @@ fn parse_identity(identity: &Identity) -> Parsed {
                 keys.push((key, from));
             }
             Some(key) => keys.push((key, from)),
-            None => placeholder_locals.extend(normalize::placeholder_local(e)),
+            None => {
+                placeholder_locals.extend(normalize::placeholder_local(e));
+                owned_domains.extend(normalize::generic_local_domain(e));
+            }
         }
     }
     let name = if identity.is_bot {
@@ -928,10 +946,11 @@ fn parse_identity(identity: &Identity) -> Parsed {
     };
     if keys.is_empty()
         && let Some(raw) = identity.name.as_deref()
-        && raw.contains('@')
-        && let Some(key @ EmailKey::Address { .. }) = email_key(raw)
+        && let Some(address) = normalize::address_in_name(raw)
+        && let Some(key @ EmailKey::Address { .. }) = email_key(&address)
     {
-        // An address typed as the name, on a record whose own email is unusable.
+        // An address typed as the name or spelled out in it, on a record whose own email is
+        // unusable.
         keys.push((key, FROM_NAME));
     }
     let login = identity
@@ -950,7 +969,13 @@ fn parse_identity(identity: &Identity) -> Parsed {
         .filter(|(_, from)| *from != FROM_LOGIN)
         .map(|(k, _)| k)
         .collect();
-    let weak = evidence::weak_parts(&name, &weak_keys, login.as_deref(), &placeholder_locals);
+    let weak = evidence::weak_parts(
+        &name,
+        &weak_keys,
+        login.as_deref(),
+        &placeholder_locals,
+        &owned_domains,
+    );
     Parsed {
         name_key: name.key(),
         keys,
@@ -1002,10 +1027,15 @@ fn employee_id(identity: &Identity) -> Option<String> {
 
 /// Whether `a` and `b` share a block (sorted `(key, identity)` pairs) small enough to compare.
 fn share_a_block(blocks: &[(u32, u32)], a: u32, b: u32) -> bool {
-    blocks.iter().filter(|x| x.1 == a).any(|&(key, _)| {
+    let label = |x: u32| x & DOMAIN_LABEL_TAG != 0;
+    let who = |x: u32| x & !DOMAIN_LABEL_TAG;
+    blocks.iter().filter(|x| who(x.1) == a).any(|&(key, ta)| {
         let group =
             &blocks[blocks.partition_point(|x| x.0 < key)..blocks.partition_point(|x| x.0 <= key)];
-        (2..=MAX_BLOCK).contains(&group.len()) && group.binary_search(&(key, b)).is_ok()
+        (2..=MAX_BLOCK).contains(&group.len())
+            && group
+                .iter()
+                .any(|&(_, tb)| who(tb) == b && !(label(ta) && label(tb)))
     })
 }
 
@@ -1545,6 +1575,79 @@ mod tests {
     }
 
     #[test]
+    fn organisation_hosts_and_personal_domains_link_one_person() {
+        // (case, a, b, merged): among a crowd, so that name words have counts.
+        let cases: &[(&str, (&str, &str), (&str, &str), bool)] = &[
+            (
+                "one local part at two hosts of one organisation",
+                ("hpa", "hpa@bonde.sc.orionmulti.example"),
+                ("Peter Anvin", "hpa@tazenda.sc.orionmulti.example"),
+                true,
+            ),
+            (
+                "a local part at two organisations is not one mailbox",
+                ("hpa", "hpa@bonde.orionmulti.example"),
+                ("Peter Anvin", "hpa@trantor.anvin.example"),
+                false,
+            ),
+            (
+                "two names at two hosts of one organisation stay two people",
+                ("Karl Novak", "kn@a.uni.example"),
+                ("Kira Nolan", "kn@b.uni.example"),
+                false,
+            ),
+            (
+                "a login that is the name of the other's personal domain",
+                ("Ramkumar Ramachandra", "artagnon@gmail.com"),
+                ("Ramkumar Ramachandra", "r@artagnon.example"),
+                true,
+            ),
+            (
+                "a personal domain spelled from the name, behind a generic local part",
+                ("Nils Schulte", "git@nilsschulte.example"),
+                ("Nils Schulte", "47043622+Schnilz@users.noreply.github.com"),
+                true,
+            ),
+            (
+                "an address spelled out in the display name",
+                (
+                    "David Roberts (dvdr18 [at] gmail [dot] com)",
+                    "devnull@localhost",
+                ),
+                ("David Roberts", "dvdr18@gmail.com"),
+                true,
+            ),
+            (
+                "a domain's name is not the handle of everyone who works there",
+                ("Maria Wei", "mw@orionmulti.example"),
+                ("orionmulti", "orionmulti@gmail.com"),
+                false,
+            ),
+        ];
+        for &(case, (na, ea), (nb, eb), merged) in cases {
+            let (res, n) = among_crowd([id("a", na, &[ea]), id("b", nb, &[eb])]);
+            assert_eq!(
+                together(&res, n, n + 1),
+                merged,
+                "{case}: {:?} {:?}",
+                res.merges,
+                res.reviews
+            );
+        }
+        // Colleagues at one small organisation are never candidates through its domain's name.
+        let (res, _) = among_crowd([
+            id("x", "annlee", &["u1@smallshop.example"]),
+            id("y", "bochen", &["u2@smallshop.example"]),
+            id("z", "cydahl", &["u3@smallshop.example"]),
+        ]);
+        assert!(
+            res.merges.is_empty() && res.reviews.is_empty(),
+            "{:?}",
+            res.reviews
+        );
+    }
+
+    #[test]
     fn common_full_name_alone_stays_apart() {
         // Many John Smiths at many places: two of them with name-shaped addresses stay apart,
         // and nobody merges on the name alone.
@@ -1720,8 +1823,16 @@ mod tests {
         // "Normal Human" is the login `normalhuman` written as a name: the account's own display
         // name, not a second person's.
         let ids = [
-            id("1", "Leonid Kovalev", &["normalhuman@users.noreply.github.com"]),
-            id("2", "Normal Human", &["normalhuman@users.noreply.github.com"]),
+            id(
+                "1",
+                "Leonid Kovalev",
+                &["normalhuman@users.noreply.github.com"],
+            ),
+            id(
+                "2",
+                "Normal Human",
+                &["normalhuman@users.noreply.github.com"],
+            ),
             id("3", "Leonid Kovalev", &["leonid.traveling@gmail.com"]),
             id("4", "Anna Berg", &["annaberg@users.noreply.github.com"]),
             id("5", "Carl Holm", &["991+annaberg@users.noreply.github.com"]),

@@ -345,6 +345,52 @@ pub fn placeholder_local(raw: &str) -> Option<String> {
     Some(local.to_string())
 }
 
+/// The domain of an address at a real organisation or personal domain whose local part is
+/// generic (`git@nilsschulte.de`): no key, but the domain still names its owner.
+pub fn generic_local_domain(raw: &str) -> Option<String> {
+    let s = nfkc_lower(raw);
+    let (local, domain) = s.rsplit_once('@')?;
+    let domain = domain.trim_end_matches('.');
+    if !is_generic_local(local)
+        || domain == GITHUB_NOREPLY
+        || is_placeholder_domain(domain)
+        || is_public_mail_domain(domain)
+    {
+        return None;
+    }
+    Some(domain.to_string())
+}
+
+/// An address written into a display name, plainly or spelled out against spam:
+/// "David Roberts (dvdr18 [at] gmail [dot] com)" → `dvdr18@gmail.com`.
+pub fn address_in_name(name: &str) -> Option<String> {
+    let lower = nfkc_lower(name);
+    let inner = match (lower.find(['(', '<', '[']), lower.rfind([')', '>'])) {
+        (Some(open), Some(close)) if open < close => &lower[open + 1..close],
+        _ => lower.as_str(),
+    };
+    let mut text = format!(" {inner} ");
+    for (from, to) in [
+        ("[at]", "@"),
+        ("(at)", "@"),
+        (" at ", "@"),
+        ("[dot]", "."),
+        ("(dot)", "."),
+        (" dot ", "."),
+    ] {
+        text = text.replace(from, to);
+    }
+    let address: String = text.split_whitespace().collect();
+    let (local, domain) = address.rsplit_once('@')?;
+    let plain = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'))
+    };
+    (plain(local) && plain(domain) && domain.contains('.') && !domain.ends_with('.'))
+        .then_some(address)
+}
+
 /// The account id of a `NNN+login@users.noreply.github.com` address.
 pub fn github_account(raw: &str) -> Option<EmailKey> {
     let s = nfkc_lower(raw);
@@ -522,6 +568,40 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(fold(raw), want, "{raw}");
         }
+    }
+
+    #[test]
+    fn address_in_name_reads_plain_and_spelled_out_forms() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "David Roberts (dvdr18 [at] gmail [dot] com)",
+                Some("dvdr18@gmail.com"),
+            ),
+            (
+                "jon@blackcubes.dyndns.org",
+                Some("jon@blackcubes.dyndns.org"),
+            ),
+            ("Ann <ann at example dot org>", Some("ann@example.org")),
+            ("Jon at Home", None),
+            ("Ann Lee", None),
+            ("someone@", None),
+            ("(at) (dot)", None),
+        ];
+        for &(name, want) in cases {
+            assert_eq!(address_in_name(name).as_deref(), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn generic_local_domain_keeps_only_owned_domains() {
+        assert_eq!(
+            generic_local_domain("git@NilsSchulte.example").as_deref(),
+            Some("nilsschulte.example")
+        );
+        // A person's own address, a public provider, a placeholder host: nothing.
+        assert_eq!(generic_local_domain("nils@nilsschulte.example"), None);
+        assert_eq!(generic_local_domain("git@gmail.com"), None);
+        assert_eq!(generic_local_domain("git@kiste.(none)"), None);
     }
 
     #[test]
