@@ -249,6 +249,9 @@ pub enum NameRel {
     /// Neither is a person name, and both are the same chosen handle ("zylipku" ~ "ZyLiPku"), one
     /// spelled from no name of the data.
     SameHandle,
+    /// One side is a single word of the other's name and its own addresses spell the rest
+    /// ("Advait" <apote2050@…> ~ "Advait Pote"): the full name, read from name and address.
+    Completed,
     /// Both are person names and they differ.
     Conflict,
     /// At least one side has no person-shaped name.
@@ -572,7 +575,11 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
             let k = f64::from(stats.distinct_keys.max(1));
             stats.count(last) * (k / 15.0) / k
         }
-        NameRel::LoginShaped | NameRel::SameHandle | NameRel::Conflict | NameRel::Unknown => 0.0,
+        NameRel::LoginShaped
+        | NameRel::Completed
+        | NameRel::SameHandle
+        | NameRel::Conflict
+        | NameRel::Unknown => 0.0,
     };
     let handle_like = |n: &NameInfo| !n.is_empty() && !n.is_person();
     if rel == NameRel::Unknown && handle_like(&a.name) && handle_like(&b.name) {
@@ -602,6 +609,33 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
             };
             if let Some(h) = homonyms {
                 return (NameRel::LoginShaped, h);
+            }
+            // "Advait" <apote2050@…>: one word of the name, and an address holding the other.
+            if other.name.tokens.len() == 1 {
+                let word: &str = &other.name.tokens[0];
+                let rest = if word == raw_f || word == f {
+                    Some(raw_l)
+                } else if word == raw_l || word == l {
+                    Some(raw_f)
+                } else {
+                    None
+                };
+                if let Some(rest) = rest
+                    && rest.chars().count() >= 3
+                    && rest != word
+                    && other.locals.iter().any(|loc| loc.contains(rest))
+                    // The full name's own addresses must agree too: the completed name is read
+                    // from the one address, which cannot also be its confirmation.
+                    && person
+                        .locals
+                        .iter()
+                        .any(|loc| shape_of_letters(loc, &person.name) == Shape::Strong)
+                {
+                    return (
+                        NameRel::Completed,
+                        stats.homonyms_besides(f, l, person.name_key),
+                    );
+                }
             }
         }
     }
@@ -783,6 +817,7 @@ pub fn score(
         NameRel::Typo => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.0) - 1.5,
         NameRel::Initial => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.5,
         NameRel::LoginShaped => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 4.0) - 1.0,
+        NameRel::Completed => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.0) - 1.0,
         NameRel::SameHandle => 1.5,
         NameRel::Conflict => -4.0,
         NameRel::Unknown => -1.0,
@@ -870,7 +905,11 @@ pub fn score(
     let rare = homonyms < RARE_NAME_HOMONYMS
         && matches!(
             name,
-            NameRel::Exact | NameRel::Nickname | NameRel::Typo | NameRel::LoginShaped
+            NameRel::Exact
+                | NameRel::Nickname
+                | NameRel::Typo
+                | NameRel::LoginShaped
+                | NameRel::Completed
         );
     if !clue && (shape == Shape::Unrelated || !rare) {
         confidence = confidence.min(0.89);
@@ -954,6 +993,9 @@ pub fn describe(
         NameRel::Initial => out.push(format!("name \"{na}\" ~ \"{nb}\" (initial)")),
         NameRel::LoginShaped => out.push(format!(
             "name \"{na}\" ~ \"{nb}\" (a login made of the name, {rarity})"
+        )),
+        NameRel::Completed => out.push(format!(
+            "name \"{na}\" ~ \"{nb}\" (one word of the name, the rest in the address, {rarity})"
         )),
         NameRel::SameHandle => out.push(format!(
             "same display name \"{na}\" ~ \"{nb}\" (one word: a handle, not a first and last name)"

@@ -109,9 +109,10 @@ const SHARED_MAILBOX_NAMES: usize = 3;
 /// they are skipped, which keeps the cost linear.
 const MAX_BLOCK: usize = 64;
 
-/// Marks a block entry that comes from the holder's domain name (`artagnon` of artagnon.com):
-/// two such entries never make a candidate pair.
-const DOMAIN_LABEL_TAG: u32 = 1 << 31;
+/// Marks a block entry that meets only the untagged entries of its block: the holder's domain
+/// name (`artagnon` of artagnon.com; two holders are colleagues), or a word of a full name met
+/// by one-word display names ("Advait"; two holders are any two people sharing a word).
+const PASSIVE_TAG: u32 = 1 << 31;
 
 /// Parsing and scoring use at most this many threads (the machines this runs on are small).
 const MAX_THREADS: usize = 4;
@@ -543,6 +544,16 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     stats.set_domain_holders(domain_holders, n);
     let handle_offset = name_keys.len() as u32;
+    // One-word display names ("Advait") meet the full names that hold the word, so that an
+    // address spelling the rest (`apote2050@`) can be weighed. A common word's block is too
+    // large and skipped, as every block.
+    let mut lone_words = Interner::default();
+    for p in &prepared {
+        if let Some(w) = lone_word(&p.name) {
+            lone_words.intern(w);
+        }
+    }
+    let word_offset = handle_offset + handles.len() as u32;
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         if let Some(k) = p.name_key {
@@ -550,11 +561,22 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
         for &(h, kind) in &p.handles {
             let tag = if kind == evidence::HandleKind::DomainLabel {
-                DOMAIN_LABEL_TAG
+                PASSIVE_TAG
             } else {
                 0
             };
             blocks.push((handle_offset + h, i as u32 | tag));
+        }
+        if let Some(w) = lone_word(&p.name).and_then(|w| lone_words.find(w)) {
+            blocks.push((word_offset + w, i as u32));
+        } else if lone_words.len() > 0 && p.name.is_person() {
+            let mut long = p.name.tokens.iter().filter(|t| t.chars().count() > 2);
+            let (first, last) = (long.next(), long.next_back());
+            for w in [first, last].into_iter().flatten() {
+                if let Some(k) = lone_words.find(w) {
+                    blocks.push((word_offset + k, i as u32 | PASSIVE_TAG));
+                }
+            }
         }
         // A display name that is a login spelled from two name words ("jamestitus299") meets
         // the people of that name.
@@ -594,13 +616,13 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             continue;
         }
         for x in 0..group.len() {
-            let a = group[x].1 & !DOMAIN_LABEL_TAG;
-            let a_label = group[x].1 & DOMAIN_LABEL_TAG != 0;
+            let a = group[x].1 & !PASSIVE_TAG;
+            let a_label = group[x].1 & PASSIVE_TAG != 0;
             let ra = clusters.find(a as usize);
             for g in &group[x + 1..] {
-                let b = g.1 & !DOMAIN_LABEL_TAG;
+                let b = g.1 & !PASSIVE_TAG;
                 // Two holders of one domain's name are colleagues, not one person's handles.
-                if a_label && g.1 & DOMAIN_LABEL_TAG != 0 {
+                if a_label && g.1 & PASSIVE_TAG != 0 {
                     continue;
                 }
                 if a != b && ra != clusters.find(b as usize) {
@@ -1027,8 +1049,8 @@ fn employee_id(identity: &Identity) -> Option<String> {
 
 /// Whether `a` and `b` share a block (sorted `(key, identity)` pairs) small enough to compare.
 fn share_a_block(blocks: &[(u32, u32)], a: u32, b: u32) -> bool {
-    let label = |x: u32| x & DOMAIN_LABEL_TAG != 0;
-    let who = |x: u32| x & !DOMAIN_LABEL_TAG;
+    let label = |x: u32| x & PASSIVE_TAG != 0;
+    let who = |x: u32| x & !PASSIVE_TAG;
     blocks.iter().filter(|x| who(x.1) == a).any(|&(key, ta)| {
         let group =
             &blocks[blocks.partition_point(|x| x.0 < key)..blocks.partition_point(|x| x.0 <= key)];
@@ -1037,6 +1059,14 @@ fn share_a_block(blocks: &[(u32, u32)], a: u32, b: u32) -> bool {
                 .iter()
                 .any(|&(_, tb)| who(tb) == b && !(label(ta) && label(tb)))
     })
+}
+
+/// The one word of a display name that is a single name-like word ("Advait"), if it is one.
+fn lone_word(name: &NameInfo) -> Option<&str> {
+    (name.tokens.len() == 1 && !name.is_person())
+        .then(|| name.tokens.iter().next())
+        .flatten()
+        .filter(|w| w.chars().count() > 2 && w.chars().all(char::is_alphabetic))
 }
 
 /// The members of a cluster kept as a cycle of `next` links, starting at `start`.
@@ -1577,7 +1607,7 @@ mod tests {
     #[test]
     fn organisation_hosts_and_personal_domains_link_one_person() {
         // (case, a, b, merged): among a crowd, so that name words have counts.
-        let cases: &[(&str, (&str, &str), (&str, &str), bool)] = &[
+        let cases: &[PairCase] = &[
             (
                 "one local part at two hosts of one organisation",
                 ("hpa", "hpa@bonde.sc.orionmulti.example"),
@@ -1624,16 +1654,7 @@ mod tests {
                 false,
             ),
         ];
-        for &(case, (na, ea), (nb, eb), merged) in cases {
-            let (res, n) = among_crowd([id("a", na, &[ea]), id("b", nb, &[eb])]);
-            assert_eq!(
-                together(&res, n, n + 1),
-                merged,
-                "{case}: {:?} {:?}",
-                res.merges,
-                res.reviews
-            );
-        }
+        pair_cases_among_crowd(cases);
         // Colleagues at one small organisation are never candidates through its domain's name.
         let (res, _) = among_crowd([
             id("x", "annlee", &["u1@smallshop.example"]),
@@ -1645,6 +1666,57 @@ mod tests {
             "{:?}",
             res.reviews
         );
+    }
+
+    #[test]
+    fn one_word_of_the_name_completed_by_the_address() {
+        // (case, a, b, merged)
+        let cases: &[PairCase] = &[
+            (
+                "first name, the family name in the address",
+                ("Advait", "apote2050@gmail.com"),
+                (
+                    "Advait Pote",
+                    "92469698+AdvaitPote@users.noreply.github.com",
+                ),
+                true,
+            ),
+            (
+                "first name, the whole name in the address",
+                ("Samesh", "samesh.lakhotia@gmail.com"),
+                (
+                    "Samesh Lakhotia",
+                    "43701530+sameshl@users.noreply.github.com",
+                ),
+                true,
+            ),
+            (
+                "first name and an address that says nothing more",
+                ("Advait", "advait@gmail.com"),
+                ("Advait Pote", "apote@mail.example"),
+                false,
+            ),
+            (
+                "the full name's own address does not agree",
+                ("Advait", "advait.035.pote@gmail.com"),
+                ("Advait Pote", "gnulinooks@gmail.com"),
+                false,
+            ),
+            (
+                "first name and another family name in the address",
+                ("Advait", "akumar@gmail.com"),
+                ("Advait Pote", "apote@mail.example"),
+                false,
+            ),
+        ];
+        pair_cases_among_crowd(cases);
+        // A common name: "Philip" <psmith@…> is any of the crowd's Philip Smiths.
+        let (res, n) = among_crowd([
+            id("a", "Philip", &["philip.smith77@gmail.com"]),
+            id("b", "Philip Smith", &["p.smith@other.example"]),
+            id("c", "Philip Smith", &["phs@third.example"]),
+        ]);
+        assert!(!together(&res, n, n + 1) && !together(&res, n, n + 2));
     }
 
     #[test]
@@ -1849,6 +1921,28 @@ mod tests {
         links
             .iter()
             .any(|l| l.evidence.iter().any(|e| e.contains(needle)))
+    }
+
+    /// (case, (name a, email a), (name b, email b), merged?)
+    type PairCase = (
+        &'static str,
+        (&'static str, &'static str),
+        (&'static str, &'static str),
+        bool,
+    );
+
+    /// Each case's two records among the crowd: merged or not, as the case says.
+    fn pair_cases_among_crowd(cases: &[PairCase]) {
+        for &(case, (na, ea), (nb, eb), merged) in cases {
+            let (res, n) = among_crowd([id("a", na, &[ea]), id("b", nb, &[eb])]);
+            assert_eq!(
+                together(&res, n, n + 1),
+                merged,
+                "{case}: {:?} {:?}",
+                res.merges,
+                res.reviews
+            );
+        }
     }
 
     /// Resolve `extra` after the crowd: the result and the index of `extra`'s first identity.

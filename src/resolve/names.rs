@@ -360,21 +360,40 @@ const NICKNAMES: &[(&str, &str)] = &[
 
 /// The formal name a nickname stands for, or the token itself.
 pub fn canonical_first_name(token: &str) -> &str {
-    // Every nickname is 2 to 7 letters: most tokens are settled without scanning the table.
+    // Every nickname is 2 to 7 letters: most tokens are settled without searching the table.
     if token.len() < 2 || token.len() > 7 {
         return token;
     }
-    for &(nick, formal) in NICKNAMES {
-        if nick == token {
-            return formal;
-        }
+    let by_nick = &nickname_index().0;
+    match by_nick.binary_search_by(|(nick, _)| (*nick).cmp(token)) {
+        Ok(k) => by_nick[k].1,
+        Err(_) => token,
     }
-    token
 }
 
-/// Whether some nickname stands for `formal` (so a local part may hold it instead).
-fn has_nicknames(formal: &str) -> bool {
-    NICKNAMES.iter().any(|&(_, f)| f == formal)
+/// The nicknames that stand for `formal` (so a local part may hold one instead).
+fn nicknames_of(formal: &str) -> &'static [(&'static str, &'static str)] {
+    let by_formal = &nickname_index().1;
+    let start = by_formal.partition_point(|(f, _)| *f < formal);
+    let end = start + by_formal[start..].partition_point(|(f, _)| *f == formal);
+    &by_formal[start..end]
+}
+
+type NicknamePairs = Vec<(&'static str, &'static str)>;
+
+/// [`NICKNAMES`] sorted by nickname and, as (formal, nickname), by formal name: searched for
+/// every name token of every candidate pair, where a scan of the table cost a sixth of the time.
+fn nickname_index() -> &'static (NicknamePairs, NicknamePairs) {
+    static INDEX: std::sync::OnceLock<(NicknamePairs, NicknamePairs)> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut by_nick = NICKNAMES.to_vec();
+        // The first entry of a nickname wins, as in a scan of the table.
+        by_nick.sort_by_key(|&(nick, _)| nick);
+        by_nick.dedup_by_key(|&mut (nick, _)| nick);
+        let mut by_formal: NicknamePairs = NICKNAMES.iter().map(|&(n, f)| (f, n)).collect();
+        by_formal.sort_unstable();
+        (by_nick, by_formal)
+    })
 }
 
 /// How strongly a login or email local part looks made from a name.
@@ -433,12 +452,9 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
             return Shape::Strong;
         }
         // Nicknames: "bob" in the local part of "Robert".
-        let formal = canonical_first_name(w);
-        if has_nicknames(formal) {
-            for &(nick, f) in NICKNAMES {
-                if f == formal && nick.len() >= 3 && letters.contains(nick) {
-                    return Shape::Strong;
-                }
+        for &(_, nick) in nicknames_of(canonical_first_name(w)) {
+            if nick.len() >= 3 && letters.contains(nick) {
+                return Shape::Strong;
             }
         }
     }
