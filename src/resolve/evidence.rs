@@ -510,17 +510,24 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     // Ratna Praneeth"): the same name, written with a family name first or one more name.
     if persons && (a.full.len() >= 2 && b.full.len() >= 2) {
         // As multisets: "Yang Yang" is not within "Yang Ming".
+        // Without allocating: it runs for every candidate pair. Words past the 64th are ignored.
         let within = |x: &NameInfo, y: &NameInfo| {
-            let mut rest: Vec<&str> = y.full.iter().collect();
-            x.full
-                .iter()
-                .all(|w| match rest.iter().position(|v| *v == w) {
-                    Some(k) => {
-                        rest.swap_remove(k);
+            let mut used = 0u64;
+            x.full.iter().all(|w| {
+                let free = y
+                    .full
+                    .iter()
+                    .take(64)
+                    .enumerate()
+                    .find(|&(k, v)| used & (1 << k) == 0 && v == w);
+                match free {
+                    Some((k, _)) => {
+                        used |= 1 << k;
                         true
                     }
                     None => false,
-                })
+                }
+            })
         };
         if within(a, b) || within(b, a) {
             return NameRel::Subset;
@@ -842,6 +849,10 @@ pub fn score(
             }
         }
     }
+    // Two different person names with no handle in common: nothing can outweigh the names.
+    if name == NameRel::Conflict && handle.is_none() {
+        return None;
+    }
     lo += handle_w;
     let similar = if handle.is_none() {
         similar_handles(a, b, handles)
@@ -880,11 +891,13 @@ pub fn score(
         lo -= 1.5;
     }
     let mut shape = Shape::Unrelated;
-    for l in &a.locals {
-        shape = shape.max(shape_of_letters(l, &b.name));
-    }
-    for l in &b.locals {
-        shape = shape.max(shape_of_letters(l, &a.name));
+    for (locals, name) in [(&a.locals, &b.name), (&b.locals, &a.name)] {
+        for l in locals.iter() {
+            if shape == Shape::Strong {
+                break;
+            }
+            shape = shape.max(shape_of_letters(l, name));
+        }
     }
     let clue = handle.is_some() || domain.is_some() || similar.is_some();
     match shape {
@@ -895,9 +908,6 @@ pub fn score(
                 lo -= 1.0;
             }
         }
-    }
-    if name == NameRel::Conflict && handle.is_none() {
-        return None;
     }
     let mut confidence = logistic(lo);
     // The name alone never merges: at most a review. A local part shaped like the name agrees
@@ -1068,8 +1078,10 @@ pub fn weak_parts(
                 if !is_public_mail_domain(domain) {
                     let d = registrable_domain(domain);
                     push_domain_label(&mut parts, d);
+                    // A mailbox at a host of the organisation (`hpa@bonde.sc.orionmulti.com`);
+                    // at the bare domain the address itself is the key.
                     let local = compact(local);
-                    if !is_weak_local(&local) {
+                    if d.len() < domain.len() && !is_weak_local(&local) {
                         let mailbox = format!("{local}@{d}");
                         if !parts.handles.iter().any(|(h, _)| *h == mailbox) {
                             parts.handles.push((mailbox, HandleKind::Mailbox));

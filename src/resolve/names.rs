@@ -71,8 +71,8 @@ pub struct NameInfo {
     pub tokens: Words,
     /// The tokens longer than one letter, nicknames mapped to their formal name.
     pub full: Words,
-    /// The raw name had a space or comma: "aasim-maverick" and "BuckShlegeris" are logins.
-    pub spaced: bool,
+    /// Person-shaped (see [`NameInfo::is_person`]), decided once: asked for every candidate pair.
+    person: bool,
 }
 
 impl NameInfo {
@@ -119,13 +119,15 @@ impl NameInfo {
             .filter(|t| t.chars().count() > 1)
             .map(canonical_first_name);
         let full = Words::from_iter(full);
+        // The raw name had a space or comma: "aasim-maverick" and "BuckShlegeris" are logins.
         let spaced = folded
             .trim()
             .contains(|c: char| c.is_whitespace() || c == ',');
+        let person = spaced && tokens.len() >= 2 && full.len() >= 2;
         NameInfo {
             tokens,
             full,
-            spaced,
+            person,
         }
     }
 
@@ -136,7 +138,7 @@ impl NameInfo {
 
     /// A person-shaped name: at least two tokens, one of them a full word.
     pub fn is_person(&self) -> bool {
-        self.spaced && self.tokens.len() >= 2 && self.full.len() >= 2
+        self.person
     }
 
     /// Whether two names could be one person's: they share a word of three letters or more, or
@@ -451,8 +453,11 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
         if w.chars().count() >= 3 && letters.contains(w) {
             return Shape::Strong;
         }
-        // Nicknames: "bob" in the local part of "Robert".
-        for &(_, nick) in nicknames_of(canonical_first_name(w)) {
+    }
+    // Nicknames of the first name ("bob" in the local part of "Robert"), already mapped to its
+    // formal form in `full`.
+    if let Some(formal) = name.full.first() {
+        for &(_, nick) in nicknames_of(formal) {
             if nick.len() >= 3 && letters.contains(nick) {
                 return Shape::Strong;
             }
