@@ -757,6 +757,8 @@ fn handle_weight(
         (HandleKind::Login, HandleKind::Login) => 3.5 + distinct,
         (HandleKind::Login, HandleKind::Local) => 2.5 + distinct,
         (HandleKind::Local, HandleKind::Local) => 2.5 + distinct,
+        // A display name that is exactly a GitHub login (unique there) and spelled from no name.
+        (HandleKind::Login, HandleKind::Name) if len >= 5 => 3.0 + distinct,
         // A display name typed as a login ("akshanshbhatt") or a login-shaped local.
         (_, HandleKind::Name) if len >= 5 => 2.5 + distinct,
         _ => 0.5,

@@ -1720,6 +1720,34 @@ mod tests {
     }
 
     #[test]
+    fn chosen_handles_weigh_more_than_name_made_ones() {
+        let cases: &[PairCase] = &[
+            (
+                "a year after a plain first name: any of its holders born then",
+                ("Philip", "philip1990@gmail.com"),
+                ("Philip", "philip1990@yahoo.com"),
+                false,
+            ),
+            (
+                "a display name that is exactly a GitHub login spelled from no name",
+                (
+                    "Zoufiné Lauer-Baré",
+                    "82505312+zolabar@users.noreply.github.com",
+                ),
+                ("zolabar", "raszoufine@gmail.com"),
+                true,
+            ),
+            (
+                "a common name's words with one more, the handle made of the name",
+                ("Philip Smith", "1234+philipsmith@users.noreply.github.com"),
+                ("Karl Philip Smith", "philipsmith@gmail.com"),
+                false,
+            ),
+        ];
+        pair_cases_among_crowd(cases);
+    }
+
+    #[test]
     fn common_full_name_alone_stays_apart() {
         // Many John Smiths at many places: two of them with name-shaped addresses stay apart,
         // and nobody merges on the name alone.
