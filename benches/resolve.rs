@@ -3,6 +3,8 @@
 //! parsing, peak RSS, the RSS of the parsed input, and the resolver's own bytes per identity (peak
 //! minus input). Run with `cargo bench --bench resolve`.
 //!
+//! `SEATWARDEN_BENCH_PHASES=1` also prints how long each phase of the resolver took.
+//!
 //! The 1M case runs when `/tmp/ids-1m.csv` exists, or when `SEATWARDEN_BENCH_FILE` names a file.
 //! Truth pairs are counted by cluster-size arithmetic, never by enumerating pairs.
 
@@ -232,6 +234,13 @@ fn run(label: &str, path: &str) {
 }
 
 fn main() {
+    if std::env::var_os("SEATWARDEN_BENCH_PHASES").is_some() {
+        // The resolver's own phase timings (debug events), on stderr.
+        tracing_subscriber::fmt()
+            .with_env_filter("seatwarden::resolve=debug")
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let data = std::env::var("SEATWARDEN_DATA")
         .unwrap_or_else(|_| "/work/shared/data/identities".to_string());
     println!(

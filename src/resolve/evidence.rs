@@ -77,7 +77,8 @@ pub struct Interner {
     /// End offset in `text` of each id's string.
     ends: Vec<usize>,
     /// `(id + 1, hash tag)` per slot, id 0 for empty; a power of two in length, at most half
-    /// full. The tag (the hash's low half) spares comparing text on most probes.
+    /// full. The tag (the hash's high half) spares comparing text on most probes, and holds the
+    /// slot bits, so growing never reads the text again.
     table: Vec<(u32, u32)>,
 }
 
@@ -97,7 +98,7 @@ impl Interner {
             match self.table[pos] {
                 (0, _) => return Err(pos),
                 (found, tag) => {
-                    if tag == hash as u32 && self.get(found - 1) == s {
+                    if tag == tag_of(hash) && self.get(found - 1) == s {
                         return Ok(found - 1);
                     }
                     pos = (pos + 1) & (self.table.len() - 1);
@@ -119,7 +120,7 @@ impl Interner {
         let id = self.ends.len() as u32;
         self.text.push_str(s);
         self.ends.push(self.text.len());
-        self.table[pos] = (id + 1, hash as u32);
+        self.table[pos] = (id + 1, tag_of(hash));
         id
     }
 
@@ -148,22 +149,31 @@ impl Interner {
     /// The first slot to probe for `s`: the high bits of its hash (the low bits of a
     /// multiplicative hash are weak).
     fn slot(&self, hash: u64) -> usize {
+        self.slot_of_tag(tag_of(hash))
+    }
+
+    /// The slot bits are the tag's top bits (ids are `u32`, so the table never outgrows them).
+    fn slot_of_tag(&self, tag: u32) -> usize {
         let bits = self.table.len().trailing_zeros();
-        (hash >> (64 - bits)) as usize
+        (u64::from(tag) >> (32 - bits)) as usize
     }
 
     fn grow(&mut self) {
         let size = (self.table.len() * 2).max(16);
-        self.table = vec![(0, 0); size];
-        for id in 0..self.ends.len() as u32 {
-            let hash = hash_str(self.get(id));
-            let mut pos = self.slot(hash);
+        let old = std::mem::replace(&mut self.table, vec![(0, 0); size]);
+        for (id, tag) in old.into_iter().filter(|&(id, _)| id != 0) {
+            let mut pos = self.slot_of_tag(tag);
             while self.table[pos].0 != 0 {
                 pos = (pos + 1) & (size - 1);
             }
-            self.table[pos] = (id + 1, hash as u32);
+            self.table[pos] = (id, tag);
         }
     }
+}
+
+/// The tag kept per slot: the hash's high half.
+fn tag_of(hash: u64) -> u32 {
+    (hash >> 32) as u32
 }
 
 /// FxHash of the bytes and the length, mixed so that both halves depend on every byte (the slot
@@ -222,6 +232,16 @@ pub struct Prepared {
 
 /// Build the compact handle of a login, local part or name: lowercase alphanumerics only.
 pub fn compact(s: &str) -> String {
+    if s.is_ascii() {
+        // The common case, byte by byte: this runs for every handle of every identity.
+        let mut out = String::with_capacity(s.len());
+        out.extend(
+            s.bytes()
+                .filter(u8::is_ascii_alphanumeric)
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        return out;
+    }
     s.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -1032,6 +1052,41 @@ pub fn describe(
     out
 }
 
+/// The handle of each organisation domain's name (`artagnon` of artagnon.com), worked out once
+/// per distinct domain rather than once per address.
+#[derive(Debug, Default)]
+pub struct DomainLabels {
+    /// Per domain id: 0 not yet seen, 1 no handle (too short, generic), else handle id + 2.
+    by_domain: Vec<u32>,
+}
+
+impl DomainLabels {
+    fn handle_of(
+        &mut self,
+        domain: u32,
+        domains: &Interner,
+        handles: &mut Interner,
+    ) -> Option<u32> {
+        let k = domain as usize;
+        if self.by_domain.len() <= k {
+            self.by_domain.resize(k + 1, 0);
+        }
+        if self.by_domain[k] == 0 {
+            let label = compact(domains.get(domain).split('.').next().unwrap_or(""));
+            self.by_domain[k] =
+                if label.chars().count() >= DOMAIN_LABEL_MIN && !is_weak_local(&label) {
+                    handles.intern(&label) + 2
+                } else {
+                    1
+                };
+        }
+        self.by_domain[k].checked_sub(2)
+    }
+}
+
+/// A domain's name shorter than this (`ibm`, `sap`) is too likely someone's initials.
+const DOMAIN_LABEL_MIN: usize = 5;
+
 /// One identity's weak-evidence values before interning: computed in parallel.
 #[derive(Debug, Default)]
 pub struct WeakParts {
@@ -1065,7 +1120,7 @@ pub fn weak_parts(
     // personal domain spelled from the name).
     let push_domain_label = |parts: &mut WeakParts, registrable: &str| {
         let label = registrable.split('.').next().unwrap_or("");
-        if label.chars().count() >= 5 {
+        if label.chars().count() >= DOMAIN_LABEL_MIN {
             push_handle(parts, label, HandleKind::DomainLabel);
             parts.locals.push(letters_of(label));
         }
@@ -1079,7 +1134,6 @@ pub fn weak_parts(
                 parts.locals.push(letters_of(local));
                 if !is_public_mail_domain(domain) {
                     let d = registrable_domain(domain);
-                    push_domain_label(&mut parts, d);
                     // A mailbox at a host of the organisation (`hpa@bonde.sc.orionmulti.com`);
                     // at the bare domain the address itself is the key.
                     let local = compact(local);
@@ -1129,6 +1183,7 @@ pub fn intern_weak(
     parts: WeakParts,
     handles: &mut Interner,
     domains: &mut Interner,
+    labels: &mut DomainLabels,
 ) {
     // Boxed slices: exactly as long as needed, since a million identities are held at once.
     let mut own_handles: Vec<(u32, HandleKind)> = Vec::with_capacity(parts.handles.len());
@@ -1138,14 +1193,19 @@ pub fn intern_weak(
             own_handles.push((id, kind));
         }
     }
-    prepared.handles = own_handles.into_boxed_slice();
     let mut own_domains: Vec<u32> = Vec::with_capacity(parts.domains.len());
     for d in parts.domains {
         let id = domains.intern(&d);
         if !own_domains.contains(&id) {
             own_domains.push(id);
         }
+        if let Some(label) = labels.handle_of(id, domains, handles)
+            && !own_handles.contains(&(label, HandleKind::DomainLabel))
+        {
+            own_handles.push((label, HandleKind::DomainLabel));
+        }
     }
+    prepared.handles = own_handles.into_boxed_slice();
     prepared.domains = own_domains.into_boxed_slice();
     let mut locals = parts.locals;
     locals.sort_unstable();

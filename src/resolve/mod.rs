@@ -168,12 +168,14 @@ const FROM_NAME: u16 = u16::MAX - 1;
 
 /// Resolve identities into people.
 pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
+    let mut phase = PhaseTimer::new(identities.len());
     let n = identities.len();
     // Email keys interned as their one-string form (`local@domain`, `github:login`,
     // `github-id:NNN`): stored once, and the kind is read back from the form.
     let mut email_keys = Interner::default();
     let mut handles = Interner::default();
     let mut domains = Interner::default();
+    let mut labels = evidence::DomainLabels::default();
     let mut name_keys = Interner::default();
     let mut guard_values = Interner::default();
     let mut sources = Interner::default();
@@ -242,7 +244,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                 });
             }
             p.name_key = name_key.map(|k| name_keys.intern(&k));
-            evidence::intern_weak(&mut p, weak, &mut handles, &mut domains);
+            evidence::intern_weak(&mut p, weak, &mut handles, &mut domains, &mut labels);
             if identity.directory {
                 let source = sources.intern(&identity.source);
                 let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
@@ -313,6 +315,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     drop(by_key);
 
+    phase.done("parsing");
     // The same normalised email, except through a shared mailbox; a GitHub login only with the
     // account that owns it (a `login` field). A login read from noreply addresses alone is not
     // unique enough to merge on (two `jsmith`s): weak scoring weighs it as a handle.
@@ -523,6 +526,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     drop(name_holders);
 
+    phase.done("strong evidence");
     // Weak evidence: block on name keys and handles, score the pairs in each block.
     let mut stats = NameStats::build(name_keys.iter());
     for p in &prepared {
@@ -610,6 +614,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             }
         })
         .collect();
+    phase.done("statistics and blocks");
     let mut candidates: Vec<(u32, u32)> = Vec::new();
     for group in blocks.chunk_by(|x, y| x.0 == y.0) {
         if group.len() < 2 || group.len() > MAX_BLOCK {
@@ -674,6 +679,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         } else {
             score_chunk(&candidates)
         };
+    phase.done("scoring");
     drop(candidates);
     scored.sort_by(|x, y| {
         y.2.confidence
@@ -728,6 +734,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     }
     drop(scored);
 
+    phase.done("weak merges");
     // Clusters, ordered by their first index.
     let mut cluster_of = vec![usize::MAX; n];
     let mut root_cluster = vec![u32::MAX; n];
@@ -833,6 +840,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         .collect();
     merges.sort_by_key(|m| (m.a, m.b));
 
+    phase.done("clusters, reviews and evidence words");
     Resolution {
         clusters: out,
         cluster_of,
@@ -903,7 +911,12 @@ fn ambiguous_handles(prepared: &[Prepared], count: usize) -> Vec<bool> {
     let mut held: Vec<(u32, u32, u32)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         if let Some(k) = p.name_key {
-            for &(h, _) in &p.handles {
+            // A domain's name is held by everyone there: colleagues, not claimants of a handle.
+            for &(h, _) in p
+                .handles
+                .iter()
+                .filter(|(_, kind)| *kind != evidence::HandleKind::DomainLabel)
+            {
                 held.push((h, k, i as u32));
             }
         }
@@ -1059,6 +1072,32 @@ fn share_a_block(blocks: &[(u32, u32)], a: u32, b: u32) -> bool {
                 .iter()
                 .any(|&(_, tb)| who(tb) == b && !(label(ta) && label(tb)))
     })
+}
+
+/// Logs how long each phase of a resolution took (`debug`): where a slow run spends its time.
+struct PhaseTimer {
+    identities: usize,
+    since: std::time::Instant,
+}
+
+impl PhaseTimer {
+    fn new(identities: usize) -> PhaseTimer {
+        PhaseTimer {
+            identities,
+            since: std::time::Instant::now(),
+        }
+    }
+
+    fn done(&mut self, phase: &str) {
+        let ms = self.since.elapsed().as_secs_f64() * 1000.0;
+        tracing::debug!(
+            phase,
+            ms = format!("{ms:.0}"),
+            identities = self.identities,
+            "resolution phase done"
+        );
+        self.since = std::time::Instant::now();
+    }
 }
 
 /// The one word of a display name that is a single name-like word ("Advait"), if it is one.

@@ -412,6 +412,16 @@ pub enum Shape {
 /// The letters of a login or local part, folded: what shape checks compare ("J.Smith42" →
 /// "jsmith").
 pub fn letters_of(local: &str) -> String {
+    if local.is_ascii() {
+        let mut out = String::with_capacity(local.len());
+        out.extend(
+            local
+                .bytes()
+                .filter(u8::is_ascii_alphabetic)
+                .map(|b| char::from(b.to_ascii_lowercase())),
+        );
+        return out;
+    }
     fold(local).chars().filter(|c| c.is_alphabetic()).collect()
 }
 
