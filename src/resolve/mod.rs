@@ -539,61 +539,70 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
     }
     stats.set_clusters_per_name(clusters_per_name);
-    stats.set_ambiguous_handles(ambiguous_handles(&prepared, handles.len()));
-    let mut domain_holders = vec![0u32; domains.len()];
-    for p in &prepared {
-        for &d in &p.domains {
-            domain_holders[d as usize] += 1;
-        }
-    }
-    stats.set_domain_holders(domain_holders, n);
-    let handle_offset = name_keys.len() as u32;
-    // One-word display names ("Advait") meet the full names that hold the word, so that an
-    // address spelling the rest (`apote2050@`) can be weighed. A common word's block is too
-    // large and skipped, as every block.
-    let mut lone_words = Interner::default();
-    for p in &prepared {
-        if let Some(w) = lone_word(&p.name) {
-            lone_words.intern(w);
-        }
-    }
-    let word_offset = handle_offset + handles.len() as u32;
-    let mut blocks: Vec<(u32, u32)> = Vec::new();
-    for (i, p) in prepared.iter().enumerate() {
-        if let Some(k) = p.name_key {
-            blocks.push((k, i as u32));
-        }
-        for &(h, kind) in &p.handles {
-            let tag = if kind == evidence::HandleKind::DomainLabel {
-                PASSIVE_TAG
-            } else {
-                0
-            };
-            blocks.push((handle_offset + h, i as u32 | tag));
-        }
-        if let Some(w) = lone_word(&p.name).and_then(|w| lone_words.find(w)) {
-            blocks.push((word_offset + w, i as u32));
-        } else if lone_words.len() > 0 && p.name.is_person() {
-            let mut long = p.name.tokens.iter().filter(|t| t.chars().count() > 2);
-            let (first, last) = (long.next(), long.next_back());
-            for w in [first, last].into_iter().flatten() {
-                if let Some(k) = lone_words.find(w) {
-                    blocks.push((word_offset + k, i as u32 | PASSIVE_TAG));
-                }
+    // Which handles conflicting names share is worked out beside the blocks: both only read.
+    let blocks = std::thread::scope(|scope| {
+        let ambiguous = scope.spawn(|| ambiguous_handles(&prepared, handles.len()));
+        let mut domain_holders = vec![0u32; domains.len()];
+        for p in &prepared {
+            for &d in &p.domains {
+                domain_holders[d as usize] += 1;
             }
         }
-        // A display name that is a login spelled from two name words ("jamestitus299") meets
-        // the people of that name.
-        if !p.name.is_empty()
-            && !p.name.is_person()
-            && let Some(key) = stats.split_into_name_key(&names::letters_of(&p.name.compact()))
-            && let Some(k) = name_keys.find(&key)
-        {
-            blocks.push((k, i as u32));
+        stats.set_domain_holders(domain_holders, n);
+        let handle_offset = name_keys.len() as u32;
+        // One-word display names ("Advait") meet the full names that hold the word, so that an
+        // address spelling the rest (`apote2050@`) can be weighed. A common word's block is too
+        // large and skipped, as every block.
+        let mut lone_words = Interner::default();
+        for p in &prepared {
+            if let Some(w) = lone_word(&p.name) {
+                lone_words.intern(w);
+            }
         }
-    }
-    blocks.sort_unstable();
-    blocks.dedup();
+        let word_offset = handle_offset + handles.len() as u32;
+        let mut blocks: Vec<(u32, u32)> = Vec::new();
+        for (i, p) in prepared.iter().enumerate() {
+            if let Some(k) = p.name_key {
+                blocks.push((k, i as u32));
+            }
+            for &(h, kind) in &p.handles {
+                let tag = if kind == evidence::HandleKind::DomainLabel {
+                    PASSIVE_TAG
+                } else {
+                    0
+                };
+                blocks.push((handle_offset + h, i as u32 | tag));
+            }
+            if let Some(w) = lone_word(&p.name).and_then(|w| lone_words.find(w)) {
+                blocks.push((word_offset + w, i as u32));
+            } else if lone_words.len() > 0 && p.name.is_person() {
+                let mut long = p.name.tokens.iter().filter(|t| t.chars().count() > 2);
+                let (first, last) = (long.next(), long.next_back());
+                for w in [first, last].into_iter().flatten() {
+                    if let Some(k) = lone_words.find(w) {
+                        blocks.push((word_offset + k, i as u32 | PASSIVE_TAG));
+                    }
+                }
+            }
+            // A display name that is a login spelled from two name words ("jamestitus299") meets
+            // the people of that name.
+            if !p.name.is_empty()
+                && !p.name.is_person()
+                && let Some(key) = stats.split_into_name_key(&names::letters_of(&p.name.compact()))
+                && let Some(k) = name_keys.find(&key)
+            {
+                blocks.push((k, i as u32));
+            }
+        }
+        blocks.sort_unstable();
+        blocks.dedup();
+        match ambiguous.join() {
+            Ok(ambiguous) => stats.set_ambiguous_handles(ambiguous),
+            // Only a bug panics there: pass it on.
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        blocks
+    });
     let explanations: Vec<Explanation> = opts
         .explain
         .iter()
