@@ -1180,22 +1180,22 @@ pub fn weak_parts(
 /// Intern one identity's weak-evidence values into `prepared`.
 pub fn intern_weak(
     prepared: &mut Prepared,
-    parts: WeakParts,
+    parts: &mut WeakParts,
     handles: &mut Interner,
     domains: &mut Interner,
     labels: &mut DomainLabels,
 ) {
     // Boxed slices: exactly as long as needed, since a million identities are held at once.
     let mut own_handles: Vec<(u32, HandleKind)> = Vec::with_capacity(parts.handles.len());
-    for (h, kind) in parts.handles {
-        let id = handles.intern(&h);
+    for &(ref h, kind) in &parts.handles {
+        let id = handles.intern(h);
         if !own_handles.contains(&(id, kind)) {
             own_handles.push((id, kind));
         }
     }
     let mut own_domains: Vec<u32> = Vec::with_capacity(parts.domains.len());
-    for d in parts.domains {
-        let id = domains.intern(&d);
+    for d in &parts.domains {
+        let id = domains.intern(d);
         if !own_domains.contains(&id) {
             own_domains.push(id);
         }
@@ -1207,7 +1207,7 @@ pub fn intern_weak(
     }
     prepared.handles = own_handles.into_boxed_slice();
     prepared.domains = own_domains.into_boxed_slice();
-    let mut locals = parts.locals;
+    let mut locals = std::mem::take(&mut parts.locals);
     locals.sort_unstable();
     locals.dedup();
     prepared.locals = locals.into_iter().map(String::into_boxed_str).collect();

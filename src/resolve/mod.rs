@@ -203,6 +203,8 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         };
         let mut ahead = parse_next();
         let mut current: std::vec::IntoIter<Parsed> = Vec::new().into_iter();
+        type Spent = (Vec<(String, u16)>, Option<String>, evidence::WeakParts);
+        let mut spent: Vec<Spent> = Vec::with_capacity(PARSE_BLOCK);
         for (i, identity) in identities.iter().enumerate() {
             let parsed = match current.next() {
                 Some(p) => p,
@@ -210,6 +212,8 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                     let Some(block) = ahead.take() else {
                         break;
                     };
+                    let done = std::mem::take(&mut spent);
+                    scope.spawn(move || drop(done));
                     current = match block {
                         ParseAhead::Done(v) => v.into_iter(),
                         // A parsing thread panics only on a bug: pass it on rather than lose items.
@@ -229,22 +233,24 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                 keys,
                 name,
                 name_key,
-                weak,
+                mut weak,
             } = parsed;
             let mut p = Prepared {
                 name,
                 ..Prepared::default()
             };
-            for (key, from) in keys {
-                let id = email_keys.intern(&key.as_key());
+            for (key, from) in &keys {
+                let id = email_keys.intern(key);
                 holders.push(Holder {
                     key: id,
                     i: i as u32,
-                    from,
+                    from: *from,
                 });
             }
-            p.name_key = name_key.map(|k| name_keys.intern(&k));
-            evidence::intern_weak(&mut p, weak, &mut handles, &mut domains, &mut labels);
+            p.name_key = name_key.as_deref().map(|k| name_keys.intern(k));
+            evidence::intern_weak(&mut p, &mut weak, &mut handles, &mut domains, &mut labels);
+            // Freeing the parsed values is left to another thread: this one is the bottleneck.
+            spent.push((keys, name_key, weak));
             if identity.directory {
                 let source = sources.intern(&identity.source);
                 let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
@@ -957,7 +963,8 @@ enum ParseAhead<'scope> {
 
 /// One identity parsed: everything that needs no shared table.
 struct Parsed {
-    keys: Vec<(EmailKey, u16)>,
+    /// Each strong key as its one-string form ([`EmailKey::as_key`]), made on the parsing thread.
+    keys: Vec<(String, u16)>,
     name: NameInfo,
     name_key: Option<String>,
     weak: evidence::WeakParts,
@@ -1022,7 +1029,7 @@ fn parse_identity(identity: &Identity) -> Parsed {
     );
     Parsed {
         name_key: name.key(),
-        keys,
+        keys: keys.into_iter().map(|(k, f)| (k.as_key(), f)).collect(),
         name,
         weak,
     }
