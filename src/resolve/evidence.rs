@@ -721,6 +721,9 @@ const NAME_MADE_HANDLE: f64 = 0.5;
 /// The weight of one local part at two hosts of one organisation.
 const MAILBOX: f64 = 3.0;
 
+/// The weight of a local part spelled from names at two hosts of one organisation.
+const NAME_MADE_MAILBOX: f64 = 1.5;
+
 fn handle_weight(
     h: &str,
     x: HandleKind,
@@ -735,8 +738,15 @@ fn handle_weight(
     // spelled from the words of the data's person names (`mohit`, `philipsmi`, `kchakrabarty`):
     // then any of that name's holders may have picked it.
     if x == HandleKind::Mailbox || y == HandleKind::Mailbox {
-        // One organisation's mail hosts share one namespace of users: nearly the same address.
-        return MAILBOX;
+        // One organisation's mail hosts usually share one namespace of users: nearly the same
+        // address. A name for a local part (`john@cs.uni`, `john@math.uni`) may be two people
+        // where departments run their own hosts.
+        let local = h.split('@').next().unwrap_or("");
+        return if stats.is_name_shaped(&letters_of(local)) {
+            NAME_MADE_MAILBOX
+        } else {
+            MAILBOX
+        };
     }
     let letters = letters_of(h);
     // Local parts at two domains are often assigned from the first name (`michael@`): there a
@@ -900,7 +910,10 @@ pub fn score(
             }
         }
     }
-    lo += domain_w;
+    // A mailbox at the organisation already says it is the same organisation.
+    if !matches!(handle, Some((_, HandleKind::Mailbox, _))) {
+        lo += domain_w;
+    }
     // Both at organisations, different ones, and nothing else shared: most often two people
     // (one person's other address is usually personal). A rare name still outweighs it.
     let shared_domain = a.domains.iter().any(|d| b.domains.contains(d));

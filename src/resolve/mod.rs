@@ -1670,6 +1670,12 @@ mod tests {
                 true,
             ),
             (
+                "a first name as local part at two hosts may be two people",
+                ("karl", "karl@cs.uni.example"),
+                ("Karl Novak", "karl@math.uni.example"),
+                false,
+            ),
+            (
                 "a local part at two organisations is not one mailbox",
                 ("hpa", "hpa@bonde.orionmulti.example"),
                 ("Peter Anvin", "hpa@trantor.anvin.example"),
