@@ -1230,6 +1230,23 @@ pub fn intern_weak(
 mod tests {
     use super::*;
 
+    #[test]
+    fn review_s2_interner_finds_every_string_after_growing_from_tags() {
+        // Passing check (eeb27a8 grows the table from stored tags without rereading text): every
+        // string keeps its id across many growths, and absent strings are not found.
+        let mut interner = Interner::default();
+        let strings: Vec<String> = (0..20_000).map(|k| format!("h{k}x")).collect();
+        for (k, s) in strings.iter().enumerate() {
+            assert_eq!(interner.intern(s), k as u32);
+        }
+        for (k, s) in strings.iter().enumerate() {
+            assert_eq!(interner.find(s), Some(k as u32));
+            assert_eq!(interner.get(k as u32), s);
+        }
+        assert_eq!(interner.find("h20000x"), None);
+        assert_eq!(Interner::default().find("a"), None);
+    }
+
     fn named(name: &str) -> Prepared {
         Prepared {
             name: NameInfo::parse(name),

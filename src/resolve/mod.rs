@@ -1264,6 +1264,184 @@ mod tests {
         res.cluster_of[a] == res.cluster_of[b]
     }
 
+    // ---- Review of 73abd61..HEAD (branch review-s2). Each test below FAILS on HEAD unless its
+    // comment says otherwise; the comment states the problem it demonstrates.
+
+    /// The cases whose outcome differs from the expected one (all listed, not only the first).
+    fn review_s2_mismatches(cases: &[PairCase]) -> Vec<String> {
+        let mut out = Vec::new();
+        for &(case, (na, ea), (nb, eb), merged) in cases {
+            let mut a = id("a", na, &[ea]);
+            if na.is_empty() {
+                a.name = None;
+            }
+            let (res, n) = among_crowd([a, id("b", nb, &[eb])]);
+            if together(&res, n, n + 1) != merged {
+                let links: Vec<_> = res
+                    .merges
+                    .iter()
+                    .chain(&res.reviews)
+                    .filter(|l| l.a >= n && l.b >= n)
+                    .map(|l| (l.confidence, l.evidence.clone()))
+                    .collect();
+                out.push(format!("{case}: merged={} {links:?}", !merged));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn review_s2_login_named_noreply_holder_does_not_bridge_conflicting_names() {
+        // PROBLEM (false merge, 8798e69): "Normal Human" spells the id-less login `normalhuman`,
+        // so it is joined to EVERY holder of normalhuman@users.noreply.github.com whatever their
+        // names. "Leonid Kovalev" and "Anna Berg" (conflicting names, which the old rule never
+        // joined: an id-less login can pass from one account to another after a rename) end up
+        // in one cluster through it. At 73abd61 the three stayed apart.
+        let ids = [
+            id(
+                "1",
+                "Leonid Kovalev",
+                &["normalhuman@users.noreply.github.com"],
+            ),
+            id(
+                "2",
+                "Normal Human",
+                &["normalhuman@users.noreply.github.com"],
+            ),
+            id("3", "Anna Berg", &["normalhuman@users.noreply.github.com"]),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 0, 2), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn review_s2_completed_name_needs_the_family_name_not_a_longer_word() {
+        // PROBLEM (false merge, efeb34e): NameRel::Completed accepts any local part that merely
+        // CONTAINS the missing word (`loc.contains(rest)`), so a longer family name (Dasgupta,
+        // Shahid, Johnson, Leeds, Potekar) "completes" a shorter one (Das, Shah, John, Lee,
+        // Pote). Each pair merges at 0.97-0.99 with no shared handle at all; at 73abd61 none of
+        // them was even a review.
+        let cases: &[PairCase] = &[
+            (
+                "Das is not Dasgupta",
+                ("Ankit", "ankit.dasgupta@gmail.com"),
+                ("Ankit Das", "ankit.das@corp.example"),
+                false,
+            ),
+            (
+                "Shah is not Shahid",
+                ("Ali", "ali.shahid@gmail.com"),
+                ("Ali Shah", "ali.shah@corp.example"),
+                false,
+            ),
+            (
+                "a lone family name, the address another family name",
+                ("Shah", "ali.shahid@gmail.com"),
+                ("Ali Shah", "ali.shah@corp.example"),
+                false,
+            ),
+            (
+                "John is not Johnson",
+                ("Mark", "markjohnson@gmail.com"),
+                ("Mark John", "mark.john@corp.example"),
+                false,
+            ),
+            (
+                "Lee is not Leeds",
+                ("Anna", "annaleeds@gmail.com"),
+                ("Anna Lee", "anna.lee@corp.example"),
+                false,
+            ),
+            (
+                "Pote is not Potekar",
+                ("Advait", "advait.potekar@gmail.com"),
+                ("Advait Pote", "apote@mail.example"),
+                false,
+            ),
+        ];
+        let bad = review_s2_mismatches(cases);
+        assert!(bad.is_empty(), "{bad:#?}");
+    }
+
+    #[test]
+    fn review_s2_company_domain_name_is_not_every_colleagues_handle() {
+        // PROBLEM (false merge, 11bd5ab): every address at orionmulti.example carries the
+        // DomainLabel handle `orionmulti`. A record whose local part (or login) is that label
+        // (the founder's orionmulti@gmail.com, the company's GitHub org account) meets every
+        // colleague in the label's block, and a colleague whose display name is a login ("jdoe",
+        // usual in git histories) or missing merges with it at 0.92 ("domain orionmulti equals
+        // email local part orionmulti"): PASSIVE_TAG keeps colleagues from meeting each other,
+        // but not from being joined through the untagged holder. groups_disagree does not stop it
+        // (login-shaped names are not person names). At 73abd61 none of these was a candidate.
+        let mut nameless = id("c3", "", &["kbo@orionmulti.example"]);
+        nameless.name = None;
+        let (res, n) = among_crowd([
+            id("founder", "Peter Anvin", &["orionmulti@gmail.com"]),
+            id("c1", "jdoe", &["jdoe@orionmulti.example"]),
+            id("c2", "asmith", &["asmith@orionmulti.example"]),
+            nameless,
+        ]);
+        let pairs = [
+            (n, n + 1),
+            (n, n + 2),
+            (n, n + 3),
+            (n + 1, n + 2),
+            (n + 1, n + 3),
+        ];
+        let joined: Vec<_> = pairs
+            .iter()
+            .filter(|&&(a, b)| together(&res, a, b))
+            .collect();
+        assert!(joined.is_empty(), "{joined:?} {:?}", res.merges);
+    }
+
+    #[test]
+    fn review_s2_company_named_bot_is_not_reviewed_against_each_employee() {
+        // PROBLEM (review noise, 11bd5ab): a one-word display name that is the company's domain
+        // name ("Microsoft" <opensource@microsoft.com>, a bot or shared account) meets every
+        // employee through their DomainLabel `microsoft` and is scored "name microsoft equals
+        // domain microsoft" (DomainLabel is weighed as a local part vs a Name: 2.5 + distinct):
+        // a 0.73 review per employee. At 73abd61 no pair was a candidate.
+        let (res, n) = among_crowd([
+            id("bot", "Microsoft", &["opensource@microsoft.com"]),
+            id("e1", "jdoe", &["jdoe@microsoft.com"]),
+            id("e2", "asmith", &["asmith@microsoft.com"]),
+        ]);
+        let noisy: Vec<_> = res
+            .reviews
+            .iter()
+            .chain(&res.merges)
+            .filter(|l| l.a >= n && l.b >= n)
+            .map(|l| (l.a - n, l.b - n, l.confidence, l.evidence.clone()))
+            .collect();
+        assert!(noisy.is_empty(), "{noisy:?}");
+    }
+
+    #[test]
+    fn review_s2_first_name_mailbox_at_two_departments_is_no_merge() {
+        // PROBLEM (false merge, a789aa3/bcd1802): the commit says `john@cs.uni`, `john@math.uni`
+        // "may be two people", yet two "John"s at two departmental hosts now MERGE (0.92, "same
+        // mailbox john at two hosts of uni.example"); at 73abd61 the pair was a 0.82 review. Same
+        // for initials: "jkl" at cs and "Julia Klein" at math (was a 0.82 review, now 0.92 merge);
+        // departments assign usernames independently.
+        let cases: &[PairCase] = &[
+            (
+                "two Johns at two departments",
+                ("John", "john@cs.uni.example"),
+                ("John", "john@math.uni.example"),
+                false,
+            ),
+            (
+                "initials at two departments",
+                ("jkl", "jkl@cs.uni.example"),
+                ("Julia Klein", "jkl@math.uni.example"),
+                false,
+            ),
+        ];
+        let bad = review_s2_mismatches(cases);
+        assert!(bad.is_empty(), "{bad:#?}");
+    }
+
     #[test]
     fn same_email_merges_across_case_and_plus_tag() {
         let ids = [

@@ -516,6 +516,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn review_s2_nicknames_of_a_later_name_word_still_shape_the_local() {
+        // PERF-BEHAVIOUR CHANGE (1997d24, a "speed" commit): shape_of_letters now looks up
+        // nicknames for the FIRST full word only. At 73abd61 every word's nicknames counted, so
+        // `billk` / `bobk` were Strong for a family-name-first "Kovacs William" / "Kim Robert"
+        // and for a middle call name; now they are not, which changes scores (the Strong-shape
+        // bonus, `rare` gating, NameRel::Completed's agreement test).
+        assert_eq!(
+            shape_of("billk", &NameInfo::parse("Kovacs William")),
+            Shape::Strong
+        );
+        assert_eq!(
+            shape_of("bobk", &NameInfo::parse("Kim Robert")),
+            Shape::Strong
+        );
+    }
+
+    #[test]
     fn words_hold_a_name_in_one_string() {
         // (raw name, tokens, full words)
         let cases: &[(&str, &[&str], &[&str])] = &[
