@@ -650,7 +650,10 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
                 if let Some(rest) = rest
                     && rest.chars().count() >= 3
                     && rest != word
-                    && other.locals.iter().any(|loc| loc.contains(rest))
+                    && other
+                        .locals
+                        .iter()
+                        .any(|loc| spells_exactly(loc, raw_f, raw_l))
                     // The full name's own addresses must agree too: the completed name is read
                     // from the one address, which cannot also be its confirmation.
                     && person
@@ -667,6 +670,24 @@ pub fn relate_names(a: &Prepared, b: &Prepared, stats: &NameStats) -> (NameRel, 
         }
     }
     (rel, homonyms)
+}
+
+/// Whether letters are exactly a name's two words, in either order, or one of them with the
+/// other's initial (`apote` for Advait Pote; never `advaitpotekar`, which holds a longer word).
+fn spells_exactly(letters: &str, first: &str, last: &str) -> bool {
+    fn initial(w: &str) -> &str {
+        w.char_indices().nth(1).map_or(w, |(k, _)| &w[..k])
+    }
+    let concat = |a: &str, b: &str| {
+        letters.len() == a.len() + b.len() && letters.starts_with(a) && letters.ends_with(b)
+    };
+    !first.is_empty()
+        && !last.is_empty()
+        && (concat(first, last)
+            || concat(last, first)
+            || concat(initial(first), last)
+            || concat(last, initial(first))
+            || concat(first, initial(last)))
 }
 
 /// How much of a person name a login spells.
@@ -721,8 +742,8 @@ const NAME_MADE_HANDLE: f64 = 0.5;
 /// The weight of one local part at two hosts of one organisation.
 const MAILBOX: f64 = 3.0;
 
-/// The weight of a local part spelled from names at two hosts of one organisation.
-const NAME_MADE_MAILBOX: f64 = 1.5;
+/// The weight of a short or name-made local part at two hosts of one organisation.
+const SHORT_MAILBOX: f64 = 1.5;
 
 fn handle_weight(
     h: &str,
@@ -741,12 +762,10 @@ fn handle_weight(
         // One organisation's mail hosts usually share one namespace of users: nearly the same
         // address. A name for a local part (`john@cs.uni`, `john@math.uni`) may be two people
         // where departments run their own hosts.
+        // Initials and short words (`hpa`, `jkl`) are what departments hand out independently.
         let local = h.split('@').next().unwrap_or("");
-        return if stats.is_name_shaped(&letters_of(local)) {
-            NAME_MADE_MAILBOX
-        } else {
-            MAILBOX
-        };
+        let distinctive = local.chars().count() >= 6 && !stats.is_name_shaped(&letters_of(local));
+        return if distinctive { MAILBOX } else { SHORT_MAILBOX };
     }
     let letters = letters_of(h);
     // Local parts at two domains are often assigned from the first name (`michael@`): there a
@@ -898,7 +917,9 @@ pub fn score(
     // table everyone shares it, and then it says nothing.
     let mut domain = None;
     let mut domain_w = 0.0;
-    for &da in &a.domains {
+    // A mailbox at the organisation already says it is the same organisation.
+    let mailbox = matches!(handle, Some((_, HandleKind::Mailbox, _)));
+    for &da in a.domains.iter().filter(|_| !mailbox) {
         for &db in &b.domains {
             if da != db {
                 continue;
@@ -910,10 +931,7 @@ pub fn score(
             }
         }
     }
-    // A mailbox at the organisation already says it is the same organisation.
-    if !matches!(handle, Some((_, HandleKind::Mailbox, _))) {
-        lo += domain_w;
-    }
+    lo += domain_w;
     // Both at organisations, different ones, and nothing else shared: most often two people
     // (one person's other address is usually personal). A rare name still outweighs it.
     let shared_domain = a.domains.iter().any(|d| b.domains.contains(d));
@@ -1065,8 +1083,8 @@ pub fn describe(
     out
 }
 
-/// The handle of each organisation domain's name (`artagnon` of artagnon.com), worked out once
-/// per distinct domain rather than once per address.
+/// The handle of a personal domain's name (`artagnon` of artagnon.com), worked out once per
+/// distinct domain rather than once per address.
 #[derive(Debug, Default)]
 pub struct DomainLabels {
     /// Per domain id: 0 not yet seen, 1 no handle (too short, generic), else handle id + 2.
@@ -1074,7 +1092,7 @@ pub struct DomainLabels {
 }
 
 impl DomainLabels {
-    fn handle_of(
+    pub fn handle_of(
         &mut self,
         domain: u32,
         domains: &Interner,
@@ -1129,15 +1147,6 @@ pub fn weak_parts(
             parts.handles.push((c, kind));
         }
     };
-    // The domain's own name: `artagnon` of artagnon.com, `nilsschulte` of nilsschulte.de (a
-    // personal domain spelled from the name).
-    let push_domain_label = |parts: &mut WeakParts, registrable: &str| {
-        let label = registrable.split('.').next().unwrap_or("");
-        if label.chars().count() >= DOMAIN_LABEL_MIN {
-            push_handle(parts, label, HandleKind::DomainLabel);
-            parts.locals.push(letters_of(label));
-        }
-    };
     for key in keys {
         match key {
             EmailKey::Address { local, domain } => {
@@ -1168,8 +1177,17 @@ pub fn weak_parts(
             EmailKey::GithubAccount(_) => {}
         }
     }
+    // A domain reached through a generic local part (`git@nilsschulte.de`) is still held; its
+    // name may spell its owner's, so it is read like a local part too.
     for domain in owned_domains {
-        push_domain_label(&mut parts, registrable_domain(domain));
+        let d = registrable_domain(domain);
+        if !parts.domains.iter().any(|x| x == d) {
+            parts.domains.push(d.to_string());
+        }
+        let label = d.split('.').next().unwrap_or("");
+        if label.chars().count() >= DOMAIN_LABEL_MIN {
+            parts.locals.push(letters_of(label));
+        }
     }
     for local in placeholder_locals {
         if !is_weak_local(local) {
@@ -1196,7 +1214,6 @@ pub fn intern_weak(
     parts: &mut WeakParts,
     handles: &mut Interner,
     domains: &mut Interner,
-    labels: &mut DomainLabels,
 ) {
     // Boxed slices: exactly as long as needed, since a million identities are held at once.
     let mut own_handles: Vec<(u32, HandleKind)> = Vec::with_capacity(parts.handles.len());
@@ -1212,11 +1229,6 @@ pub fn intern_weak(
         if !own_domains.contains(&id) {
             own_domains.push(id);
         }
-        if let Some(label) = labels.handle_of(id, domains, handles)
-            && !own_handles.contains(&(label, HandleKind::DomainLabel))
-        {
-            own_handles.push((label, HandleKind::DomainLabel));
-        }
     }
     prepared.handles = own_handles.into_boxed_slice();
     prepared.domains = own_domains.into_boxed_slice();
@@ -1231,9 +1243,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn review_s2_interner_finds_every_string_after_growing_from_tags() {
-        // Passing check (eeb27a8 grows the table from stored tags without rereading text): every
-        // string keeps its id across many growths, and absent strings are not found.
+    fn interner_finds_every_string_after_growing_from_tags() {
+        // The table grows from its stored tags without rereading text: every string keeps its id
+        // across many growths, and absent strings are not found.
         let mut interner = Interner::default();
         let strings: Vec<String> = (0..20_000).map(|k| format!("h{k}x")).collect();
         for (k, s) in strings.iter().enumerate() {

@@ -109,6 +109,10 @@ const SHARED_MAILBOX_NAMES: usize = 3;
 /// they are skipped, which keeps the cost linear.
 const MAX_BLOCK: usize = 64;
 
+/// A domain no identity holds yet, and one held by more than one person.
+const NO_OWNER: u32 = u32::MAX;
+const MANY_OWNERS: u32 = u32::MAX - 1;
+
 /// Marks a block entry that meets only the untagged entries of its block: the holder's domain
 /// name (`artagnon` of artagnon.com; two holders are colleagues), or a word of a full name met
 /// by one-word display names ("Advait"; two holders are any two people sharing a word).
@@ -248,7 +252,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                 });
             }
             p.name_key = name_key.as_deref().map(|k| name_keys.intern(k));
-            evidence::intern_weak(&mut p, &mut weak, &mut handles, &mut domains, &mut labels);
+            evidence::intern_weak(&mut p, &mut weak, &mut handles, &mut domains);
             // Freeing the parsed values is left to another thread: this one is the bottleneck.
             spent.push((keys, name_key, weak));
             if identity.directory {
@@ -347,12 +351,24 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                 // the login then: it joins holders whose names agree with its own, never a
                 // holder of a conflicting or unrelated name. A display name that is the login
                 // itself ("Normal Human" for `normalhuman`) is the account's own and agrees with
-                // every holder of the same id-less address (the id form may be a later owner).
+                // the holder of the same id-less address (the id form may be a later owner), as
+                // long as the other holders are one family of names: it never bridges two people.
                 let login = key_login(email_keys.get(key)).unwrap_or("");
                 let is_login_name = |n: &NameInfo| {
                     let letters = names::letters_of(&n.compact());
                     !letters.is_empty() && letters == names::letters_of(login)
                 };
+                let others: Vec<&NameInfo> = group
+                    .iter()
+                    .filter(|h| normalize::github_account(raw_of(h)).is_none())
+                    .map(|h| &prepared[h.i as usize].name)
+                    .filter(|n| !n.is_empty() && !is_login_name(n))
+                    .collect();
+                let one_family = others.iter().enumerate().all(|(k, a)| {
+                    others[k + 1..]
+                        .iter()
+                        .all(|b| a.compatible(b) && !evidence::names_conflict(a, b))
+                });
                 for h in group {
                     if normalize::github_account(raw_of(h)).is_some() {
                         continue;
@@ -363,6 +379,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                         if !name.is_empty()
                             && !other.is_empty()
                             && (((is_login_name(name) || is_login_name(other))
+                                && one_family
                                 && normalize::github_account(raw_of(g)).is_none())
                                 || (name.compatible(other)
                                     && !evidence::names_conflict(name, other)))
@@ -533,6 +550,40 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     drop(name_holders);
 
     phase.done("strong evidence");
+
+    // A domain all of whose holders are one person by strong evidence is a personal domain: its
+    // name is its owner's handle (`artagnon@gmail.com` ~ `r@artagnon.com`). An organisation's
+    // domain is held by colleagues, and its name is nobody's handle.
+    let mut owner_of_domain: Vec<u32> = vec![NO_OWNER; domains.len()];
+    for (i, p) in prepared.iter().enumerate() {
+        let root = clusters.find(i) as u32;
+        for &d in &p.domains {
+            let owner = &mut owner_of_domain[d as usize];
+            if *owner == NO_OWNER {
+                *owner = root;
+            } else if *owner != root {
+                *owner = MANY_OWNERS;
+            }
+        }
+    }
+    for p in &mut prepared {
+        let mut labelled: Option<Vec<(u32, evidence::HandleKind)>> = None;
+        for &d in &p.domains {
+            if owner_of_domain[d as usize] >= MANY_OWNERS {
+                continue;
+            }
+            if let Some(h) = labels.handle_of(d, &domains, &mut handles) {
+                let list = labelled.get_or_insert_with(|| p.handles.to_vec());
+                if !list.contains(&(h, evidence::HandleKind::DomainLabel)) {
+                    list.push((h, evidence::HandleKind::DomainLabel));
+                }
+            }
+        }
+        if let Some(list) = labelled {
+            p.handles = list.into_boxed_slice();
+        }
+    }
+    drop(owner_of_domain);
     // Weak evidence: block on name keys and handles, score the pairs in each block.
     let mut stats = NameStats::build(name_keys.iter());
     for p in &prepared {
@@ -1264,11 +1315,9 @@ mod tests {
         res.cluster_of[a] == res.cluster_of[b]
     }
 
-    // ---- Review of 73abd61..HEAD (branch review-s2). Each test below FAILS on HEAD unless its
-    // comment says otherwise; the comment states the problem it demonstrates.
-
-    /// The cases whose outcome differs from the expected one (all listed, not only the first).
-    fn review_s2_mismatches(cases: &[PairCase]) -> Vec<String> {
+    /// The cases whose outcome differs from the expected one (all listed, not only the first); an
+    /// empty name for `a` means a record without one.
+    fn pair_case_mismatches(cases: &[PairCase]) -> Vec<String> {
         let mut out = Vec::new();
         for &(case, (na, ea), (nb, eb), merged) in cases {
             let mut a = id("a", na, &[ea]);
@@ -1291,12 +1340,10 @@ mod tests {
     }
 
     #[test]
-    fn review_s2_login_named_noreply_holder_does_not_bridge_conflicting_names() {
-        // PROBLEM (false merge, 8798e69): "Normal Human" spells the id-less login `normalhuman`,
-        // so it is joined to EVERY holder of normalhuman@users.noreply.github.com whatever their
-        // names. "Leonid Kovalev" and "Anna Berg" (conflicting names, which the old rule never
-        // joined: an id-less login can pass from one account to another after a rename) end up
-        // in one cluster through it. At 73abd61 the three stayed apart.
+    fn login_named_noreply_holder_does_not_bridge_conflicting_names() {
+        // "Normal Human" spells the id-less login `normalhuman`, but two conflicting names also
+        // hold the address (an id-less login can pass to another account after a rename): the
+        // login's own display name must not bridge them.
         let ids = [
             id(
                 "1",
@@ -1315,12 +1362,9 @@ mod tests {
     }
 
     #[test]
-    fn review_s2_completed_name_needs_the_family_name_not_a_longer_word() {
-        // PROBLEM (false merge, efeb34e): NameRel::Completed accepts any local part that merely
-        // CONTAINS the missing word (`loc.contains(rest)`), so a longer family name (Dasgupta,
-        // Shahid, Johnson, Leeds, Potekar) "completes" a shorter one (Das, Shah, John, Lee,
-        // Pote). Each pair merges at 0.97-0.99 with no shared handle at all; at 73abd61 none of
-        // them was even a review.
+    fn completed_name_needs_the_family_name_not_a_longer_word() {
+        // The address must spell the name exactly: a longer family name (Dasgupta, Shahid,
+        // Johnson, Leeds, Potekar) does not complete a shorter one (Das, Shah, John, Lee, Pote).
         let cases: &[PairCase] = &[
             (
                 "Das is not Dasgupta",
@@ -1359,20 +1403,14 @@ mod tests {
                 false,
             ),
         ];
-        let bad = review_s2_mismatches(cases);
-        assert!(bad.is_empty(), "{bad:#?}");
+        pair_cases_among_crowd(cases);
     }
 
     #[test]
-    fn review_s2_company_domain_name_is_not_every_colleagues_handle() {
-        // PROBLEM (false merge, 11bd5ab): every address at orionmulti.example carries the
-        // DomainLabel handle `orionmulti`. A record whose local part (or login) is that label
-        // (the founder's orionmulti@gmail.com, the company's GitHub org account) meets every
-        // colleague in the label's block, and a colleague whose display name is a login ("jdoe",
-        // usual in git histories) or missing merges with it at 0.92 ("domain orionmulti equals
-        // email local part orionmulti"): PASSIVE_TAG keeps colleagues from meeting each other,
-        // but not from being joined through the untagged holder. groups_disagree does not stop it
-        // (login-shaped names are not person names). At 73abd61 none of these was a candidate.
+    fn company_domain_name_is_not_every_colleagues_handle() {
+        // A domain held by several people is an organisation's: its name is nobody's handle, so a
+        // record whose local part is that name (the founder's orionmulti@gmail.com, the company's
+        // account) never joins the colleagues, nor joins them to one another.
         let mut nameless = id("c3", "", &["kbo@orionmulti.example"]);
         nameless.name = None;
         let (res, n) = among_crowd([
@@ -1396,12 +1434,9 @@ mod tests {
     }
 
     #[test]
-    fn review_s2_company_named_bot_is_not_reviewed_against_each_employee() {
-        // PROBLEM (review noise, 11bd5ab): a one-word display name that is the company's domain
-        // name ("Microsoft" <opensource@microsoft.com>, a bot or shared account) meets every
-        // employee through their DomainLabel `microsoft` and is scored "name microsoft equals
-        // domain microsoft" (DomainLabel is weighed as a local part vs a Name: 2.5 + distinct):
-        // a 0.73 review per employee. At 73abd61 no pair was a candidate.
+    fn company_named_bot_is_not_reviewed_against_each_employee() {
+        // A shared account named after the company ("Microsoft" <opensource@microsoft.com>) is
+        // not proposed as a duplicate of each employee.
         let (res, n) = among_crowd([
             id("bot", "Microsoft", &["opensource@microsoft.com"]),
             id("e1", "jdoe", &["jdoe@microsoft.com"]),
@@ -1418,12 +1453,9 @@ mod tests {
     }
 
     #[test]
-    fn review_s2_first_name_mailbox_at_two_departments_is_no_merge() {
-        // PROBLEM (false merge, a789aa3/bcd1802): the commit says `john@cs.uni`, `john@math.uni`
-        // "may be two people", yet two "John"s at two departmental hosts now MERGE (0.92, "same
-        // mailbox john at two hosts of uni.example"); at 73abd61 the pair was a 0.82 review. Same
-        // for initials: "jkl" at cs and "Julia Klein" at math (was a 0.82 review, now 0.92 merge);
-        // departments assign usernames independently.
+    fn first_name_mailbox_at_two_departments_is_no_merge() {
+        // Departments hand out first names and initials independently: `john@cs.uni` and
+        // `john@math.uni`, `jkl@` at two of them, may be two people (a review at most).
         let cases: &[PairCase] = &[
             (
                 "two Johns at two departments",
@@ -1438,8 +1470,7 @@ mod tests {
                 false,
             ),
         ];
-        let bad = review_s2_mismatches(cases);
-        assert!(bad.is_empty(), "{bad:#?}");
+        pair_cases_among_crowd(cases);
     }
 
     #[test]
@@ -1843,9 +1874,15 @@ mod tests {
         let cases: &[PairCase] = &[
             (
                 "one local part at two hosts of one organisation",
+                ("smurfix", "smurfix@bonde.sc.orionmulti.example"),
+                ("Matthias Urlichs", "smurfix@tazenda.sc.orionmulti.example"),
+                true,
+            ),
+            (
+                "initials at two hosts: departments hand them out independently (a review)",
                 ("hpa", "hpa@bonde.sc.orionmulti.example"),
                 ("Peter Anvin", "hpa@tazenda.sc.orionmulti.example"),
-                true,
+                false,
             ),
             (
                 "a first name as local part at two hosts may be two people",
@@ -2200,16 +2237,8 @@ mod tests {
 
     /// Each case's two records among the crowd: merged or not, as the case says.
     fn pair_cases_among_crowd(cases: &[PairCase]) {
-        for &(case, (na, ea), (nb, eb), merged) in cases {
-            let (res, n) = among_crowd([id("a", na, &[ea]), id("b", nb, &[eb])]);
-            assert_eq!(
-                together(&res, n, n + 1),
-                merged,
-                "{case}: {:?} {:?}",
-                res.merges,
-                res.reviews
-            );
-        }
+        let wrong = pair_case_mismatches(cases);
+        assert!(wrong.is_empty(), "{wrong:#?}");
     }
 
     /// Resolve `extra` after the crowd: the result and the index of `extra`'s first identity.

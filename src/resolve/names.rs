@@ -463,11 +463,8 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
         if w.chars().count() >= 3 && letters.contains(w) {
             return Shape::Strong;
         }
-    }
-    // Nicknames of the first name ("bob" in the local part of "Robert"), already mapped to its
-    // formal form in `full`.
-    if let Some(formal) = name.full.first() {
-        for &(_, nick) in nicknames_of(formal) {
+        // Nicknames: "bob" in the local part of "Robert", wherever the name stands.
+        for &(_, nick) in nicknames_of(canonical_first_name(w)) {
             if nick.len() >= 3 && letters.contains(nick) {
                 return Shape::Strong;
             }
@@ -516,12 +513,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn review_s2_nicknames_of_a_later_name_word_still_shape_the_local() {
-        // PERF-BEHAVIOUR CHANGE (1997d24, a "speed" commit): shape_of_letters now looks up
-        // nicknames for the FIRST full word only. At 73abd61 every word's nicknames counted, so
-        // `billk` / `bobk` were Strong for a family-name-first "Kovacs William" / "Kim Robert"
-        // and for a middle call name; now they are not, which changes scores (the Strong-shape
-        // bonus, `rare` gating, NameRel::Completed's agreement test).
+    fn nicknames_of_any_name_word_shape_the_local() {
+        // A family name first ("Kovacs William") or a middle call name: the nickname of any
+        // word counts, not only of the first.
         assert_eq!(
             shape_of("billk", &NameInfo::parse("Kovacs William")),
             Shape::Strong
