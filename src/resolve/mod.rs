@@ -584,6 +584,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         }
     }
     drop(owner_of_domain);
+    phase.done("personal domains");
     // Weak evidence: block on name keys and handles, score the pairs in each block.
     let mut stats = NameStats::build(name_keys.iter());
     for p in &prepared {

@@ -73,6 +73,8 @@ pub struct NameInfo {
     pub full: Words,
     /// Person-shaped (see [`NameInfo::is_person`]), decided once: asked for every candidate pair.
     person: bool,
+    /// Some word of `full` has nicknames (Robert: Bob, Rob): only then are they looked for.
+    nicknamed: bool,
 }
 
 impl NameInfo {
@@ -124,10 +126,12 @@ impl NameInfo {
             .trim()
             .contains(|c: char| c.is_whitespace() || c == ',');
         let person = spaced && tokens.len() >= 2 && full.len() >= 2;
+        let nicknamed = full.iter().any(|w| !nicknames_of(w).is_empty());
         NameInfo {
             tokens,
             full,
             person,
+            nicknamed,
         }
     }
 
@@ -366,7 +370,7 @@ pub fn canonical_first_name(token: &str) -> &str {
     if token.len() < 2 || token.len() > 7 {
         return token;
     }
-    let by_nick = &nickname_index().0;
+    let by_nick = &nickname_index().by_nick;
     match by_nick.binary_search_by(|(nick, _)| (*nick).cmp(token)) {
         Ok(k) => by_nick[k].1,
         Err(_) => token,
@@ -375,18 +379,27 @@ pub fn canonical_first_name(token: &str) -> &str {
 
 /// The nicknames that stand for `formal` (so a local part may hold one instead).
 fn nicknames_of(formal: &str) -> &'static [(&'static str, &'static str)] {
-    let by_formal = &nickname_index().1;
-    let start = by_formal.partition_point(|(f, _)| *f < formal);
-    let end = start + by_formal[start..].partition_point(|(f, _)| *f == formal);
-    &by_formal[start..end]
+    let index = nickname_index();
+    match index.formal_span.get(formal) {
+        Some(&(start, end)) => &index.by_formal[start..end],
+        None => &[],
+    }
 }
 
 type NicknamePairs = Vec<(&'static str, &'static str)>;
 
+struct NicknameIndex {
+    by_nick: NicknamePairs,
+    /// (formal, nickname), sorted by formal name.
+    by_formal: NicknamePairs,
+    /// Each formal name's span in `by_formal`: one hash lookup for the many words that have none.
+    formal_span: super::evidence::FastMap<&'static str, (usize, usize)>,
+}
+
 /// [`NICKNAMES`] sorted by nickname and, as (formal, nickname), by formal name: searched for
 /// every name token of every candidate pair, where a scan of the table cost a sixth of the time.
-fn nickname_index() -> &'static (NicknamePairs, NicknamePairs) {
-    static INDEX: std::sync::OnceLock<(NicknamePairs, NicknamePairs)> = std::sync::OnceLock::new();
+fn nickname_index() -> &'static NicknameIndex {
+    static INDEX: std::sync::OnceLock<NicknameIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
         let mut by_nick = NICKNAMES.to_vec();
         // The first entry of a nickname wins, as in a scan of the table.
@@ -394,7 +407,17 @@ fn nickname_index() -> &'static (NicknamePairs, NicknamePairs) {
         by_nick.dedup_by_key(|&mut (nick, _)| nick);
         let mut by_formal: NicknamePairs = NICKNAMES.iter().map(|&(n, f)| (f, n)).collect();
         by_formal.sort_unstable();
-        (by_nick, by_formal)
+        let mut formal_span = super::evidence::FastMap::default();
+        let mut start = 0;
+        for run in by_formal.chunk_by(|x, y| x.0 == y.0) {
+            formal_span.insert(run[0].0, (start, start + run.len()));
+            start += run.len();
+        }
+        NicknameIndex {
+            by_nick,
+            by_formal,
+            formal_span,
+        }
     })
 }
 
@@ -463,10 +486,15 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
         if w.chars().count() >= 3 && letters.contains(w) {
             return Shape::Strong;
         }
-        // Nicknames: "bob" in the local part of "Robert", wherever the name stands.
-        for &(_, nick) in nicknames_of(canonical_first_name(w)) {
-            if nick.len() >= 3 && letters.contains(nick) {
-                return Shape::Strong;
+    }
+    // Nicknames: "bob" in the local part of "Robert", wherever the name stands (`full` holds
+    // each word's formal form).
+    if name.nicknamed {
+        for w in name.full.iter() {
+            for &(_, nick) in nicknames_of(w) {
+                if nick.len() >= 3 && letters.contains(nick) {
+                    return Shape::Strong;
+                }
             }
         }
     }

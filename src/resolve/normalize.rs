@@ -281,7 +281,13 @@ impl EmailKey {
     /// The key as one string: `local@domain`, or `github:login`.
     pub fn as_key(&self) -> String {
         match self {
-            EmailKey::Address { local, domain } => format!("{local}@{domain}"),
+            EmailKey::Address { local, domain } => {
+                let mut key = String::with_capacity(local.len() + 1 + domain.len());
+                key.push_str(local);
+                key.push('@');
+                key.push_str(domain);
+                key
+            }
             EmailKey::GithubLogin(login) => format!("github:{login}"),
             EmailKey::GithubAccount(id) => format!("github-id:{id}"),
         }
