@@ -207,8 +207,6 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
         };
         let mut ahead = parse_next();
         let mut current: std::vec::IntoIter<Parsed> = Vec::new().into_iter();
-        type Spent = (Vec<(String, u16)>, Option<String>, evidence::WeakParts);
-        let mut spent: Vec<Spent> = Vec::with_capacity(PARSE_BLOCK);
         for (i, identity) in identities.iter().enumerate() {
             let parsed = match current.next() {
                 Some(p) => p,
@@ -216,8 +214,6 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
                     let Some(block) = ahead.take() else {
                         break;
                     };
-                    let done = std::mem::take(&mut spent);
-                    scope.spawn(move || drop(done));
                     current = match block {
                         ParseAhead::Done(v) => v.into_iter(),
                         // A parsing thread panics only on a bug: pass it on rather than lose items.
@@ -253,8 +249,6 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             }
             p.name_key = name_key.as_deref().map(|k| name_keys.intern(k));
             evidence::intern_weak(&mut p, &mut weak, &mut handles, &mut domains);
-            // Freeing the parsed values is left to another thread: this one is the bottleneck.
-            spent.push((keys, name_key, weak));
             if identity.directory {
                 let source = sources.intern(&identity.source);
                 let kind = GUARD_DIRECTORY.saturating_add((source % 250) as u8);
