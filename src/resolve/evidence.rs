@@ -141,6 +141,10 @@ impl Interner {
         self.ends.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
     /// The strings in id order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.ends.len() as u32).map(|id| self.get(id))
@@ -919,14 +923,11 @@ pub fn score(
     let mut domain_w = 0.0;
     // A mailbox at the organisation already says it is the same organisation.
     let mailbox = matches!(handle, Some((_, HandleKind::Mailbox, _)));
-    for &da in a.domains.iter().filter(|_| !mailbox) {
-        for &db in &b.domains {
-            if da != db {
-                continue;
-            }
-            let w = stats.domain_weight(da);
+    if !mailbox {
+        for d in a.domains.iter().filter(|d| b.domains.contains(d)) {
+            let w = stats.domain_weight(*d);
             if w > domain_w {
-                domain = Some(da);
+                domain = Some(*d);
                 domain_w = w;
             }
         }
@@ -1103,13 +1104,11 @@ impl DomainLabels {
             self.by_domain.resize(k + 1, 0);
         }
         if self.by_domain[k] == 0 {
-            let label = compact(domains.get(domain).split('.').next().unwrap_or(""));
-            self.by_domain[k] =
-                if label.chars().count() >= DOMAIN_LABEL_MIN && !is_weak_local(&label) {
-                    handles.intern(&label) + 2
-                } else {
-                    1
-                };
+            let label = domain_name(domains.get(domain)).map(compact);
+            self.by_domain[k] = match label {
+                Some(label) if !is_weak_local(&label) => handles.intern(&label) + 2,
+                _ => 1,
+            };
         }
         self.by_domain[k].checked_sub(2)
     }
@@ -1117,6 +1116,13 @@ impl DomainLabels {
 
 /// A domain's name shorter than this (`ibm`, `sap`) is too likely someone's initials.
 const DOMAIN_LABEL_MIN: usize = 5;
+
+/// The name of a registrable domain (`artagnon` of artagnon.com), when it is long enough to be
+/// someone's handle.
+fn domain_name(registrable: &str) -> Option<&str> {
+    let label = registrable.split('.').next().unwrap_or("");
+    (label.chars().count() >= DOMAIN_LABEL_MIN).then_some(label)
+}
 
 /// One identity's weak-evidence values before interning: computed in parallel.
 #[derive(Debug, Default)]
@@ -1184,8 +1190,7 @@ pub fn weak_parts(
         if !parts.domains.iter().any(|x| x == d) {
             parts.domains.push(d.to_string());
         }
-        let label = d.split('.').next().unwrap_or("");
-        if label.chars().count() >= DOMAIN_LABEL_MIN {
+        if let Some(label) = domain_name(d) {
             parts.locals.push(letters_of(label));
         }
     }

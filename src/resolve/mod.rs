@@ -545,39 +545,13 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
 
     phase.done("strong evidence");
 
-    // A domain all of whose holders are one person by strong evidence is a personal domain: its
-    // name is its owner's handle (`artagnon@gmail.com` ~ `r@artagnon.com`). An organisation's
-    // domain is held by colleagues, and its name is nobody's handle.
-    let mut owner_of_domain: Vec<u32> = vec![NO_OWNER; domains.len()];
-    for (i, p) in prepared.iter().enumerate() {
-        let root = clusters.find(i) as u32;
-        for &d in &p.domains {
-            let owner = &mut owner_of_domain[d as usize];
-            if *owner == NO_OWNER {
-                *owner = root;
-            } else if *owner != root {
-                *owner = MANY_OWNERS;
-            }
-        }
-    }
-    for p in &mut prepared {
-        let mut labelled: Option<Vec<(u32, evidence::HandleKind)>> = None;
-        for &d in &p.domains {
-            if owner_of_domain[d as usize] >= MANY_OWNERS {
-                continue;
-            }
-            if let Some(h) = labels.handle_of(d, &domains, &mut handles) {
-                let list = labelled.get_or_insert_with(|| p.handles.to_vec());
-                if !list.contains(&(h, evidence::HandleKind::DomainLabel)) {
-                    list.push((h, evidence::HandleKind::DomainLabel));
-                }
-            }
-        }
-        if let Some(list) = labelled {
-            p.handles = list.into_boxed_slice();
-        }
-    }
-    drop(owner_of_domain);
+    let domain_holders = label_personal_domains(
+        &mut prepared,
+        &mut clusters,
+        &domains,
+        &mut handles,
+        &mut labels,
+    );
     phase.done("personal domains");
     // Weak evidence: block on name keys and handles, score the pairs in each block.
     let mut stats = NameStats::build(name_keys.iter());
@@ -594,12 +568,6 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
     // Which handles conflicting names share is worked out beside the blocks: both only read.
     let blocks = std::thread::scope(|scope| {
         let ambiguous = scope.spawn(|| ambiguous_handles(&prepared, handles.len()));
-        let mut domain_holders = vec![0u32; domains.len()];
-        for p in &prepared {
-            for &d in &p.domains {
-                domain_holders[d as usize] += 1;
-            }
-        }
         stats.set_domain_holders(domain_holders, n);
         let handle_offset = name_keys.len() as u32;
         // One-word display names ("Advait") meet the full names that hold the word, so that an
@@ -627,7 +595,7 @@ pub fn resolve(identities: &[Identity], opts: &ResolveOptions) -> Resolution {
             }
             if let Some(w) = lone_word(&p.name).and_then(|w| lone_words.find(w)) {
                 blocks.push((word_offset + w, i as u32));
-            } else if lone_words.len() > 0 && p.name.is_person() {
+            } else if !lone_words.is_empty() && p.name.is_person() {
                 let mut long = p.name.tokens.iter().filter(|t| t.chars().count() > 2);
                 let (first, last) = (long.next(), long.next_back());
                 for w in [first, last].into_iter().flatten() {
@@ -965,6 +933,51 @@ fn strong_words(why: Why, identities: &[Identity], email_keys: &Interner) -> Str
         }
         Why::Weak(_) => "weak evidence".to_string(),
     }
+}
+
+/// Give the holders of each personal domain its name as a handle, and count each domain's
+/// holders (returned, by domain id). A domain all of whose holders are one person by strong
+/// evidence is personal: its name is its owner's handle (`artagnon@gmail.com` ~ `r@artagnon.com`).
+/// An organisation's domain is held by colleagues, and its name is nobody's handle.
+fn label_personal_domains(
+    prepared: &mut [Prepared],
+    clusters: &mut Clusters,
+    domains: &Interner,
+    handles: &mut Interner,
+    labels: &mut evidence::DomainLabels,
+) -> Vec<u32> {
+    let mut holders = vec![0u32; domains.len()];
+    let mut owner_of_domain: Vec<u32> = vec![NO_OWNER; domains.len()];
+    for (i, p) in prepared.iter().enumerate() {
+        let root = clusters.find(i) as u32;
+        for &d in &p.domains {
+            holders[d as usize] += 1;
+            let owner = &mut owner_of_domain[d as usize];
+            if *owner == NO_OWNER {
+                *owner = root;
+            } else if *owner != root {
+                *owner = MANY_OWNERS;
+            }
+        }
+    }
+    for p in prepared.iter_mut() {
+        let mut labelled: Option<Vec<(u32, evidence::HandleKind)>> = None;
+        for &d in p.domains.iter() {
+            if owner_of_domain[d as usize] >= MANY_OWNERS {
+                continue;
+            }
+            if let Some(h) = labels.handle_of(d, domains, handles) {
+                let list = labelled.get_or_insert_with(|| p.handles.to_vec());
+                if !list.contains(&(h, evidence::HandleKind::DomainLabel)) {
+                    list.push((h, evidence::HandleKind::DomainLabel));
+                }
+            }
+        }
+        if let Some(list) = labelled {
+            p.handles = list.into_boxed_slice();
+        }
+    }
+    holders
 }
 
 /// For each handle, whether holders with conflicting person names share it.
