@@ -16,7 +16,8 @@
 //! GitHub REST mode is reported separately: it needs one `GET /users/{login}` per member by design,
 //! so its minimum is ceil(N / 100) + N (+ the Copilot pages).
 //!
-//! Run: `cargo bench --bench vendors` (SEATWARDEN_BENCH_PEOPLE=N to change the size).
+//! Run: `cargo bench --bench vendors` (SEATWARDEN_BENCH_PEOPLE=N to change the size;
+//! SEATWARDEN_BENCH_JSON=FILE keeps the report, and the GitHub REST run's next to it as FILE.rest.json).
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -66,8 +67,15 @@ fn name(i: usize) -> String {
     )
 }
 
+/// `d` days before today's midnight (UTC), so two runs on one day serve the same dates and their
+/// reports compare byte for byte (`SEATWARDEN_BENCH_JSON`).
 fn days_ago(d: usize) -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now() - chrono::Duration::days(d as i64)
+    let midnight = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    midnight - chrono::Duration::days(d as i64)
 }
 
 fn query(req: &Request, key: &str) -> Option<String> {
@@ -322,6 +330,15 @@ fn reconcile(config: &str) -> (Value, Duration) {
         .output()
         .expect("run seatwarden");
     let wall = started.elapsed();
+    if let Some(keep) = std::env::var_os("SEATWARDEN_BENCH_JSON") {
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let mut keep = std::path::PathBuf::from(keep);
+        if RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+            // The second reconcile of the bench (GitHub REST alone) goes next to the first.
+            keep.set_extension("rest.json");
+        }
+        std::fs::copy(&report, &keep).expect("keep the report");
+    }
     if !out.status.success() {
         eprintln!(
             "seatwarden exited {:?}\n--- stdout\n{}\n--- stderr\n{}",
