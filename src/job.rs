@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, SourceKind};
+use crate::config::Config;
 use crate::model::{Developer, RowStatus, SeiRow, Subscription};
 use crate::reconcile::{self, Outcome, SourceInput, SourceOutcome};
 use crate::report::json::{self, DriftJson, Report, RunMeta};
 use crate::resolve::{Overrides, ResolveOptions};
+use crate::sources::SourceKind;
 use crate::sources::{self, FetchOutput, HttpCache, Secrets, SourceContext};
 use crate::store::{OverrideKind, RunRecord, SourceRun, Store, StoreError};
 
@@ -85,10 +86,10 @@ pub async fn reconcile(
                 if let Some(rows) = out.sei_table.take() {
                     sei_table = Some((src.name.clone(), rows));
                 }
-                if src.kind == SourceKind::Harness {
+                if src.kind() == SourceKind::Harness {
                     SourceOutcome::Counted(sei_table.as_ref().map(|(_, r)| r.len()).unwrap_or(0))
                 } else {
-                    SourceOutcome::Fetched(normalise_links(out.identities, cfg))
+                    SourceOutcome::Fetched(out.identities)
                 }
             }
             Err(e) => {
@@ -98,7 +99,7 @@ pub async fn reconcile(
         };
         inputs.push(SourceInput {
             name: src.name.clone(),
-            kind: src.kind.as_str().to_string(),
+            kind: src.kind().as_str().to_string(),
             directory: src.directory,
             outcome,
         });
@@ -217,31 +218,6 @@ async fn fetch_all(
         out
     });
     futures::future::join_all(futures).await
-}
-
-/// `sources.links` keys may name a kind (`github`) rather than a source name: map them to the one
-/// source of that kind, so the resolver only ever sees source names.
-fn normalise_links(
-    mut identities: Vec<crate::model::Identity>,
-    cfg: &Config,
-) -> Vec<crate::model::Identity> {
-    let by_kind: HashMap<&str, Vec<&str>> = cfg.sources.iter().fold(HashMap::new(), |mut m, s| {
-        m.entry(s.kind.as_str()).or_default().push(s.name.as_str());
-        m
-    });
-    for ident in &mut identities {
-        for link in &mut ident.links {
-            if cfg.sources.iter().any(|s| s.name == link.source) {
-                continue;
-            }
-            if let Some(names) = by_kind.get(link.source.as_str())
-                && names.len() == 1
-            {
-                link.source = names[0].to_string();
-            }
-        }
-    }
-    identities
 }
 
 /// The process's peak resident memory in MB (Linux `VmHWM`), for the phase logs.

@@ -51,7 +51,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
     }
 
     let ctx = SourceContext {
-        secrets: Secrets::from_env(),
+        secrets: Secrets::from_env(cfg.secret_vars()),
         cache: None,
     };
     let checks = cfg.sources.iter().map(|src| {
@@ -67,7 +67,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
     for (src, result) in futures::future::join_all(checks).await {
         let label = format!("source {}", src.name);
         match result {
-            Ok(detail) => say(true, &label, format!("({}) {detail}", src.kind)),
+            Ok(detail) => say(true, &label, format!("({}) {detail}", src.kind())),
             Err(e) => say(false, &label, e.to_string()),
         }
     }

@@ -193,7 +193,7 @@ async fn export(
         let mut found = cfg
             .sources
             .iter()
-            .filter(|s| s.kind == crate::config::SourceKind::Harness);
+            .filter(|s| s.kind() == crate::sources::SourceKind::Harness);
         match (found.next(), found.next()) {
             (Some(one), None) => Some(one),
             (None, _) => {
@@ -226,7 +226,7 @@ async fn export(
     }
     if let Some(source) = harness {
         let ctx = crate::sources::SourceContext {
-            secrets: crate::sources::Secrets::from_env(),
+            secrets: crate::sources::Secrets::from_env(cfg.secret_vars()),
             cache: None,
         };
         let version = crate::sources::harness::push_developers(source, &ctx, &csv)

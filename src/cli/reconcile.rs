@@ -54,7 +54,7 @@ pub struct Args {
 }
 
 pub async fn run(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure> {
-    let secrets = Secrets::from_env();
+    let secrets = Secrets::from_env(cfg.secret_vars());
     let result = crate::job::reconcile(cfg, &secrets, args.dry_run, chrono::Utc::now()).await?;
     let report = &result.report;
 

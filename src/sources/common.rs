@@ -7,9 +7,27 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 use url::Url;
 
+use super::spec::{SourceConfig, StatusValues};
 use super::{Secret, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Link};
+
+/// The identity fields a file's record can feed: the keys of `columns` (csv) and `fields` (json,
+/// which also takes `first_name` and `last_name`).
+pub const IDENTITY_FIELDS: [&str; 13] = [
+    "id",
+    "name",
+    "email",
+    "emails",
+    "login",
+    "employee_id",
+    "title",
+    "department",
+    "manager_email",
+    "status",
+    "last_activity",
+    "created_at",
+    "bot",
+];
 
 pub(crate) fn config_error(cfg: &SourceConfig, message: impl Into<String>) -> SourceError {
     SourceError::Config {
@@ -26,7 +44,7 @@ pub(crate) fn required_token(
     let Some(var) = cfg.token_env.as_deref() else {
         return Err(config_error(
             cfg,
-            format!("token_env is required for kind `{}`", cfg.kind),
+            format!("token_env is required for kind `{}`", cfg.kind()),
         ));
     };
     secret_from(cfg, ctx, var, "token_env")
@@ -61,7 +79,7 @@ pub(crate) fn secret_from(
 pub(crate) fn http_base(cfg: &SourceConfig) -> Result<Url, SourceError> {
     cfg.http_url()
         .cloned()
-        .ok_or_else(|| config_error(cfg, format!("kind `{}` needs an http(s) URL", cfg.kind)))
+        .ok_or_else(|| config_error(cfg, format!("kind `{}` needs an http(s) URL", cfg.kind())))
 }
 
 /// `base` with `path` appended to its own path (keeps a path prefix such as `/prod1/sei/api`).
@@ -192,9 +210,8 @@ pub(crate) fn truthy(text: &str) -> bool {
 }
 
 /// Status words from `[sources.status]`; with none configured, common defaults apply.
-pub(crate) fn map_status(cfg: &SourceConfig, value: &str) -> AccountStatus {
+pub(crate) fn map_status(s: &StatusValues, value: &str) -> AccountStatus {
     let v = value.trim();
-    let s = &cfg.status;
     let configured = !(s.active.is_empty() && s.suspended.is_empty() && s.departed.is_empty());
     let hit = |list: &[String]| list.iter().any(|x| x.trim().eq_ignore_ascii_case(v));
     if configured {

@@ -5,16 +5,27 @@
 //! Never treats a deactivated (dormant) account as departed: only blocked / banned are final.
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use url::Url;
 
 use super::common::{
     earliest, http_base, join_path, non_empty, parse_time, push_email, required_token,
 };
 use super::http::{Auth, HttpClient, Request, gitlab_next};
+use super::spec::{FieldError, SourceConfig, no_keys};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// Kind `gitlab` has no keys of its own: the instance URL and `token_env` are shared by every kind.
+#[derive(Debug, Clone, Default)]
+pub struct Config {}
+
+impl Config {
+    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
+        no_keys(keys)?;
+        Ok(Config {})
+    }
+}
 
 #[derive(Deserialize)]
 struct GitlabUser {
@@ -31,6 +42,7 @@ struct GitlabUser {
     job_title: Option<String>,
 }
 
+#[derive(Debug)]
 pub(crate) struct GitlabSource {
     cfg: SourceConfig,
     base: Url,
@@ -139,7 +151,7 @@ impl Source for GitlabSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::SourceKind;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::{Value, json};

@@ -7,7 +7,7 @@
 //! export --push` calls.
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
@@ -15,9 +15,47 @@ use super::common::{
     config_error, epoch_time, http_base, join_path, non_empty, push_email, required_token,
 };
 use super::http::{Auth, HttpClient, Request};
+use super::spec::{FieldError, SourceConfig, SourceKind, http_url_key, raw_keys, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{Identity, SeiRow, Subscription};
+
+/// The Harness platform (licensing) for accounts on the shared SaaS cluster.
+pub const DEFAULT_URL: &str = "https://app.harness.io";
+
+/// Kind `harness`'s own settings.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The Harness account identifier.
+    pub account: String,
+    /// The region's SEI API (`https://app.harness.io/prod1/sei/api`, …): SEI's developer table is read
+    /// (and pushed) there; without it only the license is read.
+    pub sei_url: Option<Url>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    account: Option<String>,
+    sei_url: Option<String>,
+}
+
+impl Config {
+    /// The keys of a `[[sources]]` entry only this kind takes.
+    pub(super) fn keys() -> &'static [&'static str] {
+        super::spec::struct_keys::<RawConfig>()
+    }
+
+    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
+        let raw: RawConfig = raw_keys(keys)?;
+        Ok(Config {
+            account: required(raw.account, "account", SourceKind::Harness)?,
+            sei_url: match raw.sei_url {
+                Some(u) => Some(http_url_key(&u, "sei_url")?),
+                None => None,
+            },
+        })
+    }
+}
 
 #[derive(Deserialize)]
 struct ResponseDto {
@@ -35,6 +73,7 @@ struct ModuleLicense {
     expiry_time: Option<i64>,
 }
 
+#[derive(Debug)]
 pub(crate) struct HarnessSource {
     cfg: SourceConfig,
     account: String,
@@ -47,11 +86,11 @@ pub(crate) struct HarnessSource {
 impl HarnessSource {
     pub(crate) fn new(
         cfg: &SourceConfig,
+        harness: &Config,
         ctx: &SourceContext,
     ) -> Result<HarnessSource, SourceError> {
         let token = required_token(cfg, ctx)?;
-        let account = non_empty(cfg.account.as_deref())
-            .ok_or_else(|| config_error(cfg, "account is required for kind `harness`"))?;
+        let account = harness.account.clone();
         let base = http_base(cfg)?;
         let platform = HttpClient::new(
             &cfg.name,
@@ -60,7 +99,7 @@ impl HarnessSource {
             Auth::ApiKey(token.clone()),
             ctx.cache.clone(),
         )?;
-        let sei = match &cfg.sei_url {
+        let sei = match &harness.sei_url {
             Some(u) => Some(HttpClient::new(
                 &cfg.name,
                 u,
@@ -74,7 +113,7 @@ impl HarnessSource {
             cfg: cfg.clone(),
             account,
             base,
-            sei_url: cfg.sei_url.clone(),
+            sei_url: harness.sei_url.clone(),
             platform,
             sei,
         })
@@ -286,10 +325,12 @@ pub async fn push_developers(
     ctx: &SourceContext,
     csv_text: &str,
 ) -> Result<String, SourceError> {
+    let super::VendorConfig::Harness(harness) = &cfg.vendor else {
+        return Err(config_error(cfg, "is not a `harness` source"));
+    };
     let token = required_token(cfg, ctx)?;
-    let account = non_empty(cfg.account.as_deref())
-        .ok_or_else(|| config_error(cfg, "account is required for kind `harness`"))?;
-    let sei_url = cfg
+    let account = harness.account.clone();
+    let sei_url = harness
         .sei_url
         .clone()
         .ok_or_else(|| config_error(cfg, "sei_url is required to push developers"))?;
@@ -334,7 +375,7 @@ pub async fn push_developers(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::VendorConfig;
     use crate::sources::testutil::{cfg, ctx};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;
@@ -345,8 +386,10 @@ mod tests {
     fn harness_cfg(url: &str, sei: &str) -> SourceConfig {
         let mut c = cfg(SourceKind::Harness, url);
         c.name = "sei".into();
-        c.account = Some("AbCdEf123".into());
-        c.sei_url = Some(Url::parse(&format!("{sei}/prod1/sei/api")).unwrap());
+        c.vendor = VendorConfig::Harness(Config {
+            account: "AbCdEf123".into(),
+            sei_url: Some(Url::parse(&format!("{sei}/prod1/sei/api")).unwrap()),
+        });
         c
     }
 
@@ -432,7 +475,9 @@ mod tests {
             .mount(&platform)
             .await;
         let mut c = harness_cfg(&platform.uri(), "http://unused.invalid");
-        c.sei_url = None;
+        if let VendorConfig::Harness(h) = &mut c.vendor {
+            h.sei_url = None;
+        }
         let out = build(&c, &ctx("k")).unwrap().fetch().await.unwrap();
         assert_eq!(out.subscription.unwrap().licenses_purchased, 500);
         platform.verify().await;

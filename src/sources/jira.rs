@@ -5,14 +5,41 @@
 //! Never requires an email: Atlassian hides `emailAddress` by privacy setting.
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use url::Url;
 
-use super::common::{config_error, http_base, join_path, non_empty, push_email, required_token};
+use super::common::{http_base, join_path, non_empty, push_email, required_token};
 use super::http::{Auth, HttpClient, Request};
+use super::spec::{FieldError, SourceConfig, SourceKind, raw_keys, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// Kind `jira`'s own settings.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The Atlassian account whose API token `token_env` holds (Basic auth is `user:token`).
+    pub user: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    user: Option<String>,
+}
+
+impl Config {
+    /// The keys of a `[[sources]]` entry only this kind takes.
+    pub(super) fn keys() -> &'static [&'static str] {
+        super::spec::struct_keys::<RawConfig>()
+    }
+
+    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
+        let raw: RawConfig = raw_keys(keys)?;
+        Ok(Config {
+            user: required(raw.user, "user", SourceKind::Jira)?,
+        })
+    }
+}
 
 /// Pages at most, as a guard against a server that never returns an empty page.
 const MAX_PAGES: usize = 10_000;
@@ -27,6 +54,7 @@ struct JiraUser {
     active: Option<bool>,
 }
 
+#[derive(Debug)]
 pub(crate) struct JiraSource {
     cfg: SourceConfig,
     base: Url,
@@ -34,16 +62,21 @@ pub(crate) struct JiraSource {
 }
 
 impl JiraSource {
-    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<JiraSource, SourceError> {
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        jira: &Config,
+        ctx: &SourceContext,
+    ) -> Result<JiraSource, SourceError> {
         let token = required_token(cfg, ctx)?;
-        let user = non_empty(cfg.user.as_deref())
-            .ok_or_else(|| config_error(cfg, "user is required for kind `jira`"))?;
         let base = http_base(cfg)?;
         let client = HttpClient::new(
             &cfg.name,
             &base,
             cfg.http,
-            Auth::Basic { user, token },
+            Auth::Basic {
+                user: jira.user.clone(),
+                token,
+            },
             ctx.cache.clone(),
         )?;
         Ok(JiraSource {
@@ -129,7 +162,7 @@ impl Source for JiraSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::VendorConfig;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::{Value, json};
@@ -139,7 +172,9 @@ mod tests {
 
     fn jira_cfg(uri: &str) -> SourceConfig {
         let mut c = cfg(SourceKind::Jira, uri);
-        c.user = Some("bot@acme.example".into());
+        c.vendor = VendorConfig::Jira(Config {
+            user: "bot@acme.example".into(),
+        });
         c.page_size = Some(2);
         c
     }

@@ -4,32 +4,119 @@
 //!
 //! Never follows a next link to another host, and never invents an id.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
+use super::common::IDENTITY_FIELDS;
 use super::common::{
     config_error, dotted, epoch_time, links_from, map_status, non_empty, optional_token,
     parse_time, push_email, split_emails, truthy, value_text,
 };
 use super::http::{Auth, HttpClient, json_next};
+use super::spec::{
+    FieldError, Location, SourceConfig, SourceKind, StatusValues, raw_keys, required,
+};
 use super::{FetchOutput, Source, SourceContext, SourceError, read_location};
-use crate::config::{Location, SourceConfig};
 use crate::model::{AccountStatus, Identity};
 
+/// Kind `json`'s own settings: JSON pointers into each page and each record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// The array of records in each page (`/data/people`).
+    pub records: String,
+    /// Identity field → pointer within a record; `id` is required.
+    pub fields: BTreeMap<String, String>,
+    /// The next page's URL (relative URLs resolved against the page's own).
+    pub next: Option<String>,
+    /// Values of the status field that mean active, suspended and departed.
+    pub status: StatusValues,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    records: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    next: Option<String>,
+    #[serde(default)]
+    status: StatusValues,
+}
+
+impl Config {
+    /// The keys of a `[[sources]]` entry only this kind takes.
+    pub(super) fn keys() -> &'static [&'static str] {
+        super::spec::struct_keys::<RawConfig>()
+    }
+
+    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
+        let raw: RawConfig = raw_keys(keys)?;
+        let records = pointer(
+            required(raw.records, "records", SourceKind::Json)?,
+            "records",
+        )?;
+        if !raw.fields.contains_key("id") {
+            return Err(FieldError::new("fields.id", "required for kind `json`"));
+        }
+        let mut fields = BTreeMap::new();
+        for (field, p) in raw.fields {
+            let known = IDENTITY_FIELDS.contains(&field.as_str())
+                || field == "first_name"
+                || field == "last_name";
+            if !known {
+                return Err(FieldError::new(
+                    format!("fields.{field}"),
+                    format!(
+                        "unknown field (expected one of {}, first_name, last_name)",
+                        IDENTITY_FIELDS.join(", ")
+                    ),
+                ));
+            }
+            let p = pointer(p, &format!("fields.{field}"))?;
+            fields.insert(field, p);
+        }
+        let next = match raw.next {
+            Some(p) => Some(pointer(p, "next")?).filter(|p| !p.is_empty()),
+            None => None,
+        };
+        Ok(Config {
+            records,
+            fields,
+            next,
+            status: raw.status,
+        })
+    }
+}
+
+/// A JSON pointer key: empty (the whole document) or starting with `/`.
+fn pointer(p: String, key: &str) -> Result<String, FieldError> {
+    if p.is_empty() || p.starts_with('/') {
+        Ok(p)
+    } else {
+        Err(FieldError::new(
+            key,
+            format!("`{p}` is not a JSON pointer (starts with /)"),
+        ))
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct JsonSource {
     cfg: SourceConfig,
+    json: Config,
     client: Option<HttpClient>,
 }
 
 impl JsonSource {
-    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<JsonSource, SourceError> {
-        if cfg.records.is_none() {
-            return Err(config_error(cfg, "records (a JSON pointer) is required"));
-        }
-        if !cfg.fields.contains_key("id") {
-            return Err(config_error(cfg, "fields.id is required"));
-        }
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        json: &Config,
+        ctx: &SourceContext,
+    ) -> Result<JsonSource, SourceError> {
         let client = match &cfg.location {
             Location::File(_) => None,
             Location::Http(url) => {
@@ -48,6 +135,7 @@ impl JsonSource {
         };
         Ok(JsonSource {
             cfg: cfg.clone(),
+            json: json.clone(),
             client,
         })
     }
@@ -63,7 +151,7 @@ impl JsonSource {
 
     /// Every page's document, in order.
     async fn documents(&self) -> Result<Vec<(String, Value)>, SourceError> {
-        let next_ptr = self.cfg.next.clone().filter(|p| !p.is_empty());
+        let next_ptr = self.json.next.clone();
         match (&self.cfg.location, &self.client) {
             (Location::Http(url), Some(client)) => {
                 let mut docs = Vec::new();
@@ -124,10 +212,10 @@ impl JsonSource {
     }
 
     async fn read(&self) -> Result<Vec<Identity>, SourceError> {
-        let pointer = self.cfg.records.clone().unwrap_or_default();
+        let pointer = &self.json.records;
         let mut out = Vec::new();
         for (loc, doc) in self.documents().await? {
-            let records = match doc.pointer(&pointer) {
+            let records = match doc.pointer(pointer) {
                 Some(Value::Array(a)) => a,
                 Some(Value::Null) | None if !out.is_empty() => continue,
                 _ => {
@@ -146,7 +234,7 @@ impl JsonSource {
     }
 
     fn field<'a>(&self, rec: &'a Value, name: &str) -> Option<&'a Value> {
-        let p = self.cfg.fields.get(name)?;
+        let p = self.json.fields.get(name)?;
         rec.pointer(p).filter(|v| !v.is_null())
     }
 
@@ -160,7 +248,7 @@ impl JsonSource {
             location: format!("{loc}: record {i}"),
             message,
         };
-        let id_ptr = self.cfg.fields.get("id").cloned().unwrap_or_default();
+        let id_ptr = self.json.fields.get("id").map(String::as_str).unwrap_or("");
         let id = self
             .text(rec, "id")
             .ok_or_else(|| err(format!("no id at `{id_ptr}`")))?;
@@ -190,7 +278,7 @@ impl JsonSource {
             Some(Value::Bool(true)) => AccountStatus::Active,
             Some(Value::Bool(false)) => AccountStatus::Departed,
             Some(v) => match value_text(v) {
-                Some(t) => map_status(&self.cfg, &t),
+                Some(t) => map_status(&self.json.status, &t),
                 None if self.cfg.directory => AccountStatus::Active,
                 None => AccountStatus::Unknown,
             },
@@ -265,16 +353,18 @@ impl Source for JsonSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
-    use crate::sources::build;
     use crate::sources::testutil::{cfg as http_cfg, fast, fetch_err, fetch_ok};
+    use crate::sources::{SourceKind, VendorConfig, build};
     use serde_json::json;
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     fn with_fields(mut c: SourceConfig) -> SourceConfig {
-        c.records = Some("/data/people".into());
-        c.next = Some("/paging/next".into());
+        let mut json = Config {
+            records: "/data/people".into(),
+            next: Some("/paging/next".into()),
+            ..Config::default()
+        };
         for (k, v) in [
             ("id", "/uid"),
             ("email", "/mail"),
@@ -285,8 +375,9 @@ mod tests {
             ("last_activity", "/seen"),
             ("bot", "/robot"),
         ] {
-            c.fields.insert(k.into(), v.into());
+            json.fields.insert(k.into(), v.into());
         }
+        c.vendor = VendorConfig::Json(json);
         c
     }
 
@@ -386,7 +477,7 @@ mod tests {
         std::fs::write(dir.path().join("b.json"), page(&[2], None).to_string()).unwrap();
         let mut c = with_fields(SourceConfig::new(
             "j",
-            SourceKind::Json,
+            VendorConfig::default_for(SourceKind::Json),
             Location::File(dir.path().join("a.json")),
         ));
         c.http = fast();
@@ -407,7 +498,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.json");
         std::fs::write(&p, r#"{"data":{"people":[{"uid":1},{"mail":"a@b.c"}]}}"#).unwrap();
-        let c = with_fields(SourceConfig::new("j", SourceKind::Json, Location::File(p)));
+        let c = with_fields(SourceConfig::new(
+            "j",
+            VendorConfig::default_for(SourceKind::Json),
+            Location::File(p),
+        ));
         let e = build(&c, &SourceContext::default())
             .unwrap()
             .fetch()

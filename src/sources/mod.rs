@@ -10,22 +10,26 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Identity, SeiRow, Subscription};
 
 mod common;
-mod csv;
-mod github;
-mod gitlab;
+pub mod csv;
+pub mod github;
+pub mod gitlab;
 pub mod harness;
 pub mod http;
-mod jira;
-mod json;
-mod msgraph;
-mod okta;
+pub mod jira;
+pub mod json;
+pub mod msgraph;
+pub mod okta;
+mod spec;
 #[cfg(test)]
 mod testutil;
+
+pub use common::IDENTITY_FIELDS;
+pub use spec::{FieldError, Location, SourceConfig, SourceKind, StatusValues, VendorConfig};
 
 /// What one source delivered in one run.
 #[derive(Debug, Default, Clone)]
@@ -59,17 +63,17 @@ pub enum SourceError {
     },
 }
 
-/// A secret value: its Debug and Display never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret value (a `secrecy::SecretString`: zeroed on drop, never shown by Debug or Display).
+#[derive(Clone)]
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn new(v: impl Into<String>) -> Secret {
-        Secret(v.into())
+        Secret(SecretString::from(v.into()))
     }
     /// The value, for the one place that sends it.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
 
@@ -85,17 +89,24 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Where secrets come from: the process environment in production, a map in tests.
+/// Where secrets come from: the variables the config names, read from the process environment in
+/// production; a map in tests.
 #[derive(Clone, Default)]
 pub struct Secrets {
-    values: HashMap<String, String>,
+    values: HashMap<String, Secret>,
 }
 
 impl Secrets {
-    /// Every variable of the process environment.
-    pub fn from_env() -> Secrets {
+    /// The named variables of the process environment, and no other.
+    pub fn from_env<'a>(names: impl IntoIterator<Item = &'a str>) -> Secrets {
         Secrets {
-            values: std::env::vars().collect(),
+            values: names
+                .into_iter()
+                .filter_map(|name| {
+                    let value = std::env::var(name).ok()?;
+                    Some((name.to_string(), Secret::new(value)))
+                })
+                .collect(),
         }
     }
     pub fn from_pairs<I, K, V>(pairs: I) -> Secrets
@@ -107,7 +118,7 @@ impl Secrets {
         Secrets {
             values: pairs
                 .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
+                .map(|(k, v)| (k.into(), Secret::new(v.into())))
                 .collect(),
         }
     }
@@ -115,8 +126,8 @@ impl Secrets {
     pub fn get(&self, name: &str) -> Option<Secret> {
         self.values
             .get(name)
-            .filter(|v| !v.is_empty())
-            .map(|v| Secret(v.clone()))
+            .filter(|v| !v.expose().is_empty())
+            .cloned()
     }
 }
 
@@ -163,9 +174,9 @@ pub struct SourceContext {
     pub cache: Option<Arc<dyn HttpCache>>,
 }
 
-/// One configured source.
+/// One configured source. Debug shows its settings and client, never a secret.
 #[async_trait]
-pub trait Source: Send + Sync {
+pub trait Source: Send + Sync + fmt::Debug {
     /// Its configuration (name, kind, directory flag, ...).
     fn config(&self) -> &SourceConfig;
     /// Read every record, following every page.
@@ -178,15 +189,15 @@ pub trait Source: Send + Sync {
 /// Build the source for one config entry. A missing secret is a [`SourceError::Config`] naming
 /// the variable (never its value).
 pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>, SourceError> {
-    Ok(match cfg.kind {
-        SourceKind::Csv => Box::new(csv::CsvSource::new(cfg, ctx)?),
-        SourceKind::Json => Box::new(json::JsonSource::new(cfg, ctx)?),
-        SourceKind::Okta => Box::new(okta::OktaSource::new(cfg, ctx)?),
-        SourceKind::Gitlab => Box::new(gitlab::GitlabSource::new(cfg, ctx)?),
-        SourceKind::Jira => Box::new(jira::JiraSource::new(cfg, ctx)?),
-        SourceKind::Github => Box::new(github::GithubSource::new(cfg, ctx)?),
-        SourceKind::Msgraph => Box::new(msgraph::MsgraphSource::new(cfg, ctx)?),
-        SourceKind::Harness => Box::new(harness::HarnessSource::new(cfg, ctx)?),
+    Ok(match &cfg.vendor {
+        VendorConfig::Csv(c) => Box::new(csv::CsvSource::new(cfg, c, ctx)?),
+        VendorConfig::Json(c) => Box::new(json::JsonSource::new(cfg, c, ctx)?),
+        VendorConfig::Okta(_) => Box::new(okta::OktaSource::new(cfg, ctx)?),
+        VendorConfig::Gitlab(_) => Box::new(gitlab::GitlabSource::new(cfg, ctx)?),
+        VendorConfig::Jira(c) => Box::new(jira::JiraSource::new(cfg, c, ctx)?),
+        VendorConfig::Github(c) => Box::new(github::GithubSource::new(cfg, c, ctx)?),
+        VendorConfig::Msgraph(c) => Box::new(msgraph::MsgraphSource::new(cfg, c, ctx)?),
+        VendorConfig::Harness(c) => Box::new(harness::HarnessSource::new(cfg, c, ctx)?),
     })
 }
 
@@ -207,7 +218,6 @@ pub(crate) async fn read_location(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Location, SourceKind};
 
     #[test]
     fn every_token_kind_names_a_missing_variable_without_a_value() {
@@ -220,9 +230,6 @@ mod tests {
         ] {
             let mut cfg = testutil::cfg(kind, "https://api.example");
             cfg.token_env = Some("MY_TOKEN_VAR".into());
-            cfg.org = Some("acme".into());
-            cfg.user = Some("u@x.example".into());
-            cfg.account = Some("acc".into());
             let ctx = SourceContext {
                 secrets: Secrets::from_pairs([("OTHER", "value-123")]),
                 cache: None,
@@ -238,7 +245,11 @@ mod tests {
 
     #[test]
     fn vendor_kinds_refuse_a_local_file() {
-        let cfg = SourceConfig::new("o", SourceKind::Okta, Location::File("/tmp/x".into()));
+        let cfg = SourceConfig::new(
+            "o",
+            VendorConfig::default_for(SourceKind::Okta),
+            Location::File("/tmp/x".into()),
+        );
         let mut cfg = cfg;
         cfg.token_env = Some("T".into());
         let ctx = SourceContext {

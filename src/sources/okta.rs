@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
@@ -15,9 +15,21 @@ use super::common::{
     http_base, join_path, links_from, non_empty, parse_time, push_email, required_token, value_text,
 };
 use super::http::{Auth, HttpClient, Request, link_next};
+use super::spec::{FieldError, SourceConfig, no_keys};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// Kind `okta` has no keys of its own: the base URL, `token_env` and `[sources.links]` (profile
+/// attributes such as `githubUsername`) are shared by every kind.
+#[derive(Debug, Clone, Default)]
+pub struct Config {}
+
+impl Config {
+    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
+        no_keys(keys)?;
+        Ok(Config {})
+    }
+}
 
 #[derive(Deserialize)]
 struct OktaUser {
@@ -44,6 +56,7 @@ struct OktaProfile {
     manager: Option<String>,
 }
 
+#[derive(Debug)]
 pub(crate) struct OktaSource {
     cfg: SourceConfig,
     base: Url,
@@ -182,7 +195,7 @@ impl Source for OktaSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::SourceKind;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;

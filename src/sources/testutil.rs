@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Secrets, SourceContext};
-use crate::config::{HttpSettings, Location, SourceConfig, SourceKind};
+use super::{Location, Secrets, SourceConfig, SourceContext, SourceKind, VendorConfig};
+use crate::config::HttpSettings;
 
 /// Short timeouts and a small retry budget, so failing tests fail fast.
 pub(crate) fn fast() -> HttpSettings {
@@ -24,7 +24,7 @@ pub(crate) fn fast() -> HttpSettings {
 pub(crate) fn cfg(kind: SourceKind, uri: &str) -> SourceConfig {
     let mut c = SourceConfig::new(
         kind.as_str(),
-        kind,
+        VendorConfig::default_for(kind),
         Location::Http(Url::parse(uri).unwrap()),
     );
     c.token_env = Some("TOKEN".into());
