@@ -41,6 +41,23 @@ impl ConfigError {
 // The file as written (serde), deny_unknown_fields everywhere.
 // ---------------------------------------------------------------------------------------------
 
+/// A word of a closed set (a serde enum), read as text first: config-rs's own enum errors do not
+/// list the valid words, serde's do ("unknown variant `x`, expected one of `a`, `b`").
+#[derive(Debug, Clone, Copy)]
+struct Word<T>(T);
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Word<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Word<T>, D::Error> {
+        use serde::de::IntoDeserializer;
+        let text = String::deserialize(d)?;
+        let words: serde::de::value::StringDeserializer<serde::de::value::Error> =
+            text.into_deserializer();
+        T::deserialize(words)
+            .map(Word)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -112,7 +129,7 @@ struct RawReport {
 #[serde(deny_unknown_fields)]
 struct RawEmail {
     smtp_url: String,
-    tls: Option<SmtpTls>,
+    tls: Option<Word<SmtpTls>>,
     username_env: Option<String>,
     password_env: Option<String>,
     from: String,
@@ -123,7 +140,7 @@ struct RawEmail {
 #[serde(deny_unknown_fields)]
 struct RawWebhook {
     url_env: String,
-    format: Option<WebhookFormat>,
+    format: Option<Word<WebhookFormat>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -662,7 +679,7 @@ fn validate_report(r: RawReport, file: &Path) -> Result<ReportConfig, ConfigErro
             }
             Some(EmailConfig {
                 smtp_url,
-                tls: e.tls.unwrap_or(SmtpTls::Required),
+                tls: e.tls.map_or(SmtpTls::Required, |w| w.0),
                 username_env: e.username_env,
                 password_env: e.password_env,
                 from: e.from,
@@ -675,7 +692,7 @@ fn validate_report(r: RawReport, file: &Path) -> Result<ReportConfig, ConfigErro
         email,
         webhook: r.webhook.map(|w| WebhookConfig {
             url_env: w.url_env,
-            format: w.format.unwrap_or(WebhookFormat::Slack),
+            format: w.format.map_or(WebhookFormat::Slack, |w| w.0),
         }),
     })
 }
@@ -798,6 +815,89 @@ mod tests {
     fn links_must_name_a_source() {
         let e = load_str("[[sources]]\nname='okta'\nkind='okta'\nurl='https://x.okta.com'\n[sources.links]\ngithub='gh'\n", &[]).unwrap_err();
         assert_eq!(e.key, "sources[0].links.github");
+    }
+
+    #[test]
+    fn a_key_of_another_kind_says_which_kind_takes_it() {
+        let e = load_str(
+            "[[sources]]\nname='o'\nkind='okta'\nurl='https://x.okta.com'\n[sources.columns]\nid='ID'\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "sources[0].columns", "{e}");
+        assert!(e.message.contains("kind `csv`, not `okta`"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_kind_lists_the_kinds() {
+        let e = load_str("[[sources]]\nname='o'\nkind='octa'\nurl='https://x'\n", &[]).unwrap_err();
+        assert_eq!(e.key, "sources[0].kind", "{e}");
+        assert!(
+            e.message.contains("`okta`") && e.message.contains("`harness`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_tls_word_lists_the_valid_ones() {
+        let e = load_str(
+            "[report.email]\nsmtp_url='smtp://x'\ntls='maybe'\nfrom='a@x'\nto=['b@x']\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "report.email.tls", "{e}");
+        assert!(e.message.contains("`opportunistic`"), "{e}");
+    }
+
+    #[test]
+    fn absurd_durations_and_concurrency_are_refused_not_panicked_on() {
+        let base = "[[sources]]\nname='a'\nkind='csv'\nurl='a.csv'\n";
+        for (extra, key) in [
+            (
+                "connect_timeout_secs = 1e300",
+                "sources[0].connect_timeout_secs",
+            ),
+            ("read_timeout_secs = -1", "sources[0].read_timeout_secs"),
+            ("total_timeout_secs = 0", "sources[0].total_timeout_secs"),
+            (
+                "max_retry_wait_secs = nan",
+                "sources[0].max_retry_wait_secs",
+            ),
+            (
+                "concurrency = 9223372036854775807",
+                "sources[0].concurrency",
+            ),
+            ("concurrency = 0", "sources[0].concurrency"),
+        ] {
+            let e = load_str(&format!("{base}{extra}\n"), &[]).unwrap_err();
+            assert_eq!(e.key, key, "{extra}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_link_to_a_kind_becomes_the_name_of_its_one_source() {
+        let c = load_str(
+            "[[sources]]\nname='okta'\nkind='okta'\nurl='https://x.okta.com'\n[sources.links]\ngithub='githubUsername'\n\
+             [[sources]]\nname='gh'\nkind='github'\norg='acme'\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.sources[0].links.get("gh").map(String::as_str),
+            Some("githubUsername")
+        );
+    }
+
+    #[test]
+    fn only_the_named_variables_are_secrets() {
+        let c = load_str(include_str!("../config/example.toml"), &[]).unwrap();
+        let mut vars = c.secret_vars();
+        vars.sort();
+        assert!(
+            vars.contains(&"GRAPH_CLIENT_SECRET") && vars.contains(&"GITHUB_TOKEN"),
+            "{vars:?}"
+        );
+        assert!(!vars.contains(&"PATH"));
     }
 
     #[test]

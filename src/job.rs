@@ -22,9 +22,29 @@ use crate::store::{OverrideKind, RunRecord, SourceRun, Store, StoreError};
 pub enum JobError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Bad input the user must fix (exit 2).
-    #[error("{0}")]
-    Input(String),
+    /// The overrides file is unreadable or wrong (exit 2).
+    #[error(transparent)]
+    Overrides(#[from] crate::overrides::OverridesError),
+    /// The seed file cannot be read (exit 2).
+    #[error("{file}: cannot read")]
+    ReadSeed {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The seed file is not a valid SEI developer CSV: every problem, by line (exit 2).
+    #[error("{}", errors.render_for(file))]
+    Seed {
+        file: String,
+        errors: crate::sei_csv::ParseErrors,
+    },
+}
+
+impl JobError {
+    /// Bad input the user must fix (exit 2), as opposed to a runtime failure.
+    pub fn is_input(&self) -> bool {
+        !matches!(self, JobError::Store(_))
+    }
 }
 
 /// The result of one reconcile job.
@@ -93,8 +113,8 @@ pub async fn reconcile(
                 }
             }
             Err(e) => {
-                tracing::warn!(source = %src.name, error = %e, "source failed");
-                SourceOutcome::Failed(e.to_string())
+                tracing::warn!(source = %src.name, error = %crate::errors::chain(&e), "source failed");
+                SourceOutcome::Failed(crate::errors::chain(&e))
             }
         };
         inputs.push(SourceInput {
@@ -213,7 +233,7 @@ async fn fetch_all(
         let out = source.fetch().await;
         match &out {
             Ok(o) => tracing::info!(source = %src.name, records = o.identities.len(), ms = started.elapsed().as_millis() as u64, "source fetched"),
-            Err(e) => tracing::debug!(source = %src.name, error = %e, "source fetch failed"),
+            Err(e) => tracing::debug!(source = %src.name, error = %crate::errors::chain(e), "source fetch failed"),
         }
         out
     });
@@ -243,7 +263,7 @@ fn build_overrides(
         }
     }
     if let Some(path) = &cfg.resolution.overrides {
-        let file = crate::overrides::load(path).map_err(JobError::Input)?;
+        let file = crate::overrides::load(path)?;
         for (list, target) in [(&file.merge, &mut o.merge), (&file.split, &mut o.split)] {
             for (a, b) in list {
                 match (
@@ -264,9 +284,12 @@ fn build_overrides(
 /// The table from an SEI developer CSV file (`[store] seed`).
 fn read_seed(path: &std::path::Path, now: DateTime<Utc>) -> Result<Vec<Developer>, JobError> {
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| JobError::Input(format!("{name}: cannot read: {e}")))?;
-    let rows = crate::sei_csv::parse(&bytes).map_err(|e| JobError::Input(e.render_for(&name)))?;
+    let bytes = std::fs::read(path).map_err(|source| JobError::ReadSeed {
+        file: name.clone(),
+        source,
+    })?;
+    let rows =
+        crate::sei_csv::parse(&bytes).map_err(|errors| JobError::Seed { file: name, errors })?;
     Ok(rows_to_developers(&rows, &[], now))
 }
 

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod errors;
 pub mod job;
 pub mod model;
 pub mod overrides;

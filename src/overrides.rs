@@ -45,26 +45,46 @@ pub struct OverrideFile {
     pub split: Vec<(String, String)>,
 }
 
+/// Why an overrides file cannot be used; each names the file (and the entry).
+#[derive(Debug, thiserror::Error)]
+pub enum OverridesError {
+    #[error("{file}: cannot read")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
 /// Read and check an overrides file. Errors name the file and the entry.
-pub fn load(path: &Path) -> Result<OverrideFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let raw: RawFile =
-        toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))?;
-    let check = |kind: &str, pairs: Vec<RawPair>| -> Result<Vec<(String, String)>, String> {
-        pairs
-            .into_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                for (field, v) in [("a", &p.a), ("b", &p.b)] {
-                    if v.trim().is_empty() {
-                        return Err(format!("{}: {kind}[{i}].{field}: empty", path.display()));
-                    }
-                }
-                Ok((p.a.trim().to_string(), p.b.trim().to_string()))
-            })
-            .collect()
+pub fn load(path: &Path) -> Result<OverrideFile, OverridesError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| OverridesError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    let invalid = |message: String| OverridesError::Invalid {
+        file: file.clone(),
+        message,
     };
+    let raw: RawFile = toml::from_str(&text).map_err(|e| invalid(e.message().to_string()))?;
+    let check =
+        |kind: &str, pairs: Vec<RawPair>| -> Result<Vec<(String, String)>, OverridesError> {
+            pairs
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    for (field, v) in [("a", &p.a), ("b", &p.b)] {
+                        if v.trim().is_empty() {
+                            return Err(invalid(format!("{kind}[{i}].{field}: empty")));
+                        }
+                    }
+                    Ok((p.a.trim().to_string(), p.b.trim().to_string()))
+                })
+                .collect()
+        };
     Ok(OverrideFile {
         merge: check("merge", raw.merge)?,
         split: check("split", raw.split)?,

@@ -34,7 +34,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
                 let rows = store.load_table().await.map(|t| t.len());
                 match rows {
                     Ok(n) => say(true, "store", format!("{} ({n} rows)", store.display_url())),
-                    Err(e) => say(false, "store", e.to_string()),
+                    Err(e) => say(false, "store", crate::errors::chain(&e)),
                 }
                 store.close().await;
             }
@@ -46,7 +46,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
                     crate::store::redact_url(&cfg.store.url)
                 ),
             ),
-            Err(e) => say(false, "store", e.to_string()),
+            Err(e) => say(false, "store", crate::errors::chain(&e)),
         },
     }
 
@@ -68,7 +68,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
         let label = format!("source {}", src.name);
         match result {
             Ok(detail) => say(true, &label, format!("({}) {detail}", src.kind())),
-            Err(e) => say(false, &label, e.to_string()),
+            Err(e) => say(false, &label, crate::errors::chain(&e)),
         }
     }
 

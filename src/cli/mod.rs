@@ -54,9 +54,10 @@ impl Failure {
 
 impl From<crate::job::JobError> for Failure {
     fn from(e: crate::job::JobError) -> Failure {
-        match e {
-            crate::job::JobError::Input(_) => Failure::usage(e),
-            crate::job::JobError::Store(_) => Failure::runtime(e),
+        if e.is_input() {
+            Failure::usage(e)
+        } else {
+            Failure::runtime(e)
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{ConfigError, HttpSettings};
+use super::{ConfigError, HttpSettings, Word};
 use crate::model::TABLE_SOURCE;
 use crate::sources::{Location, SourceConfig, SourceKind, VendorConfig};
 
@@ -38,7 +38,7 @@ const MAX_SECONDS: f64 = 86_400.0;
 #[serde(deny_unknown_fields)]
 struct RawSource {
     name: String,
-    kind: SourceKind,
+    kind: Word<SourceKind>,
     url: Option<String>,
     token_env: Option<String>,
     #[serde(default)]
@@ -94,7 +94,7 @@ pub(super) fn validate_source(
         let at = if at == "." { String::new() } else { at };
         ConfigError::new(file, key(&at).trim_end_matches('.'), e.inner())
     })?;
-    let kind = raw.kind;
+    let kind = raw.kind.0;
     if let Some(unknown) = rest.keys().find(|k| !kind.keys().contains(&k.as_str())) {
         return Err(err(unknown, unknown_key_message(unknown, kind)));
     }

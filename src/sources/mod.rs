@@ -243,6 +243,39 @@ mod tests {
         }
     }
 
+    /// Every kind built with real secrets: the Debug of its config, of the built source (clients and
+    /// auth included) and of the secrets holder shows none of them.
+    #[test]
+    fn debug_of_configs_sources_and_secrets_shows_no_secret() {
+        let token = "tok-3f9a1c";
+        let client_secret = "cs~9q8w7e";
+        let secrets = Secrets::from_pairs([("TOKEN", token), ("SECRET", client_secret)]);
+        let ctx = SourceContext {
+            secrets: secrets.clone(),
+            cache: None,
+        };
+        let mut seen = vec![
+            format!("{secrets:?}"),
+            format!("{:?}", secrets.get("TOKEN")),
+        ];
+        for kind in SourceKind::ALL {
+            let mut cfg = testutil::cfg(kind, "https://api.example");
+            if let VendorConfig::Msgraph(m) = &mut cfg.vendor {
+                m.client_secret_env = "SECRET".into();
+            }
+            let source = build(&cfg, &ctx).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            seen.push(format!("{cfg:?}"));
+            seen.push(format!("{source:?}"));
+            seen.push(format!("{source:#?}"));
+        }
+        for text in &seen {
+            for secret in [token, client_secret] {
+                assert!(!text.contains(secret), "a secret in Debug output: {text}");
+            }
+        }
+        assert!(seen.iter().any(|t| t.contains("HttpClient")), "{seen:?}");
+    }
+
     #[test]
     fn vendor_kinds_refuse_a_local_file() {
         let cfg = SourceConfig::new(

@@ -20,14 +20,14 @@ use crate::sources::{CachedResponse, HttpCache};
 /// A store failure, naming the store (URL without password) and what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store {url}: {what}: {source}")]
+    #[error("store {url}: {what}")]
     Db {
         url: String,
         what: &'static str,
         #[source]
         source: sqlx::Error,
     },
-    #[error("store {url}: {what}: {source}")]
+    #[error("store {url}: {what}")]
     Migrate {
         url: String,
         what: &'static str,
