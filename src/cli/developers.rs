@@ -1,5 +1,7 @@
 //! `seatwarden developers …`: import and export the SEI developer CSV, list the table, and record
 //! manual merges and splits that every later run respects.
+//!
+//! Never changes the table from a file with any error in it: a bad import changes nothing (exit 2).
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -1,5 +1,8 @@
 //! The command line: parse, wire the rooms together, map errors to exit codes (SPEC §1). Each command
-//! lives in its own file; none of them decides anything the rooms decide.
+//! lives in its own file.
+//!
+//! Never decides anything the rooms decide, and never prints a secret: errors are printed once, at the
+//! top, with their chain.
 
 pub mod check;
 pub mod demo;

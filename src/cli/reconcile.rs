@@ -1,4 +1,6 @@
 //! `seatwarden reconcile`: the whole job, then the report to a file, stdout or the terminal.
+//!
+//! Never writes the summary to stdout when the JSON report goes there (`--json -`).
 
 use std::path::PathBuf;
 

@@ -1,4 +1,6 @@
-//! `seatwarden resolve`: the resolver on a flat CSV of identities, with no config and no store.
+//! `seatwarden resolve`: the resolver on a flat CSV of identities.
+//!
+//! Never reads a config file or opens a store: only the input file and the outputs it is told to write.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

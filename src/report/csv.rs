@@ -1,5 +1,7 @@
 //! The recommendations CSV (`reconcile --csv`): one row per recommendation, for a person to review
 //! in a spreadsheet and hand back to `seatwarden apply` with only the rows to carry out left in.
+//!
+//! Never writes a cell a spreadsheet would run as a formula.
 
 use crate::model::Developer;
 use crate::report::json::RecommendationJson;

@@ -586,8 +586,9 @@ async fn write_table(
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (i, d) in chunk.iter().enumerate() {
-            // Serialising plain strings, dates and vectors cannot fail.
-            let data = serde_json::to_string(d).unwrap_or_default();
+            // A row is strings, dates, vectors and enums, with no map keys: serialising it cannot
+            // fail, and an empty value must never be stored in its place.
+            let data = serde_json::to_string(d).expect("a developer row serialises");
             q = q
                 .bind(d.id.clone())
                 .bind(d.email.clone())
