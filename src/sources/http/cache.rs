@@ -66,6 +66,9 @@ impl HttpClient {
         let Some(cache) = self.cache.as_ref().filter(|_| uses_cache(req)) else {
             return;
         };
+        if !resp.status.is_success() {
+            return;
+        }
         let Some(etag) = resp.header("etag") else {
             return;
         };
