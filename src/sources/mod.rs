@@ -14,18 +14,18 @@ use async_trait::async_trait;
 use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Identity, SeiRow, Subscription};
 
-mod common;
+pub(crate) mod common;
 mod csv;
 mod github;
 mod gitlab;
-pub mod harness;
+mod harness;
 pub mod http;
 mod jira;
 mod json;
 mod msgraph;
 mod okta;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 /// What one source delivered in one run.
 #[derive(Debug, Default, Clone)]
@@ -189,8 +189,6 @@ pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>,
         SourceKind::Harness => Box::new(harness::HarnessSource::new(cfg, ctx)?),
     })
 }
-
-pub use harness::push_developers;
 
 /// Reads a local file, errors naming it.
 pub(crate) async fn read_location(
