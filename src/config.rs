@@ -271,31 +271,7 @@ impl Default for ResolutionConfig {
     }
 }
 
-/// HTTP behaviour of one source.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct HttpSettings {
-    pub connect_timeout: std::time::Duration,
-    pub read_timeout: std::time::Duration,
-    /// Per request, all bytes.
-    pub total_timeout: std::time::Duration,
-    /// The most time spent waiting between retries of one request before giving up.
-    pub max_retry_wait: std::time::Duration,
-    /// Requests in flight to one host at most.
-    pub concurrency: usize,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        use std::time::Duration;
-        HttpSettings {
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(30),
-            total_timeout: Duration::from_secs(120),
-            max_retry_wait: Duration::from_secs(120),
-            concurrency: 8,
-        }
-    }
-}
+pub use crate::sources::http::HttpSettings;
 
 /// TLS policy for SMTP (`required | opportunistic | none`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -1,10 +1,11 @@
 //! seatwarden: keeps a Harness SEI developer table honest.
 //!
 //! The rooms, left to right (DESIGN.md): [`sources`] → [`resolve`] → [`reconcile`] → [`report`] →
-//! deliver, with [`store`] beside them and [`cli`] wiring them together.
+//! [`deliver`], with [`store`] beside them and [`cli`] wiring them together.
 
 pub mod cli;
 pub mod config;
+pub mod deliver;
 pub mod errors;
 pub mod job;
 pub mod model;

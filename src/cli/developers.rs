@@ -231,7 +231,7 @@ async fn export(
             secrets: crate::sources::Secrets::from_env(cfg.secret_vars()),
             cache: None,
         };
-        let version = crate::sources::harness::push_developers(source, &ctx, &csv)
+        let version = crate::deliver::sei::push_developers(source, &ctx, &csv)
             .await
             .map_err(Failure::runtime)?;
         if !out.quiet {

@@ -11,7 +11,7 @@ use url::Url;
 use super::common::{
     earliest, http_base, join_path, non_empty, parse_time, push_email, required_token,
 };
-use super::http::{Auth, HttpClient, Request, gitlab_next};
+use super::http::{Auth, HttpClient, Request, Response, link_next};
 use super::spec::{FieldError, SourceConfig, no_keys};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
@@ -41,6 +41,10 @@ struct GitlabUser {
     created_at: Option<String>,
     job_title: Option<String>,
 }
+
+/// The headers GitLab's offset paging reads: kept with a cached page, so that a page answered
+/// with 304 still knows its next page.
+const PAGING_HEADERS: &[&str] = &["x-next-page", "x-total-pages"];
 
 #[derive(Debug)]
 pub(crate) struct GitlabSource {
@@ -107,6 +111,28 @@ fn gitlab_state(s: &str) -> AccountStatus {
     }
 }
 
+/// GitLab: keyset `Link` first, else the offset `X-Next-Page` (empty on the last page).
+fn gitlab_next(resp: &Response) -> Option<String> {
+    if let Some(next) = link_next(&resp.headers) {
+        return Some(next);
+    }
+    let page = resp.header("x-next-page")?.trim();
+    if page.is_empty() {
+        return None;
+    }
+    let mut url = resp.url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs)
+        .append_pair("page", page);
+    Some(url.to_string())
+}
+
 #[async_trait]
 impl Source for GitlabSource {
     fn config(&self) -> &SourceConfig {
@@ -117,7 +143,9 @@ impl Source for GitlabSource {
         let per_page = self.cfg.page_size.unwrap_or(100);
         let pages = self
             .client
-            .get_pages(self.users_url(per_page), |r| Ok(gitlab_next(r)))
+            .get_pages_keeping(self.users_url(per_page), PAGING_HEADERS, |r| {
+                Ok(gitlab_next(r))
+            })
             .await?;
         let mut identities = Vec::new();
         for page in pages {

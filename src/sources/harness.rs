@@ -1,19 +1,17 @@
 //! Kind `harness`: the SEI subscription and the developer table as SEI holds it. Licensing comes
 //! from `GET {url}/ng/api/licenses/modules/{account}?moduleType=SEI` (the latest ACTIVE module
 //! license: `numberOfContributors`, `startTime` / `expiryTime` in epoch ms); the table from SEI
-//! `GET {sei_url}/v2/developers` as CSV. [`push_developers`] uploads a table back.
+//! `GET {sei_url}/v2/developers` as CSV.
 //!
-//! Never changes anything in Harness except through [`push_developers`], which only `developers
-//! export --push` calls.
+//! Never changes anything in Harness: it only reads (the upload of `developers export --push` is
+//! `deliver::sei`).
 
 use async_trait::async_trait;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
-use super::common::{
-    config_error, epoch_time, http_base, join_path, non_empty, push_email, required_token,
-};
+use super::common::{epoch_time, http_base, join_path, non_empty, push_email, required_token};
 use super::http::{Auth, HttpClient, Request};
 use super::spec::{FieldError, SourceConfig, SourceKind, http_url_key, raw_keys, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
@@ -312,86 +310,16 @@ fn parse_sei_csv(source: &str, location: &str, text: &str) -> Result<Vec<SeiRow>
     Ok(rows)
 }
 
-/// Uploads `csv_text` as the new SEI developer table and activates it; returns the version.
-///
-/// The Harness docs describe the developer records API as upload → (re)upload → approve, without
-/// a stable public schema for the re-upload response. This speaks the shape we settled on:
-/// `PUT {sei_url}/v2/developers` with `Content-Type: text/csv` answers JSON carrying the new
-/// version (`version`, `versionId`, `uploadId` or `id`, at the top level or under `data`), then
-/// `POST {sei_url}/v2/developers/versions/{version}/activate` makes it live. Both calls carry
-/// `x-api-key` and `Harness-Account`.
-pub async fn push_developers(
-    cfg: &SourceConfig,
-    ctx: &SourceContext,
-    csv_text: &str,
-) -> Result<String, SourceError> {
-    let super::VendorConfig::Harness(harness) = &cfg.vendor else {
-        return Err(config_error(cfg, "is not a `harness` source"));
-    };
-    let token = required_token(cfg, ctx)?;
-    let account = harness.account.clone();
-    let sei_url = harness
-        .sei_url
-        .clone()
-        .ok_or_else(|| config_error(cfg, "sei_url is required to push developers"))?;
-    let client = HttpClient::new(&cfg.name, &sei_url, cfg.http, Auth::ApiKey(token), None)?;
-    let url = join_path(&sei_url, "/v2/developers");
-    let resp = client
-        .send(
-            Request::put(url.clone())
-                .not_idempotent()
-                .header("harness-account", &account)
-                .header("accept", "application/json")
-                .text("text/csv", csv_text),
-        )
-        .await?;
-    let body: Value = resp.json(&cfg.name)?;
-    let version = ["version", "versionId", "uploadId", "id"]
-        .iter()
-        .find_map(|k| {
-            body.get(k)
-                .or_else(|| body.get("data").and_then(|d| d.get(k)))
-                .and_then(super::common::value_text)
-        })
-        .ok_or_else(|| SourceError::Data {
-            source_name: cfg.name.clone(),
-            location: url.to_string(),
-            message: "the upload answer names no version (version, versionId, uploadId or id)"
-                .into(),
-        })?;
-    let seg: String = url::form_urlencoded::byte_serialize(version.as_bytes()).collect();
-    let activate = join_path(&sei_url, &format!("/v2/developers/versions/{seg}/activate"));
-    client
-        .send(
-            Request::post(activate)
-                .not_idempotent()
-                .header("harness-account", &account)
-                .header("accept", "application/json"),
-        )
-        .await?;
-    Ok(version)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::sources::VendorConfig;
-    use crate::sources::testutil::{cfg, ctx};
+    use crate::sources::testutil::{SEI_TABLE as TABLE, ctx, harness_cfg};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;
     use std::sync::Arc;
-    use wiremock::matchers::{body_string, header, method, path, query_param};
+    use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
-
-    fn harness_cfg(url: &str, sei: &str) -> SourceConfig {
-        let mut c = cfg(SourceKind::Harness, url);
-        c.name = "sei".into();
-        c.vendor = VendorConfig::Harness(Config {
-            account: "AbCdEf123".into(),
-            sei_url: Some(Url::parse(&format!("{sei}/prod1/sei/api")).unwrap()),
-        });
-        c
-    }
 
     fn licenses() -> Value {
         json!({"status": "SUCCESS", "data": [
@@ -404,10 +332,6 @@ mod tests {
              "startTime": 1_800_000_000_000_i64, "expiryTime": 1_900_000_000_000_i64}
         ], "metaData": null, "correlationId": "c"})
     }
-
-    const TABLE: &str = "\u{feff}email,Manager Email,Name,ROLE,Site,Team,Sub Role,Department\r\n\
-        Ada@Acme.example,boss@acme.example,Ada Lovelace,Engineer,London,Core,,R&D\r\n\
-        boss@acme.example,,The Boss,Director,,,,R&D\r\n";
 
     #[tokio::test]
     async fn subscription_and_table_with_the_api_key() {
@@ -540,64 +464,6 @@ mod tests {
         assert_eq!(a.sei_table, b.sei_table);
         assert_eq!(a.subscription, b.subscription);
         server.verify().await;
-    }
-
-    #[tokio::test]
-    async fn push_uploads_then_activates_the_version() {
-        let sei = MockServer::start().await;
-        Mock::given(method("PUT"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .and(header("x-api-key", "k"))
-            .and(header("content-type", "text/csv"))
-            .and(body_string(TABLE))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"version": 7}})))
-            .expect(1)
-            .mount(&sei)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/prod1/sei/api/v2/developers/versions/7/activate"))
-            .and(header("x-api-key", "k"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ACTIVE"})))
-            .expect(1)
-            .mount(&sei)
-            .await;
-        let v = push_developers(
-            &harness_cfg("https://app.harness.io", &sei.uri()),
-            &ctx("k"),
-            TABLE,
-        )
-        .await
-        .unwrap();
-        assert_eq!(v, "7");
-        sei.verify().await;
-    }
-
-    #[tokio::test]
-    async fn upload_is_not_retried_after_a_502_but_is_after_a_429() {
-        let sei = MockServer::start().await;
-        Mock::given(method("PUT"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
-            .up_to_n_times(1)
-            .expect(1)
-            .mount(&sei)
-            .await;
-        Mock::given(method("PUT"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .respond_with(ResponseTemplate::new(502))
-            .expect(1)
-            .mount(&sei)
-            .await;
-        let e = push_developers(
-            &harness_cfg("https://app.harness.io", &sei.uri()),
-            &ctx("k"),
-            TABLE,
-        )
-        .await
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("not retried"), "{e}");
-        sei.verify().await;
     }
 
     #[test]

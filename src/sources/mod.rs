@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::model::{Identity, SeiRow, Subscription};
 
-mod common;
+pub(crate) mod common;
 pub mod csv;
 pub mod github;
 pub mod gitlab;
@@ -26,7 +26,7 @@ pub mod msgraph;
 pub mod okta;
 mod spec;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 pub use common::IDENTITY_FIELDS;
 pub use spec::{FieldError, Location, SourceConfig, SourceKind, StatusValues, VendorConfig};
@@ -200,8 +200,6 @@ pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>,
         VendorConfig::Harness(c) => Box::new(harness::HarnessSource::new(cfg, c, ctx)?),
     })
 }
-
-pub use harness::push_developers;
 
 /// Reads a local file, errors naming it.
 pub(crate) async fn read_location(

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer};
 use url::Url;
 
+use super::http::HttpSettings;
 use super::{csv, github, gitlab, harness, jira, json, msgraph, okta};
-use crate::config::HttpSettings;
 
 /// The closed set of source kinds (SPEC §2). The config's `kind` word; an unknown word is an error
 /// that lists the valid ones.

@@ -1,12 +1,12 @@
-//! Test helpers shared by the kinds' tests: fast HTTP settings, a config for a mock server, secrets.
-//! Compiled only for tests.
+//! Test helpers shared by the kinds' tests (and `deliver`'s): fast HTTP settings, a config for a
+//! mock server, a `harness` config and an SEI table, secrets. Compiled only for tests.
 
 use std::time::Duration;
 
 use url::Url;
 
+use super::http::HttpSettings;
 use super::{Location, Secrets, SourceConfig, SourceContext, SourceKind, VendorConfig};
-use crate::config::HttpSettings;
 
 /// Short timeouts and a small retry budget, so failing tests fail fast.
 pub(crate) fn fast() -> HttpSettings {
@@ -31,6 +31,23 @@ pub(crate) fn cfg(kind: SourceKind, uri: &str) -> SourceConfig {
     c.http = fast();
     c
 }
+
+/// A `harness` source named `sei` for account `AbCdEf123`: licensing at `url`, SEI under
+/// `{sei}/prod1/sei/api`.
+pub(crate) fn harness_cfg(url: &str, sei: &str) -> SourceConfig {
+    let mut c = cfg(SourceKind::Harness, url);
+    c.name = "sei".into();
+    c.vendor = VendorConfig::Harness(super::harness::Config {
+        account: "AbCdEf123".into(),
+        sei_url: Some(Url::parse(&format!("{sei}/prod1/sei/api")).unwrap()),
+    });
+    c
+}
+
+/// An SEI developer table as SEI serves it (BOM, CRLF, mixed-case headers, `Name` for `Full Name`).
+pub(crate) const SEI_TABLE: &str = "\u{feff}email,Manager Email,Name,ROLE,Site,Team,Sub Role,Department\r\n\
+    Ada@Acme.example,boss@acme.example,Ada Lovelace,Engineer,London,Core,,R&D\r\n\
+    boss@acme.example,,The Boss,Director,,,,R&D\r\n";
 
 /// Secrets holding `TOKEN`.
 pub(crate) fn ctx(token: &str) -> SourceContext {

@@ -1,0 +1,848 @@
+//! The client of one source for one origin: [`HttpSettings`], [`Request`], [`Response`] and
+//! [`HttpClient::send`], which reads as its steps — the origin check, the cache lookup, the attempt
+//! loop (each attempt under the host's concurrency limit, the wait between them chosen by
+//! `retry::decide`), same-host redirects, a 304 answered from the stored body, the credentials
+//! message for 401 / 403, and the cache store.
+//!
+//! Never sends anything outside the origin it was built for (a link or redirect elsewhere is
+//! refused before it is sent), never puts a secret into an error, a log line or Debug output (error
+//! bodies are scrubbed, URLs redacted), and never decides by itself whether to retry.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::auth::Auth;
+use super::retry::{self, Attempt, Decision, Failure, Outcome};
+use crate::sources::{HttpCache, Secret, SourceError};
+
+const MAX_REDIRECTS: usize = 5;
+
+/// HTTP behaviour of one source.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HttpSettings {
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    /// Per request, all bytes.
+    pub total_timeout: Duration,
+    /// The most time spent waiting between retries of one request before giving up.
+    pub max_retry_wait: Duration,
+    /// Requests in flight to one host at most.
+    pub concurrency: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            total_timeout: Duration::from_secs(120),
+            max_retry_wait: Duration::from_secs(120),
+            concurrency: 8,
+        }
+    }
+}
+
+/// One request to send (method, URL, extra headers, body).
+#[derive(Clone)]
+pub struct Request {
+    pub(super) method: Method,
+    pub(super) url: Url,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<(&'static str, Vec<u8>)>,
+    pub(super) conditional: bool,
+    /// False for requests that change state (an upload): retried only on 429, when the server says
+    /// it did not process the request, never after a 5xx or a timeout that may have reached it.
+    idempotent: bool,
+    /// Response headers a vendor's paging style reads, kept with a cached body besides the
+    /// generic ones, so that a 304 page still knows its next page.
+    pub(super) paging_headers: &'static [&'static str],
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies may hold a client secret (token requests): never shown.
+        write!(f, "Request({} {})", self.method, redact_url(&self.url))
+    }
+}
+
+impl Request {
+    /// A GET, conditional (ETag) when the client has a cache.
+    pub fn get(url: Url) -> Request {
+        Request {
+            conditional: true,
+            ..Request::with_method(Method::GET, url)
+        }
+    }
+
+    fn with_method(method: Method, url: Url) -> Request {
+        Request {
+            method,
+            url,
+            headers: Vec::new(),
+            body: None,
+            conditional: false,
+            idempotent: true,
+            paging_headers: &[],
+        }
+    }
+
+    pub fn post(url: Url) -> Request {
+        Request::with_method(Method::POST, url)
+    }
+
+    pub fn put(url: Url) -> Request {
+        Request::with_method(Method::PUT, url)
+    }
+
+    /// Adds a header (static name, plain value).
+    pub fn header(mut self, name: &'static str, value: &str) -> Request {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((HeaderName::from_static(name), v));
+        }
+        self
+    }
+
+    pub fn json(mut self, body: &serde_json::Value) -> Request {
+        self.body = Some(("application/json", body.to_string().into_bytes()));
+        self
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Request {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            s.append_pair(k, v);
+        }
+        self.body = Some(("application/x-www-form-urlencoded", s.finish().into_bytes()));
+        self
+    }
+
+    pub fn text(mut self, content_type: &'static str, body: &str) -> Request {
+        self.body = Some((content_type, body.as_bytes().to_vec()));
+        self
+    }
+
+    /// Mark a request that changes state: no retry unless the server answers 429.
+    pub fn not_idempotent(mut self) -> Request {
+        self.idempotent = false;
+        self
+    }
+
+    /// Turn ETag handling off for this request.
+    pub fn unconditional(mut self) -> Request {
+        self.conditional = false;
+        self
+    }
+
+    /// Keep these response headers with a cached body (a vendor's paging headers).
+    pub(super) fn keeping_headers(mut self, names: &'static [&'static str]) -> Request {
+        self.paging_headers = names;
+        self
+    }
+}
+
+/// A complete response: status, headers and the whole body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The URL that was asked for (before any same-host redirect).
+    pub url: Url,
+    /// True when the server answered 304 and this is the stored body.
+    pub from_cache: bool,
+}
+
+impl Response {
+    /// One header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as UTF-8 text (a BOM is dropped).
+    pub fn text(&self, source: &str) -> Result<&str, SourceError> {
+        let body = self
+            .body
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.body);
+        std::str::from_utf8(body).map_err(|e| SourceError::Data {
+            source_name: source.to_string(),
+            location: redact_url(&self.url),
+            message: format!("the response is not UTF-8 text ({e})"),
+        })
+    }
+
+    /// The body parsed as JSON into `T`, errors naming the URL and the path at fault.
+    pub fn json<T: DeserializeOwned>(&self, source: &str) -> Result<T, SourceError> {
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| SourceError::Data {
+            source_name: source.to_string(),
+            location: redact_url(&self.url),
+            message: format!("unexpected JSON at `{}`: {}", e.path(), e.inner()),
+        })
+    }
+}
+
+/// An attempt that got no complete answer: its kind and its error chain (no URL in it).
+struct Transport {
+    failure: Failure,
+    text: String,
+}
+
+impl Transport {
+    fn from_reqwest(e: reqwest::Error) -> Transport {
+        let e = e.without_url();
+        let failure = if e.is_timeout() {
+            Failure::Timeout
+        } else if e.is_connect() {
+            Failure::Connect
+        } else if e.is_request() {
+            Failure::Request
+        } else if e.is_body() {
+            Failure::Body
+        } else {
+            Failure::Other
+        };
+        Transport {
+            failure,
+            text: error_chain(&e),
+        }
+    }
+}
+
+/// The client of one source for one origin. Cheap to share behind an `Arc`.
+pub struct HttpClient {
+    pub(super) source: String,
+    origin: url::Origin,
+    origin_text: String,
+    inner: reqwest::Client,
+    settings: HttpSettings,
+    auth: Mutex<Auth>,
+    limit: Semaphore,
+    pub(super) cache: Option<Arc<dyn HttpCache>>,
+    /// Set when a rate-limit header says the budget is spent: no request before this instant.
+    paused_until: Mutex<Option<Instant>>,
+    /// Headers sent with every request (vendor API version, Accept).
+    default_headers: Vec<(HeaderName, HeaderValue)>,
+    /// Secrets sent in bodies (a client secret), scrubbed from echoed text like the auth token.
+    body_secrets: Vec<Secret>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("source", &self.source)
+            .field("origin", &self.origin_text)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A client that may only talk to `base`'s origin, sending `auth` there.
+    pub fn new(
+        source: &str,
+        base: &Url,
+        settings: HttpSettings,
+        auth: Auth,
+        cache: Option<Arc<dyn HttpCache>>,
+    ) -> Result<HttpClient, SourceError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let inner = reqwest::Client::builder()
+            .user_agent(concat!("seatwarden/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.connect_timeout)
+            .read_timeout(settings.read_timeout)
+            .timeout(settings.total_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .gzip(true)
+            .build()
+            .map_err(|e| SourceError::Http {
+                source_name: source.to_string(),
+                url: redact_url(base),
+                message: format!("cannot build the HTTP client: {}", error_chain(&e)),
+            })?;
+        Ok(HttpClient {
+            source: source.to_string(),
+            origin: base.origin(),
+            origin_text: base.origin().ascii_serialization(),
+            inner,
+            settings,
+            auth: Mutex::new(auth),
+            limit: Semaphore::new(settings.concurrency.max(1)),
+            cache,
+            paused_until: Mutex::new(None),
+            default_headers: Vec::new(),
+            body_secrets: Vec::new(),
+        })
+    }
+
+    /// Marks a secret this client sends in request bodies, so it is scrubbed from error text.
+    pub fn with_body_secret(mut self, secret: Secret) -> HttpClient {
+        self.body_secrets.push(secret);
+        self
+    }
+
+    /// Sends `name: value` with every request of this client.
+    pub fn with_header(mut self, name: &'static str, value: &'static str) -> HttpClient {
+        self.default_headers.push((
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+        self
+    }
+
+    /// Replace the credentials (msgraph refreshes its bearer token).
+    pub fn set_auth(&self, auth: Auth) {
+        if let Ok(mut a) = self.auth.lock() {
+            *a = auth;
+        }
+    }
+
+    fn current_auth(&self) -> Auth {
+        self.auth.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    pub(super) fn http_error(&self, url: &Url, message: impl Into<String>) -> SourceError {
+        SourceError::Http {
+            source_name: self.source.clone(),
+            url: redact_url(url),
+            message: message.into(),
+        }
+    }
+
+    /// Refuses any URL outside this client's origin.
+    pub(super) fn check_origin(&self, url: &Url, what: &str) -> Result<(), SourceError> {
+        if url.origin() == self.origin {
+            return Ok(());
+        }
+        Err(self.http_error(
+            url,
+            format!(
+                "refused to follow a {what} to another host: this source's credentials are only sent to {}",
+                self.origin_text
+            ),
+        ))
+    }
+
+    /// GET `url` and return the successful response.
+    pub async fn get(&self, url: Url) -> Result<Response, SourceError> {
+        self.send(Request::get(url)).await
+    }
+
+    /// Send a request: origin check, ETag, retries, same-host redirects. Any non-2xx outcome is an
+    /// error naming the source and the URL.
+    pub async fn send(&self, req: Request) -> Result<Response, SourceError> {
+        self.check_origin(&req.url, "link")?;
+        let stored = self.cache_lookup(&req).await;
+        let etag = stored.as_ref().map(|s| s.etag.as_str());
+        let resp = self.follow_redirects(&req, etag).await?;
+        if resp.status == StatusCode::NOT_MODIFIED {
+            return self.reuse_stored(req.url, stored);
+        }
+        self.refuse_failure(&req.url, &resp)?;
+        self.cache_store(&req, &resp).await;
+        Ok(Response {
+            url: req.url,
+            ..resp
+        })
+    }
+
+    /// Sends `req` (with retries), following same-host redirects; returns the first answer that is
+    /// not a redirect to follow.
+    async fn follow_redirects(
+        &self,
+        req: &Request,
+        etag: Option<&str>,
+    ) -> Result<Response, SourceError> {
+        let mut current = req.clone();
+        let mut redirects = 0;
+        loop {
+            let resp = self.send_with_retries(&current, etag).await?;
+            let Some(next) = self.redirect_target(&current, &resp)? else {
+                return Ok(resp);
+            };
+            redirects += 1;
+            if redirects > MAX_REDIRECTS {
+                return Err(self.http_error(&req.url, "too many redirects"));
+            }
+            current = redirected(current, resp.status, next);
+        }
+    }
+
+    /// Where a redirect answer points, on this origin; `None` when `resp` is no redirect to follow
+    /// (not a 3xx, a 304, or no `Location`).
+    fn redirect_target(
+        &self,
+        current: &Request,
+        resp: &Response,
+    ) -> Result<Option<Url>, SourceError> {
+        if !resp.status.is_redirection() || resp.status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let Some(location) = resp.header("location") else {
+            return Ok(None);
+        };
+        let next = current
+            .url
+            .join(location)
+            .map_err(|e| self.http_error(&current.url, format!("bad redirect location: {e}")))?;
+        self.check_origin(&next, "redirect")?;
+        Ok(Some(next))
+    }
+
+    /// 401 / 403 as "rejected the credentials", any other non-2xx as its status; both with a
+    /// scrubbed excerpt of the body.
+    fn refuse_failure(&self, url: &Url, resp: &Response) -> Result<(), SourceError> {
+        if resp.status == StatusCode::UNAUTHORIZED || resp.status == StatusCode::FORBIDDEN {
+            return Err(self.http_error(
+                url,
+                format!(
+                    "{} rejected the credentials (HTTP {}){}",
+                    self.origin_text,
+                    resp.status.as_u16(),
+                    self.body_hint(resp)
+                ),
+            ));
+        }
+        if !resp.status.is_success() {
+            return Err(
+                self.http_error(url, format!("HTTP {}{}", resp.status, self.body_hint(resp)))
+            );
+        }
+        Ok(())
+    }
+
+    /// A short, scrubbed excerpt of an error body, to help the operator.
+    fn body_hint(&self, resp: &Response) -> String {
+        let text = String::from_utf8_lossy(&resp.body);
+        let mut text: String = text.chars().take(200).collect();
+        let mut secrets = self.current_auth().secrets();
+        secrets.extend(self.body_secrets.iter().map(|s| s.expose().to_string()));
+        for secret in secrets {
+            if !secret.is_empty() {
+                text = text.replace(&secret, "***");
+            }
+        }
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() {
+            String::new()
+        } else {
+            format!(": {text}")
+        }
+    }
+
+    async fn wait_for_pause(&self, url: &Url, waited: &mut Duration) -> Result<(), SourceError> {
+        let until = self.paused_until.lock().ok().and_then(|p| *p);
+        let Some(until) = until else { return Ok(()) };
+        let now = Instant::now();
+        if until <= now {
+            return Ok(());
+        }
+        let wait = until - now;
+        if *waited + wait > self.settings.max_retry_wait {
+            return Err(self.http_error(
+                url,
+                format!(
+                    "rate limit exhausted; the server resets it in {:.0}s, longer than http.max_retry_wait ({:.0}s)",
+                    wait.as_secs_f64(),
+                    self.settings.max_retry_wait.as_secs_f64()
+                ),
+            ));
+        }
+        tracing::info!(source = %self.source, wait_secs = wait.as_secs_f64(), "rate limit exhausted: pausing");
+        tokio::time::sleep(wait).await;
+        *waited += wait;
+        Ok(())
+    }
+
+    /// One request with retries, as `retry::decide` says; returns the first answer it accepts.
+    async fn send_with_retries(
+        &self,
+        req: &Request,
+        etag: Option<&str>,
+    ) -> Result<Response, SourceError> {
+        let mut attempt = Attempt {
+            number: 0,
+            idempotent: req.idempotent,
+            waited: Duration::ZERO,
+            budget: self.settings.max_retry_wait,
+        };
+        loop {
+            self.wait_for_pause(&req.url, &mut attempt.waited).await?;
+            let result = self.attempt(req, etag).await?;
+            attempt.number += 1;
+            let (outcome, last_error) = match &result {
+                Ok(resp) => {
+                    self.note_rate_limit(&resp.headers);
+                    let outcome = Outcome::Answered {
+                        status: resp.status,
+                        headers: &resp.headers,
+                    };
+                    (outcome, format!("HTTP {}", resp.status))
+                }
+                Err(t) => (Outcome::Failed(t.failure), t.text.clone()),
+            };
+            let after = match retry::decide(&attempt, &outcome, SystemTime::now(), rand::random()) {
+                Decision::Accept => {
+                    return result.map_err(|t| self.http_error(&req.url, t.text));
+                }
+                Decision::GiveUp { why } => {
+                    return Err(self.http_error(&req.url, why.message(&attempt, &last_error)));
+                }
+                Decision::Retry { after } => after,
+            };
+            tracing::warn!(
+                source = %self.source,
+                url = %redact_url(&req.url),
+                attempt = attempt.number,
+                wait_ms = after.as_millis() as u64,
+                reason = %last_error,
+                "retrying"
+            );
+            tokio::time::sleep(after).await;
+            attempt.waited += after;
+        }
+    }
+
+    /// One attempt under the host's concurrency limit. Outer error: give up now (the client shut
+    /// down, a token that cannot be a header). Inner error: no complete answer arrived.
+    async fn attempt(
+        &self,
+        req: &Request,
+        etag: Option<&str>,
+    ) -> Result<Result<Response, Transport>, SourceError> {
+        let _permit = self
+            .limit
+            .acquire()
+            .await
+            .map_err(|_| self.http_error(&req.url, "the client was shut down"))?;
+        let resp = match self.build(req, etag)?.send().await {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(Transport::from_reqwest(e))),
+        };
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        Ok(match resp.bytes().await {
+            Ok(body) => Ok(Response {
+                status,
+                headers,
+                body: body.to_vec(),
+                url: req.url.clone(),
+                from_cache: false,
+            }),
+            Err(e) => Err(Transport::from_reqwest(e)),
+        })
+    }
+
+    /// The reqwest request: auth header, default and request headers, `If-None-Match`, body.
+    fn build(
+        &self,
+        req: &Request,
+        etag: Option<&str>,
+    ) -> Result<reqwest::RequestBuilder, SourceError> {
+        let mut builder = self.inner.request(req.method.clone(), req.url.clone());
+        if let Some((name, value)) = self
+            .current_auth()
+            .header()
+            .map_err(|m| self.http_error(&req.url, m))?
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in self.default_headers.iter().chain(&req.headers) {
+            builder = builder.header(name.clone(), value.clone());
+        }
+        if let Some(etag) = etag
+            && let Ok(v) = HeaderValue::from_str(etag)
+        {
+            builder = builder.header(header::IF_NONE_MATCH, v);
+        }
+        if let Some((content_type, body)) = &req.body {
+            builder = builder
+                .header(header::CONTENT_TYPE, *content_type)
+                .body(body.clone());
+        }
+        Ok(builder)
+    }
+
+    /// A spent rate-limit budget on a successful response pauses the following requests.
+    fn note_rate_limit(&self, headers: &HeaderMap) {
+        if let Some(wait) = retry::exhausted_budget_wait(headers, SystemTime::now())
+            && let Ok(mut p) = self.paused_until.lock()
+        {
+            *p = Some(Instant::now() + wait);
+        }
+    }
+}
+
+/// The request a redirect asks for: a 303, and a 301 / 302 after anything but a GET, turn into a
+/// plain GET; any other redirect repeats the request at the new URL.
+fn redirected(current: Request, status: StatusCode, next: Url) -> Request {
+    let becomes_get = status == StatusCode::SEE_OTHER
+        || (current.method != Method::GET
+            && matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND));
+    if becomes_get {
+        Request::with_method(Method::GET, next)
+    } else {
+        Request {
+            url: next,
+            ..current
+        }
+    }
+}
+
+/// An error and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        cur = s.source();
+    }
+    text
+}
+
+/// A URL fit for an error message or a log line: no user info, secret-looking query values masked.
+pub fn redact_url(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    let secretish = |k: &str| {
+        let k = k.to_ascii_lowercase();
+        [
+            "token",
+            "key",
+            "secret",
+            "password",
+            "signature",
+            "sig",
+            "code",
+            "auth",
+        ]
+        .iter()
+        .any(|s| k.contains(s))
+    };
+    if u.query_pairs().any(|(k, _)| secretish(&k)) {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secretish(&k) {
+                    "***".to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::testutil::fast;
+    use wiremock::matchers::{header as h, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn client(server: &MockServer, auth: Auth) -> HttpClient {
+        let base = Url::parse(&server.uri()).unwrap();
+        HttpClient::new("t", &base, fast(), auth, None).unwrap()
+    }
+
+    #[test]
+    fn redacted_url_masks_secrets() {
+        let u = Url::parse("https://user:pw@h.example/p?access_token=abc&page=2").unwrap();
+        let r = redact_url(&u);
+        assert!(
+            !r.contains("abc") && !r.contains("pw") && r.contains("page=2"),
+            "{r}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_502_then_success_is_retried() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::None);
+        let r = c
+            .get(Url::parse(&format!("{}/x", server.uri())).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.body, b"ok");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_timeout_is_retried() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("late but fine"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.total_timeout = Duration::from_millis(300);
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        assert_eq!(c.get(base).await.unwrap().body, b"late but fine");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::None);
+        let t = Instant::now();
+        c.get(Url::parse(&server.uri()).unwrap()).await.unwrap();
+        assert!(
+            t.elapsed() >= Duration::from_millis(950),
+            "{:?}",
+            t.elapsed()
+        );
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn retries_stop_at_the_wait_budget_with_a_clear_error() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "60"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::Bearer(Secret::new("tok-123")));
+        let e = c
+            .get(Url::parse(&format!("{}/users?x=1", server.uri())).unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t: http://127.0.0.1"), "{e}");
+        assert!(e.contains("/users?x=1") && e.contains("gave up"), "{e}");
+        assert!(!e.contains("tok-123"), "{e}");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn unauthorized_is_not_retried_and_says_so() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401).set_body_string("bad token tok-xyz"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::Ssws(Secret::new("tok-xyz")));
+        let e = c
+            .get(Url::parse(&server.uri()).unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rejected the credentials (HTTP 401)"), "{e}");
+        assert!(!e.contains("tok-xyz"), "{e}");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn redirect_to_another_host_is_refused_and_same_host_followed() {
+        let server = MockServer::start().await;
+        let other = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/a"))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", "/b"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/b"))
+            .and(h("authorization", "Bearer tok"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("b"))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/c"))
+            .respond_with(
+                ResponseTemplate::new(302).insert_header("location", format!("{}/z", other.uri())),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&other)
+            .await;
+        let c = client(&server, Auth::Bearer(Secret::new("tok")));
+        let r = c
+            .get(Url::parse(&format!("{}/a", server.uri())).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(r.body, b"b");
+        let e = c
+            .get(Url::parse(&format!("{}/c", server.uri())).unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused"), "{e}");
+        other.verify().await;
+    }
+
+    #[tokio::test]
+    async fn concurrency_limit_holds() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(100)))
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.concurrency = 2;
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        let t = Instant::now();
+        let futs = (0..6).map(|i| c.get(base.join(&format!("/{i}")).unwrap()));
+        for r in futures::future::join_all(futs).await {
+            r.unwrap();
+        }
+        // 6 requests, 2 at a time, 100 ms each: at least 300 ms.
+        assert!(
+            t.elapsed() >= Duration::from_millis(290),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+}
