@@ -143,6 +143,7 @@ impl Source for JiraSource {
             source_name: self.cfg.name.clone(),
             url: self.search_url(start_at, max).to_string(),
             message: format!("no empty page after {MAX_PAGES} pages; stopping"),
+            cause: None,
         })
     }
 

@@ -54,6 +54,9 @@ pub enum SourceError {
         source_name: String,
         url: String,
         message: String,
+        /// The transport error behind it (reqwest's, its URL removed), if any.
+        #[source]
+        cause: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     #[error("{source_name}: {location}: {message}")]
     Data {
