@@ -202,19 +202,8 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// The SQLite file behind the URL, if this is a SQLite store.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        sqlite_path_of(&self.url)
+        crate::store::sqlite_path_of(&self.url)
     }
-}
-
-/// The file path in a `sqlite:` URL (query string dropped).
-pub fn sqlite_path_of(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite:")?;
-    let rest = rest.strip_prefix("//").unwrap_or(rest);
-    let rest = rest.split('?').next().unwrap_or(rest);
-    if rest.is_empty() || rest == ":memory:" {
-        return None;
-    }
-    Some(PathBuf::from(rest))
 }
 
 /// The reconciliation policy (SPEC §2 `[policy]`).

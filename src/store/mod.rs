@@ -107,14 +107,41 @@ const DEVELOPER_COLUMN_COUNT: usize = 6;
 /// Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
 const INSERT_BATCH: usize = 1000;
 
+/// The schema's versions, in order: `(version, description, SQL)`. Portable SQL for SQLite and
+/// PostgreSQL alike. A released migration is never edited (sqlx checks each one's checksum); a change
+/// to the schema is a new file and a new line here.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial schema",
+    include_str!("migrations/0001_initial.sql"),
+)];
+
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("initial schema"),
-        MigrationType::Simple,
-        sqlx::SqlStr::from_static(include_str!("schema.sql")),
-        false,
-    )])
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::SqlStr::from_static(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The file path in a `sqlite:` URL (query string dropped); None for other stores and `:memory:`.
+pub fn sqlite_path_of(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    if rest.is_empty() || rest == ":memory:" {
+        return None;
+    }
+    Some(std::path::PathBuf::from(rest))
 }
 
 /// The URL with any password replaced, for messages.
@@ -132,7 +159,7 @@ impl Store {
     /// Open (creating a SQLite file if needed) and migrate.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let connect_url = if url.starts_with("sqlite:") && !url.contains("mode=") {
-            if let Some(path) = crate::config::sqlite_path_of(url)
+            if let Some(path) = sqlite_path_of(url)
                 && let Some(parent) = path.parent()
                 && !parent.as_os_str().is_empty()
             {
@@ -158,7 +185,7 @@ impl Store {
     /// `Ok(None)` when the SQLite file does not exist yet or has no schema (an empty store).
     pub async fn open_read_only(url: &str) -> Result<Option<Store>, StoreError> {
         let connect_url = if url.starts_with("sqlite:") {
-            match crate::config::sqlite_path_of(url) {
+            match sqlite_path_of(url) {
                 Some(p) if !p.exists() => return Ok(None),
                 _ => {}
             }
