@@ -9,11 +9,12 @@ pub mod employment;
 pub mod guard;
 pub mod policy;
 
+pub use policy::Policy;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::Policy;
 use crate::model::{
     Action, Developer, Identity, IdentityRef, Link, Reason, Recommendation, RowStatus, RunStatus,
     SourceStatus, Subscription, TABLE_SOURCE, Usage, name_from_email,
