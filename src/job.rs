@@ -312,7 +312,7 @@ pub fn rows_to_developers(
             let id = match old {
                 Some(d) => d.id.clone(),
                 None => {
-                    let id = reconcile::developer_id(&r.email, &taken);
+                    let id = reconcile::table::developer_id(&r.email, &taken);
                     taken.insert(id.clone());
                     id
                 }
