@@ -6,11 +6,11 @@
 //! 2. `people`: the table's rows and the sources' identities resolved together into people;
 //! 3. `recommend`: which row keeps a person's license, and the reasons of SPEC §3.5 with their evidence;
 //! 4. `reviews`: when a weak link becomes a `review`, or turns a removal into one;
-//! 5. [`table`]: additions and updates (SPEC §3.4) and row ids;
+//! 5. [`table`]: additions and updates (SPEC §3.4), row ids, and the SEI CSV row conversions;
 //! 6. `usage`: licenses consumed before, after and if applied (SPEC §4).
 //!
 //! Beside them: [`employment`] (SPEC §3.2), [`policy`] (the policy and its eligibility rules),
-//! and `context` (the read-only facts every rule reads).
+//! `context` (the read-only facts every rule reads) and [`drift`] (SEI's table against ours).
 //!
 //! Architecture invariant: pure. `now` comes in as a parameter; no clock, file, socket or I/O crate,
 //! and nothing from `config`, `report`, `sources`, `store` or `job`. Removals are only ever
@@ -18,6 +18,7 @@
 //! `remove`.
 
 mod context;
+pub mod drift;
 pub mod employment;
 pub mod guard;
 mod people;

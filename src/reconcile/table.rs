@@ -1,16 +1,17 @@
 //! Step 5 of a run, the table (SPEC §3.4): which people found in the tools are added
-//! ([`additions`]), what each row takes from its person ([`apply_updates`]) and a new row's stable id
-//! ([`developer_id`]).
+//! ([`additions`]), what each row takes from its person ([`apply_updates`]), a new row's stable id
+//! ([`developer_id`]), and the conversions between table rows and SEI developer CSV rows
+//! ([`rows_to_developers`], [`developers_to_rows`]).
 //!
 //! Architecture invariant: a run only adds and updates rows; it never deletes a row or marks one
 //! removed (removals stay recommendations). Additions are decided against the table as it was.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AccountStatus, Action, Developer, Identity, IdentityRef, RowStatus, name_from_email,
+    AccountStatus, Action, Developer, Identity, IdentityRef, RowStatus, SeiRow, name_from_email,
 };
 
 use super::context::Context;
@@ -295,9 +296,74 @@ pub fn developer_id(email: &str, taken: &HashSet<String>) -> String {
         .unwrap_or(base)
 }
 
+/// Table rows for SEI CSV rows, keeping the ids (and everything else) of rows with the same email.
+pub fn rows_to_developers(
+    rows: &[SeiRow],
+    existing: &[Developer],
+    now: DateTime<Utc>,
+) -> Vec<Developer> {
+    let by_email: HashMap<String, &Developer> = existing
+        .iter()
+        .map(|d| (d.email.to_lowercase(), d))
+        .collect();
+    let mut taken: HashSet<String> = existing.iter().map(|d| d.id.clone()).collect();
+    rows.iter()
+        .map(|r| {
+            let old = by_email.get(&r.email.to_lowercase()).copied();
+            let id = match old {
+                Some(d) => d.id.clone(),
+                None => {
+                    let id = developer_id(&r.email, &taken);
+                    taken.insert(id.clone());
+                    id
+                }
+            };
+            let mut emails = old.map(|d| d.emails.clone()).unwrap_or_default();
+            if !emails.iter().any(|e| e.eq_ignore_ascii_case(&r.email)) {
+                emails.insert(0, r.email.clone());
+            }
+            Developer {
+                id,
+                name: r.full_name.clone(),
+                email: r.email.clone(),
+                emails,
+                status: RowStatus::Active,
+                title: r.role.clone(),
+                department: r.department.clone(),
+                manager_email: r.manager_email.clone(),
+                site: r.site.clone(),
+                team: r.team.clone(),
+                sub_role: r.sub_role.clone(),
+                first_seen: old.map(|d| d.first_seen).unwrap_or(now),
+                last_activity: old.and_then(|d| d.last_activity),
+                identities: old.map(|d| d.identities.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The active rows of the table as SEI CSV rows.
+pub fn developers_to_rows(table: &[Developer]) -> Vec<SeiRow> {
+    table
+        .iter()
+        .filter(|d| d.status == RowStatus::Active)
+        .map(|d| SeiRow {
+            email: d.email.clone(),
+            manager_email: d.manager_email.clone(),
+            full_name: d.name.clone(),
+            role: d.title.clone(),
+            site: d.site.clone(),
+            team: d.team.clone(),
+            sub_role: d.sub_role.clone(),
+            department: d.department.clone(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reconcile::tests::sei;
 
     #[test]
     fn developer_id_is_stable_and_unique() {
@@ -306,5 +372,16 @@ mod tests {
         assert_eq!(a, developer_id("jane@acme.example", &taken));
         let taken: HashSet<String> = [a.clone()].into();
         assert_ne!(developer_id("jane@acme.example", &taken), a);
+    }
+
+    #[test]
+    fn rows_to_developers_keeps_the_id_and_history_of_a_known_email() {
+        let now = Utc::now();
+        let mut first = rows_to_developers(&[sei("ada@acme.example")], &[], now);
+        first[0].last_activity = Some(now);
+        let again = rows_to_developers(&[sei("Ada@acme.example")], &first, now);
+        assert_eq!(again[0].id, first[0].id);
+        assert_eq!(again[0].last_activity, Some(now));
+        assert_eq!(again[0].email, "Ada@acme.example");
     }
 }

@@ -15,7 +15,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::{Input, Outcome, Policy, SourceInput, SourceOutcome, reconcile};
 use crate::model::{
     AccountStatus, Action, Developer, Identity, Reason, Recommendation, RowStatus, RunStatus,
-    SourceStatus, Subscription, Usage, name_from_email,
+    SeiRow, SourceStatus, Subscription, Usage, name_from_email,
 };
 use crate::resolve::ResolveOptions;
 
@@ -133,4 +133,13 @@ fn rec<'a>(o: &'a Outcome, id: &str) -> Option<&'a Recommendation> {
 
 fn action_reason(o: &Outcome, id: &str) -> Option<(Action, Reason)> {
     rec(o, id).map(|r| (r.action, r.reason))
+}
+
+/// An SEI CSV row with just an email (and a name, which SEI requires).
+pub(super) fn sei(email: &str) -> SeiRow {
+    SeiRow {
+        email: email.into(),
+        full_name: "X".into(),
+        ..SeiRow::default()
+    }
 }
