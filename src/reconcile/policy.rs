@@ -1,6 +1,9 @@
-//! Eligibility rules of the policy (SPEC §3.5): bots, excluded roles, protected emails.
+//! The reconciliation policy (SPEC §2 `[policy]`: [`Policy`], its defaults) and its eligibility rules
+//! (SPEC §3.5): bots, excluded roles, protected emails. `config` validates the file and builds the
+//! [`Policy`]; the rules here only read it.
 //!
-//! Architecture invariant: pure; every rule returns the evidence it decided on, or nothing.
+//! Architecture invariant: pure; every rule returns the evidence it decided on, or nothing. It knows
+//! nothing of the TOML file or the environment (that is `config`'s job) and recommends nothing itself.
 
 use std::sync::LazyLock;
 

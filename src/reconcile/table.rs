@@ -114,7 +114,9 @@ fn is_eligible_addition(person: &Person<'_>, ctx: &Context<'_>) -> bool {
     ) {
         return true;
     }
-    !inactivity(person, ctx).is_some_and(|c| c.action == Action::Remove)
+    let would_be_removed_as_inactive =
+        inactivity(person, ctx).is_some_and(|c| c.action == Action::Remove);
+    !would_be_removed_as_inactive
 }
 
 /// The best email to key a row on: a directory's primary, else the first address that is not a

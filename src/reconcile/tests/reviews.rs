@@ -62,3 +62,77 @@ fn same_name_at_two_company_addresses_without_a_directory_is_a_review_not_a_merg
     );
     assert!(o.recommendations.iter().all(|r| r.action != Action::Merge));
 }
+
+/// Twelve rows at acme.example (so it is the company's domain, and two addresses there may be two
+/// people) plus Mateusz Paprocki's row, which the caller adjusts.
+fn table_with_mateusz(adjust: impl FnOnce(&mut Developer)) -> Vec<Developer> {
+    let mut table: Vec<Developer> = (0..12)
+        .map(|k| {
+            let mut r = row(&format!("r{k}"), &format!("p{k}@acme.example"));
+            r.name = format!("Person{k} Surname{k}");
+            r
+        })
+        .collect();
+    let mut r = row("a", "mateusz.paprocki@acme.example");
+    r.name = "Mateusz Paprocki".into();
+    adjust(&mut r);
+    table.push(r);
+    table
+}
+
+/// A GitHub account with no row that may be Mateusz Paprocki (same rare name, another address).
+fn mateusz_on_github() -> Identity {
+    Identity {
+        name: Some("Mateusz Paprocki".into()),
+        login: Some("mpaprocki".into()),
+        ..github("77", "mpaprocki@acme.example", Some(days_ago(2)))
+    }
+}
+
+#[test]
+fn a_probable_match_in_the_tools_turns_an_inactivity_removal_into_a_review_and_is_not_added() {
+    let table = table_with_mateusz(|r| r.last_activity = Some(days_ago(200)));
+    let newcomer = github("78", "nia.new@acme.example", Some(days_ago(1)));
+    let o = Case::new(table)
+        .source("github", false, vec![mateusz_on_github(), newcomer])
+        .run();
+    let r = rec(&o, "a").expect("a recommendation for the inactive row");
+    assert_eq!((r.action, r.reason), (Action::Review, Reason::Inactive));
+    assert!(r.confidence <= 0.6, "{r:?}");
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.starts_with("may be the same person as github mpaprocki@acme.example")),
+        "{r:?}"
+    );
+    assert_eq!(
+        o.added.len(),
+        1,
+        "only the unrelated newcomer: {:?}",
+        o.added
+    );
+    let added = o.table.iter().find(|d| d.id == o.added[0]).unwrap();
+    assert_eq!(added.email, "nia.new@acme.example");
+}
+
+#[test]
+fn a_probable_match_in_the_tools_to_a_row_with_no_recommendation_is_a_duplicate_review() {
+    let table = table_with_mateusz(|_| {});
+    let own = Identity {
+        name: Some("Mateusz Paprocki".into()),
+        ..github("76", "mateusz.paprocki@acme.example", Some(days_ago(3)))
+    };
+    let o = Case::new(table)
+        .source("github", false, vec![own, mateusz_on_github()])
+        .run();
+    let r = rec(&o, "a").expect("a review of the row");
+    assert_eq!(
+        (r.action, r.reason, r.into.as_deref()),
+        (Action::Review, Reason::Duplicate, None)
+    );
+    assert_eq!(
+        r.evidence.last().map(String::as_str),
+        Some("not added as a new developer until reviewed")
+    );
+    assert!(o.added.is_empty(), "{:?}", o.added);
+}
