@@ -54,8 +54,8 @@ pub(super) struct SourceHealth {
     pub activity_sources: Vec<String>,
 }
 
-/// Step 1's result: the report of every source, the run's status, and what the healthy and
-/// unhealthy sources delivered.
+/// Step 1's result: the report of every source, the run's status, the identities the sources
+/// delivered, and their health.
 pub(super) struct Checked {
     pub reports: Vec<SourceReport>,
     pub status: RunStatus,
