@@ -206,35 +206,8 @@ impl StoreConfig {
     }
 }
 
-/// The reconciliation policy (SPEC §2 `[policy]`).
-#[derive(Debug, Clone)]
-pub struct Policy {
-    pub inactive_after_days: u32,
-    pub new_developer_grace_days: u32,
-    /// Lowercased department names.
-    pub exclude_departments: Vec<String>,
-    pub exclude_titles: Vec<Regex>,
-    /// Lowercased protected emails.
-    pub protect: Vec<String>,
-    pub add_new_developers: bool,
-    pub bot_patterns: Vec<Regex>,
-    pub max_drop_percent: f64,
-}
+pub use crate::reconcile::Policy;
 
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            inactive_after_days: 90,
-            new_developer_grace_days: 30,
-            exclude_departments: Vec::new(),
-            exclude_titles: Vec::new(),
-            protect: Vec::new(),
-            add_new_developers: true,
-            bot_patterns: Vec::new(),
-            max_drop_percent: 10.0,
-        }
-    }
-}
 
 /// Identity-resolution settings (`[resolution]`).
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::model::{Developer, RowStatus, SeiRow, Subscription};
+use crate::model::{Developer, SeiRow, Subscription};
+use crate::reconcile::drift::compute_drift;
+use crate::reconcile::table::rows_to_developers;
 use crate::reconcile::{self, Outcome, SourceInput, SourceOutcome};
 use crate::report::json::{self, DriftJson, Report, RunMeta};
 use crate::resolve::{Overrides, ResolveOptions};
@@ -131,7 +133,7 @@ pub async fn reconcile(
             tracing::info!(source = %source, rows = rows.len(), "seeding the empty developer table from SEI");
             table = rows_to_developers(rows, &[], now);
         } else {
-            drift = Some(compute_drift(source, rows, &table));
+            drift = Some(DriftJson::from(compute_drift(source, rows, &table)));
         }
     }
     if table.is_empty()
@@ -293,146 +295,7 @@ fn read_seed(path: &std::path::Path, now: DateTime<Utc>) -> Result<Vec<Developer
     Ok(rows_to_developers(&rows, &[], now))
 }
 
-/// Table rows for SEI CSV rows, keeping the ids (and everything else) of rows with the same email.
-pub fn rows_to_developers(
-    rows: &[SeiRow],
-    existing: &[Developer],
-    now: DateTime<Utc>,
-) -> Vec<Developer> {
-    let by_email: HashMap<String, &Developer> = existing
-        .iter()
-        .map(|d| (d.email.to_lowercase(), d))
-        .collect();
-    let mut taken: std::collections::HashSet<String> =
-        existing.iter().map(|d| d.id.clone()).collect();
-    rows.iter()
-        .map(|r| {
-            let old = by_email.get(&r.email.to_lowercase()).copied();
-            let id = match old {
-                Some(d) => d.id.clone(),
-                None => {
-                    let id = reconcile::developer_id(&r.email, &taken);
-                    taken.insert(id.clone());
-                    id
-                }
-            };
-            let mut emails = old.map(|d| d.emails.clone()).unwrap_or_default();
-            if !emails.iter().any(|e| e.eq_ignore_ascii_case(&r.email)) {
-                emails.insert(0, r.email.clone());
-            }
-            Developer {
-                id,
-                name: r.full_name.clone(),
-                email: r.email.clone(),
-                emails,
-                status: RowStatus::Active,
-                title: r.role.clone(),
-                department: r.department.clone(),
-                manager_email: r.manager_email.clone(),
-                site: r.site.clone(),
-                team: r.team.clone(),
-                sub_role: r.sub_role.clone(),
-                first_seen: old.map(|d| d.first_seen).unwrap_or(now),
-                last_activity: old.and_then(|d| d.last_activity),
-                identities: old.map(|d| d.identities.clone()).unwrap_or_default(),
-            }
-        })
-        .collect()
-}
-
-/// The active rows of the table as SEI CSV rows.
-pub fn developers_to_rows(table: &[Developer]) -> Vec<SeiRow> {
-    table
-        .iter()
-        .filter(|d| d.status == RowStatus::Active)
-        .map(|d| SeiRow {
-            email: d.email.clone(),
-            manager_email: d.manager_email.clone(),
-            full_name: d.name.clone(),
-            role: d.title.clone(),
-            site: d.site.clone(),
-            team: d.team.clone(),
-            sub_role: d.sub_role.clone(),
-            department: d.department.clone(),
-        })
-        .collect()
-}
-
-fn compute_drift(source: &str, sei: &[SeiRow], table: &[Developer]) -> DriftJson {
-    let ours: std::collections::HashSet<String> = table
-        .iter()
-        .filter(|d| d.status == RowStatus::Active)
-        .map(|d| d.email.to_lowercase())
-        .collect();
-    let theirs: std::collections::HashSet<String> =
-        sei.iter().map(|r| r.email.to_lowercase()).collect();
-    let mut only_in_sei: Vec<String> = theirs.difference(&ours).cloned().collect();
-    let mut only_in_table: Vec<String> = ours.difference(&theirs).cloned().collect();
-    only_in_sei.sort();
-    only_in_table.sort();
-    DriftJson {
-        source: source.to_string(),
-        only_in_sei,
-        only_in_table,
-    }
-}
-
 fn run_id(t: DateTime<Utc>) -> String {
     let rand = uuid::Uuid::new_v4().simple().to_string();
     format!("{}-{}", t.format("%Y%m%dT%H%M%SZ"), &rand[..6])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sei(email: &str) -> SeiRow {
-        SeiRow {
-            email: email.into(),
-            full_name: "X".into(),
-            ..SeiRow::default()
-        }
-    }
-
-    #[test]
-    fn drift_lists_rows_only_sei_holds_and_active_rows_sei_lacks() {
-        let now = Utc::now();
-        let mut table = rows_to_developers(
-            &[
-                sei("ada@acme.example"),
-                sei("bob@acme.example"),
-                sei("gone@acme.example"),
-            ],
-            &[],
-            now,
-        );
-        table[2].status = RowStatus::Removed;
-        let drift = compute_drift(
-            "sei",
-            &[
-                sei("ADA@acme.example"),
-                sei("new@acme.example"),
-                sei("gone@acme.example"),
-            ],
-            &table,
-        );
-        assert_eq!(drift.source, "sei");
-        assert_eq!(
-            drift.only_in_sei,
-            ["gone@acme.example", "new@acme.example"],
-            "a removed row is not in the table"
-        );
-        assert_eq!(drift.only_in_table, ["bob@acme.example"]);
-    }
-
-    #[test]
-    fn rows_to_developers_keeps_the_id_and_history_of_a_known_email() {
-        let now = Utc::now();
-        let mut first = rows_to_developers(&[sei("ada@acme.example")], &[], now);
-        first[0].last_activity = Some(now);
-        let again = rows_to_developers(&[sei("Ada@acme.example")], &first, now);
-        assert_eq!(again[0].id, first[0].id);
-        assert_eq!(again[0].last_activity, Some(now));
-        assert_eq!(again[0].email, "Ada@acme.example");
-    }
 }

@@ -10,9 +10,9 @@ use anyhow::anyhow;
 
 use crate::cli::{Exit, Failure, Output, write_output};
 use crate::config::Config;
-use crate::job;
 use crate::model::{Developer, RowStatus};
 use crate::overrides::resolve_reference;
+use crate::reconcile;
 use crate::report::json::developer_json;
 use crate::sei_csv;
 use crate::store::{OverrideKind, Store, StoredOverride};
@@ -92,7 +92,7 @@ pub fn merge_import(
     replace: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> (Vec<Developer>, ImportSummary) {
-    let imported = job::rows_to_developers(rows, existing, now);
+    let imported = reconcile::table::rows_to_developers(rows, existing, now);
     let mut summary = ImportSummary::default();
     let old_by_id: HashMap<&str, &Developer> =
         existing.iter().map(|d| (d.id.as_str(), d)).collect();
@@ -214,7 +214,7 @@ async fn export(
         None
     };
     let table = read_table(cfg).await?;
-    let rows = job::developers_to_rows(&table);
+    let rows = reconcile::table::developers_to_rows(&table);
     for problem in sei_csv::export_problems(&rows) {
         tracing::warn!(%problem, "export fixed a row SEI would reject");
     }

@@ -1,6 +1,9 @@
-//! Employment (SPEC §3.2): directory sources decide who is employed.
+//! Employment (SPEC §3.2): directory sources decide who is employed, who has departed, and when
+//! the directories cannot say.
 //!
-//! Architecture invariant: pure; decides only from the identities and the health of the directories.
+//! Architecture invariant: pure; decides only from the identities and the health of the directories,
+//! never from a tool account (a departed person's GitHub membership does not make them employed). It
+//! says what the directories say; what to recommend from that is `recommend`'s.
 
 use crate::model::{AccountStatus, Identity};
 

@@ -1,13 +1,45 @@
-//! Eligibility rules of the policy (SPEC §3.5): bots, excluded roles, protected emails.
+//! The reconciliation policy (SPEC §2 `[policy]`: [`Policy`], its defaults) and its eligibility rules
+//! (SPEC §3.5): bots, excluded roles, protected emails. `config` validates the file and builds the
+//! [`Policy`]; the rules here only read it.
 //!
-//! Architecture invariant: pure; every rule returns the evidence it decided on, or nothing.
+//! Architecture invariant: pure; every rule returns the evidence it decided on, or nothing. It knows
+//! nothing of the TOML file or the environment (that is `config`'s job) and recommends nothing itself.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::config::Policy;
 use crate::model::Identity;
+
+/// The reconciliation policy (SPEC §2 `[policy]`).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub inactive_after_days: u32,
+    pub new_developer_grace_days: u32,
+    /// Lowercased department names.
+    pub exclude_departments: Vec<String>,
+    pub exclude_titles: Vec<Regex>,
+    /// Lowercased protected emails.
+    pub protect: Vec<String>,
+    pub add_new_developers: bool,
+    pub bot_patterns: Vec<Regex>,
+    pub max_drop_percent: f64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            inactive_after_days: 90,
+            new_developer_grace_days: 30,
+            exclude_departments: Vec::new(),
+            exclude_titles: Vec::new(),
+            protect: Vec::new(),
+            add_new_developers: true,
+            bot_patterns: Vec::new(),
+            max_drop_percent: 10.0,
+        }
+    }
+}
 
 /// Built-in bot patterns over a login, a name or an email's local part. Tight on purpose: a person
 /// must never match (no `ci`, no bare `build`: those are also given names and surnames).

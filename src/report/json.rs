@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{
     Action, Developer, Reason, Recommendation, RunStatus, SourceStatus, Subscription, Usage,
 };
+use crate::reconcile::drift::Drift;
 use crate::reconcile::{Outcome, SourceReport};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -98,6 +99,16 @@ pub struct DriftJson {
     pub only_in_sei: Vec<String>,
     /// Active rows' emails that SEI does not hold.
     pub only_in_table: Vec<String>,
+}
+
+impl From<Drift> for DriftJson {
+    fn from(d: Drift) -> DriftJson {
+        DriftJson {
+            source: d.source,
+            only_in_sei: d.only_in_sei,
+            only_in_table: d.only_in_table,
+        }
+    }
 }
 
 /// RFC 3339 in UTC with whole seconds, as the report uses everywhere.

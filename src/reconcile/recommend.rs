@@ -1,0 +1,476 @@
+//! Step 3 of a run, the reasons of SPEC §3.5 and their evidence: which of a person's active rows
+//! keeps the license ([`choose_target`]), a `merge` for each other row with the path of merges that
+//! joins them as evidence ([`duplicate_evidence`]), and for the row that keeps the license at most
+//! one of `departed`, `bot`, `excluded_role`, `inactive`, `unseen` ([`recommend_for`]) — one
+//! function per reason, removals before reviews, the most certain first.
+//!
+//! Architecture invariant: it only recommends; it never changes a row, and never recommends a
+//! protected one. Uncertain cases (suspended, unknown, a failed source) are `review`, never `remove`.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Action, Developer, Reason, Recommendation, RowStatus};
+use crate::resolve::MatchLink;
+
+use super::context::Context;
+use super::employment::{Employment, employment_of};
+use super::people::{Person, row_identity};
+use super::policy;
+
+/// Confidence of each kind of finding, in one place so the report reads consistently.
+pub(super) mod confidence {
+    pub const DEPARTED_FINAL: f64 = 0.97;
+    pub const DEPARTED_ABSENT: f64 = 0.9;
+    pub const BOT_FLAGGED: f64 = 0.99;
+    pub const BOT_PATTERN: f64 = 0.9;
+    pub const EXCLUDED_ROLE: f64 = 0.9;
+    pub const INACTIVE: f64 = 0.85;
+    pub const UNCERTAIN: f64 = 0.6;
+    pub const UNKNOWN: f64 = 0.5;
+}
+
+/// What step 3 decided, and what steps 4 and 5 build on.
+pub(super) struct Decisions {
+    /// At most one recommendation per row, by row index.
+    pub by_row: HashMap<usize, Recommendation>,
+    /// For each person (by cluster), the active row that keeps their license, if they have one.
+    pub target_of_cluster: Vec<Option<usize>>,
+}
+
+/// One reason a row could be recommended, before the most certain one is chosen.
+pub(super) struct Candidate {
+    pub action: Action,
+    pub reason: Reason,
+    pub confidence: f64,
+    pub evidence: Vec<String>,
+}
+
+impl Candidate {
+    fn new(action: Action, reason: Reason, confidence: f64, evidence: Vec<String>) -> Candidate {
+        Candidate {
+            action,
+            reason,
+            confidence,
+            evidence,
+        }
+    }
+}
+
+/// One recommendation per active row, duplicates first: every row of a person but the one that keeps
+/// the license merges into it; the one that keeps it gets the person's most certain reason, if any.
+pub(super) fn recommend_rows(
+    people: &[Person<'_>],
+    merges: &[MatchLink],
+    ctx: &Context<'_>,
+) -> Decisions {
+    let adjacent = merges_by_identity(merges);
+    let mut by_row: HashMap<usize, Recommendation> = HashMap::new();
+    let mut target_of_cluster: Vec<Option<usize>> = vec![None; people.len()];
+    for (c, person) in people.iter().enumerate() {
+        let active: Vec<usize> = person
+            .rows
+            .iter()
+            .copied()
+            .filter(|&r| ctx.table[r].status == RowStatus::Active)
+            .collect();
+        let Some(target) = choose_target(&active, person, ctx) else {
+            continue;
+        };
+        target_of_cluster[c] = Some(target);
+        for &r in &active {
+            if r == target || ctx.row_is_protected(r) {
+                continue;
+            }
+            by_row.insert(r, merge_into(r, target, merges, &adjacent, ctx));
+        }
+        if !ctx.is_protected_person(person)
+            && let Some(rec) = recommend_for(target, person, ctx)
+        {
+            by_row.insert(target, rec);
+        }
+    }
+    Decisions {
+        by_row,
+        target_of_cluster,
+    }
+}
+
+/// The recommendations in the report's order: most certain first, then by reason, then by row id.
+pub(super) fn most_certain_first(by_row: HashMap<usize, Recommendation>) -> Vec<Recommendation> {
+    let mut recommendations: Vec<Recommendation> = by_row.into_values().collect();
+    recommendations.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.reason.cmp(&b.reason))
+            .then(a.developer.cmp(&b.developer))
+    });
+    recommendations
+}
+
+/// For each identity, the merges (indices into `merges`) it takes part in.
+fn merges_by_identity(merges: &[MatchLink]) -> HashMap<usize, Vec<usize>> {
+    let mut adjacent: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, m) in merges.iter().enumerate() {
+        adjacent.entry(m.a).or_default().push(k);
+        adjacent.entry(m.b).or_default().push(k);
+    }
+    adjacent
+}
+
+/// `duplicate` / `merge`: row `r` is the same person as row `target`, which keeps the license.
+fn merge_into(
+    r: usize,
+    target: usize,
+    merges: &[MatchLink],
+    adjacent: &HashMap<usize, Vec<usize>>,
+    ctx: &Context<'_>,
+) -> Recommendation {
+    let (confidence, evidence) = duplicate_evidence(r, target, merges, adjacent);
+    Recommendation {
+        developer: ctx.table[r].id.clone(),
+        action: Action::Merge,
+        reason: Reason::Duplicate,
+        into: Some(ctx.table[target].id.clone()),
+        confidence,
+        evidence,
+    }
+}
+
+/// Which of a person's active rows keeps the license: a protected row, then the row whose email the
+/// directory knows as primary, then the one with most attached accounts, then the oldest.
+fn choose_target(active: &[usize], person: &Person<'_>, ctx: &Context<'_>) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for &r in active {
+        best = match best {
+            None => Some(r),
+            Some(b) => Some(if prefer_row(r, b, person, person, ctx) {
+                r
+            } else {
+                b
+            }),
+        };
+    }
+    best
+}
+
+/// True when row `a` (of person `pa`) should keep the license rather than row `b` (of `pb`).
+pub(super) fn prefer_row(
+    a: usize,
+    b: usize,
+    pa: &Person<'_>,
+    pb: &Person<'_>,
+    ctx: &Context<'_>,
+) -> bool {
+    let key = |r: usize, p: &Person<'_>| {
+        let d = &ctx.table[r];
+        let directory_primary = p
+            .identities
+            .iter()
+            .filter(|i| i.directory)
+            .filter_map(|i| i.email())
+            .any(|e| e.eq_ignore_ascii_case(&d.email));
+        (
+            ctx.row_is_protected(r),
+            directory_primary,
+            d.identities.len(),
+            std::cmp::Reverse(d.first_seen),
+            std::cmp::Reverse(r),
+        )
+    };
+    key(a, pa) > key(b, pb)
+}
+
+/// Confidence and evidence that row `r` is the same person as row `target`: the merge links on the
+/// shortest path between them (the resolver keeps the evidence of every merge); the confidence is the
+/// weakest link on that path.
+fn duplicate_evidence(
+    r: usize,
+    target: usize,
+    merges: &[MatchLink],
+    adjacent: &HashMap<usize, Vec<usize>>,
+) -> (f64, Vec<String>) {
+    let via = merge_path(r, target, merges, adjacent);
+    let mut evidence: Vec<String> = Vec::new();
+    let mut conf: f64 = 1.0;
+    let mut node = target;
+    while node != r {
+        let Some(&k) = via.get(&node) else {
+            // Joined by an override or transitively outside the recorded links.
+            return (
+                0.9,
+                vec!["resolved into one person (see the cluster's identities)".into()],
+            );
+        };
+        let m = &merges[k];
+        conf = conf.min(m.confidence);
+        for e in m.evidence.iter().rev() {
+            if !evidence.contains(e) {
+                evidence.push(e.clone());
+            }
+        }
+        node = if m.a == node { m.b } else { m.a };
+    }
+    evidence.reverse();
+    evidence.truncate(6);
+    (conf, evidence)
+}
+
+/// Breadth-first from `r` towards `target` over the merges: `via[node]` is the merge that reached it.
+fn merge_path(
+    r: usize,
+    target: usize,
+    merges: &[MatchLink],
+    adjacent: &HashMap<usize, Vec<usize>>,
+) -> HashMap<usize, usize> {
+    let mut via: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([r]);
+    let mut seen: HashSet<usize> = HashSet::from([r]);
+    while let Some(node) = queue.pop_front() {
+        if node == target {
+            break;
+        }
+        for &k in adjacent.get(&node).map(Vec::as_slice).unwrap_or(&[]) {
+            let m = &merges[k];
+            let next = if m.a == node { m.b } else { m.a };
+            if seen.insert(next) {
+                via.insert(next, k);
+                queue.push_back(next);
+            }
+        }
+    }
+    via
+}
+
+/// The one recommendation for a person's license-keeping row, if any (SPEC §3.5).
+fn recommend_for(row: usize, person: &Person<'_>, ctx: &Context<'_>) -> Option<Recommendation> {
+    let d = &ctx.table[row];
+    let candidates: Vec<Candidate> = [
+        departure(person, ctx),
+        bot(person, d, ctx),
+        excluded_role(person, d, ctx),
+        inactivity(person, ctx),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let chosen = most_certain(candidates)?;
+    Some(Recommendation {
+        developer: d.id.clone(),
+        action: chosen.action,
+        reason: chosen.reason,
+        into: None,
+        confidence: chosen.confidence,
+        evidence: chosen.evidence,
+    })
+}
+
+/// Removals beat reviews; then the most certain; then the order of SPEC §3.5. The reasons not chosen
+/// are named in the chosen one's evidence (`also: …`).
+fn most_certain(mut candidates: Vec<Candidate>) -> Option<Candidate> {
+    candidates.sort_by(|a, b| {
+        let rank = |x: &Candidate| if x.action == Action::Remove { 0 } else { 1 };
+        rank(a)
+            .cmp(&rank(b))
+            .then(b.confidence.total_cmp(&a.confidence))
+            .then(a.reason.cmp(&b.reason))
+    });
+    let mut rest = candidates.into_iter();
+    let mut chosen = rest.next()?;
+    let also: Vec<&'static str> = rest.map(|c| c.reason.as_str()).collect();
+    if !also.is_empty() {
+        chosen.evidence.push(format!("also: {}", also.join(", ")));
+    }
+    Some(chosen)
+}
+
+/// `departed` (SPEC §3.2): remove when every directory account is final, review when one is suspended
+/// or unknown; absence and `unseen` have rules of their own.
+fn departure(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
+    match employment_of(&person.identities, &ctx.directories) {
+        Employment::Employed => None,
+        Employment::Departed { evidence } => Some(Candidate::new(
+            Action::Remove,
+            Reason::Departed,
+            confidence::DEPARTED_FINAL,
+            vec![evidence],
+        )),
+        Employment::Absent { evidence } => Some(absence(evidence, person, ctx)),
+        Employment::Uncertain { evidence } => Some(Candidate::new(
+            Action::Review,
+            Reason::Departed,
+            confidence::UNCERTAIN,
+            vec![evidence],
+        )),
+        Employment::Unknown { evidence } => unseen(evidence, person),
+    }
+}
+
+/// `departed` by absence: no healthy directory knows them. A removal, unless absence is withheld this
+/// run (a directory's first run that would remove too many), then a review.
+fn absence(evidence: String, person: &Person<'_>, ctx: &Context<'_>) -> Candidate {
+    let mut evidence = vec![evidence];
+    if person.identities.is_empty() {
+        evidence.push("no source knows this row".into());
+    } else {
+        evidence.push(format!("still seen in {}", person.describe()));
+    }
+    match &ctx.absence_withheld {
+        None => Candidate::new(
+            Action::Remove,
+            Reason::Departed,
+            confidence::DEPARTED_ABSENT,
+            evidence,
+        ),
+        Some(why) => {
+            evidence.push(why.clone());
+            Candidate::new(
+                Action::Review,
+                Reason::Departed,
+                confidence::UNCERTAIN,
+                evidence,
+            )
+        }
+    }
+}
+
+/// `unseen`: the directories cannot say and no source knows the row at all: a review.
+fn unseen(evidence: String, person: &Person<'_>) -> Option<Candidate> {
+    if !person.identities.is_empty() {
+        return None;
+    }
+    Some(Candidate::new(
+        Action::Review,
+        Reason::Unseen,
+        confidence::UNKNOWN,
+        vec!["no source knows this row".into(), evidence],
+    ))
+}
+
+/// `bot`: a source flags one of the person's accounts, or a bot pattern matches an account or the row
+/// itself.
+fn bot(person: &Person<'_>, d: &Developer, ctx: &Context<'_>) -> Option<Candidate> {
+    let (evidence, flagged) = policy::bot_evidence(&person.identities, &ctx.policy.bot_patterns)
+        .or_else(|| policy::bot_evidence(&[&row_identity(d)], &ctx.policy.bot_patterns))?;
+    let confidence = if flagged {
+        confidence::BOT_FLAGGED
+    } else {
+        confidence::BOT_PATTERN
+    };
+    Some(Candidate::new(
+        Action::Remove,
+        Reason::Bot,
+        confidence,
+        vec![evidence],
+    ))
+}
+
+/// `excluded_role`: the department or title that counts for the person is excluded by policy.
+fn excluded_role(person: &Person<'_>, d: &Developer, ctx: &Context<'_>) -> Option<Candidate> {
+    let (department, title) = policy::role_of(
+        &person.identities,
+        d.department.as_deref(),
+        d.title.as_deref(),
+    );
+    let evidence = policy::excluded_role_evidence(department.as_ref(), title.as_ref(), ctx.policy)?;
+    Some(Candidate::new(
+        Action::Remove,
+        Reason::ExcludedRole,
+        confidence::EXCLUDED_ROLE,
+        vec![evidence],
+    ))
+}
+
+/// `inactive` (SPEC §3.5): remove when the newest activity is older than the policy allows and every
+/// activity source is healthy; review when a tool source failed or when no activity source knows them.
+pub(super) fn inactivity(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
+    let seen = first_seen(person, ctx.table, ctx.now);
+    let grace = chrono::Duration::days(i64::from(ctx.policy.new_developer_grace_days));
+    if ctx.now - seen < grace {
+        return None;
+    }
+    let limit = chrono::Duration::days(i64::from(ctx.policy.inactive_after_days));
+    match last_activity(person, ctx.table) {
+        Some((t, from)) if ctx.now - t > limit => Some(stale_activity(t, &from, ctx)),
+        Some(_) => None,
+        None => unknown_activity(person, ctx),
+    }
+}
+
+/// Activity older than the policy allows: a removal, or a review while a tool source that may hold
+/// newer activity failed or was guarded.
+fn stale_activity(t: DateTime<Utc>, from: &str, ctx: &Context<'_>) -> Candidate {
+    let days = (ctx.now - t).num_days();
+    let mut evidence = vec![format!(
+        "last engineering activity {} ({from}), {days} days ago; policy: {} days",
+        t.format("%Y-%m-%d"),
+        ctx.policy.inactive_after_days
+    )];
+    if ctx.unhealthy_tools.is_empty() {
+        return Candidate::new(
+            Action::Remove,
+            Reason::Inactive,
+            confidence::INACTIVE,
+            evidence,
+        );
+    }
+    evidence.push(format!(
+        "withheld: {} failed or was guarded this run, newer activity may be there",
+        ctx.unhealthy_tools.join(", ")
+    ));
+    Candidate::new(
+        Action::Review,
+        Reason::Inactive,
+        confidence::UNCERTAIN,
+        evidence,
+    )
+}
+
+/// No activity known: not inactivity (no recommendation), except for a person the tools know who is
+/// missing from every source that reports activity, which is a review.
+fn unknown_activity(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
+    let in_activity_source = person
+        .identities
+        .iter()
+        .any(|i| ctx.activity_sources.contains(&i.source));
+    if ctx.activity_sources.is_empty() || in_activity_source || person.identities.is_empty() {
+        return None; // unknown activity is not inactivity
+    }
+    Some(Candidate::new(
+        Action::Review,
+        Reason::Inactive,
+        confidence::UNKNOWN,
+        vec![format!(
+            "no engineering activity known: not found in {} (the sources that report activity)",
+            ctx.activity_sources.join(", ")
+        )],
+    ))
+}
+
+/// The newest engineering activity across a person's rows and identities, with where it came from.
+fn last_activity(person: &Person<'_>, table: &[Developer]) -> Option<(DateTime<Utc>, String)> {
+    let mut best: Option<(DateTime<Utc>, String)> = None;
+    for &r in &person.rows {
+        if let Some(t) = table[r].last_activity
+            && best.as_ref().is_none_or(|(b, _)| t > *b)
+        {
+            best = Some((t, "an earlier run".into()));
+        }
+    }
+    for i in &person.identities {
+        if let Some(t) = i.last_activity
+            && best.as_ref().is_none_or(|(b, _)| t > *b)
+        {
+            best = Some((t, i.source.clone()));
+        }
+    }
+    best
+}
+
+/// When the person was first seen: the earliest creation date a source reports, else the row's.
+fn first_seen(person: &Person<'_>, table: &[Developer], now: DateTime<Utc>) -> DateTime<Utc> {
+    let rows = person.rows.iter().map(|&r| table[r].first_seen);
+    let created = person.identities.iter().filter_map(|i| i.created_at);
+    rows.chain(created).min().unwrap_or(now)
+}
