@@ -208,7 +208,6 @@ impl StoreConfig {
 
 pub use crate::reconcile::Policy;
 
-
 /// Identity-resolution settings (`[resolution]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolutionConfig {
@@ -220,6 +219,19 @@ pub struct ResolutionConfig {
     pub overrides: Option<PathBuf>,
     /// The organisation's own email domains (lowercased); empty means "infer from directory sources".
     pub org_domains: Vec<String>,
+}
+
+impl ResolutionConfig {
+    /// What the resolver is run with, given this run's overrides.
+    pub fn options(&self, overrides: crate::resolve::Overrides) -> crate::resolve::ResolveOptions {
+        crate::resolve::ResolveOptions {
+            merge_threshold: self.merge_threshold,
+            review_threshold: self.review_threshold,
+            org_domains: self.org_domains.clone(),
+            overrides,
+            explain: Vec::new(),
+        }
+    }
 }
 
 impl Default for ResolutionConfig {

@@ -16,3 +16,4 @@ pub mod resolve;
 pub mod sei_csv;
 pub mod sources;
 pub mod store;
+pub mod telemetry;

@@ -274,6 +274,30 @@ fn newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
+/// Why an SEI developer CSV file cannot be used; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{file}: cannot read")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Every problem, each line prefixed by the file: `developers.csv:17: Email: empty`.
+    #[error("{}", errors.render_for(file))]
+    Invalid { file: String, errors: ParseErrors },
+}
+
+/// Reads, parses and validates an SEI developer CSV file.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<SeiRow>, FileError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    parse(&bytes).map_err(|errors| FileError::Invalid { file, errors })
+}
+
 /// Parses and validates an SEI developer CSV. Returns the rows in file order, or every problem found.
 pub fn parse(bytes: &[u8]) -> Result<Vec<SeiRow>, ParseErrors> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);

@@ -57,10 +57,11 @@ impl Failure {
 
 impl From<crate::job::JobError> for Failure {
     fn from(e: crate::job::JobError) -> Failure {
-        if e.is_input() {
-            Failure::usage(e)
-        } else {
-            Failure::runtime(e)
+        use crate::job::JobError;
+        match e {
+            // Bad input the user must fix; nothing was changed.
+            JobError::Overrides(_) | JobError::Seed(_) => Failure::usage(e),
+            JobError::Store(_) | JobError::Summary(_) => Failure::runtime(e),
         }
     }
 }

@@ -204,6 +204,24 @@ pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>,
     })
 }
 
+/// Fetch every source concurrently, in order; a source that cannot even be built counts as failed.
+pub async fn fetch_all(
+    sources: &[SourceConfig],
+    ctx: &SourceContext,
+) -> Vec<Result<FetchOutput, SourceError>> {
+    let futures = sources.iter().map(|src| async move {
+        let source = build(src, ctx)?;
+        let started = std::time::Instant::now();
+        let out = source.fetch().await;
+        if let Ok(o) = &out {
+            let ms = started.elapsed().as_millis() as u64;
+            tracing::info!(source = %src.name, records = o.identities.len(), ms, "source fetched");
+        }
+        out
+    });
+    futures::future::join_all(futures).await
+}
+
 /// Reads a local file, errors naming it.
 pub(crate) async fn read_location(
     cfg: &SourceConfig,

@@ -65,6 +65,59 @@ pub struct RunRecord {
     pub sources: Vec<SourceRun>,
 }
 
+impl RunRecord {
+    /// The stored form of a run: its report without `developers` (the summary) and the figures
+    /// the history needs.
+    pub fn from_report(
+        report: &crate::report::json::Report,
+    ) -> Result<RunRecord, serde_json::Error> {
+        let time = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .expect("the report's own RFC 3339 time")
+        };
+        let recommendations = &report.recommendations;
+        Ok(RunRecord {
+            id: report.run.id.clone(),
+            started_at: time(&report.run.started_at),
+            finished_at: time(&report.run.finished_at),
+            status: match report.run.status {
+                crate::model::RunStatus::Ok => "ok".into(),
+                crate::model::RunStatus::Degraded => "degraded".into(),
+            },
+            licenses_purchased: report.subscription.licenses_purchased,
+            consumed: report.usage.consumed_after,
+            overage: report.usage.overage,
+            duplicates: recommendations
+                .iter()
+                .filter(|r| r.reason == crate::model::Reason::Duplicate)
+                .count() as u64,
+            recommendations: recommendations.len() as u64,
+            summary: serde_json::to_string(&report.summary())?,
+            sources: report
+                .sources
+                .iter()
+                .map(|s| SourceRun {
+                    source: s.name.clone(),
+                    kind: s.kind.clone(),
+                    status: s.status.as_str().into(),
+                    records: s.records,
+                    error: s.error.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// What a run reads from the store before it decides.
+#[derive(Debug, Default)]
+pub struct StoredState {
+    pub table: Vec<Developer>,
+    /// Each source's record count in its last good run (the guard's baseline).
+    pub last_good: HashMap<String, u64>,
+    pub overrides: Vec<StoredOverride>,
+}
+
 /// A manual decision that every run respects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverrideKind {
@@ -181,6 +234,14 @@ impl Store {
         Ok(store)
     }
 
+    /// Open for a run: read-only for a dry run (`Ok(None)` for an empty store), else for writing.
+    pub async fn open_for(url: &str, dry_run: bool) -> Result<Option<Store>, StoreError> {
+        match dry_run {
+            true => Store::open_read_only(url).await,
+            false => Store::open(url).await.map(Some),
+        }
+    }
+
     /// Open without ever writing: SQLite in `mode=ro`, PostgreSQL with read-only transactions.
     /// `Ok(None)` when the SQLite file does not exist yet or has no schema (an empty store).
     pub async fn open_read_only(url: &str) -> Result<Option<Store>, StoreError> {
@@ -257,6 +318,19 @@ impl Store {
     // -----------------------------------------------------------------------------------------
     // The developer table.
     // -----------------------------------------------------------------------------------------
+
+    /// The table, the guard's baselines and the overrides; all empty without a store (a dry run on
+    /// a store that does not exist yet).
+    pub async fn load_state(store: Option<&Store>) -> Result<StoredState, StoreError> {
+        let Some(s) = store else {
+            return Ok(StoredState::default());
+        };
+        Ok(StoredState {
+            table: s.load_table().await?,
+            last_good: s.last_good_counts().await?,
+            overrides: s.overrides().await?,
+        })
+    }
 
     /// Every row, in table order. Rows are decoded as they stream in, never all held twice.
     pub async fn load_table(&self) -> Result<Vec<Developer>, StoreError> {
