@@ -252,6 +252,13 @@ fn needs_escape(cell: &str) -> bool {
         .is_some_and(is_formula_trigger)
 }
 
+/// The text a CSV writer over memory wrote. Writing to a `Vec` cannot fail and every cell was a
+/// `&str`, so the bytes are UTF-8: neither can turn into an empty file.
+pub fn written_text(w: csv::Writer<Vec<u8>>) -> String {
+    let bytes = w.into_inner().expect("a CSV writer over memory flushes");
+    String::from_utf8(bytes).expect("CSV written from text is text")
+}
+
 /// A cell made safe to open in a spreadsheet: one that starts like a formula gets a leading `'`.
 pub fn formula_safe(cell: &str) -> Cow<'_, str> {
     if needs_escape(cell) {

@@ -51,7 +51,7 @@ pub fn render(recommendations: &[RecommendationJson], table: &[Developer]) -> St
         ];
         let _ = w.write_record(cells.iter().map(|c| formula_safe(c).into_owned()));
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    crate::sei_csv::written_text(w)
 }
 
 #[cfg(test)]

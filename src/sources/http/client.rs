@@ -323,7 +323,11 @@ impl HttpClient {
     }
 
     fn current_auth(&self) -> Auth {
-        self.auth.lock().map(|a| a.clone()).unwrap_or_default()
+        // A poisoned lock still holds the last scheme set; never fall back to no auth silently.
+        match self.auth.lock() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     pub(super) fn http_error(&self, url: &Url, message: impl Into<String>) -> SourceError {
