@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 use url::Url;
 
-use super::spec::{SourceConfig, StatusValues};
+use super::http::{Auth, HttpClient};
+use super::spec::{Location, SourceConfig, StatusValues};
 use super::{Secret, SourceContext, SourceError};
 use crate::model::{AccountStatus, Link};
 
@@ -73,6 +74,34 @@ pub(crate) fn secret_from(
             format!("environment variable {var} (named by {key}) is not set or empty"),
         )
     })
+}
+
+/// A vendor API's base URL and its client, authenticated with the source's required token.
+pub(crate) fn vendor_client(
+    cfg: &SourceConfig,
+    ctx: &SourceContext,
+    auth: impl FnOnce(Secret) -> Auth,
+) -> Result<(Url, HttpClient), SourceError> {
+    let token = required_token(cfg, ctx)?;
+    let base = http_base(cfg)?;
+    let client = HttpClient::new(&cfg.name, &base, cfg.http, auth(token), ctx.cache.clone())?;
+    Ok((base, client))
+}
+
+/// The client of a file-or-URL source (`csv`, `json`): none for a local file; over HTTP, Bearer
+/// with the token when one is configured.
+pub(crate) fn file_or_http_client(
+    cfg: &SourceConfig,
+    ctx: &SourceContext,
+) -> Result<Option<HttpClient>, SourceError> {
+    let Location::Http(url) = &cfg.location else {
+        return Ok(None);
+    };
+    let auth = match optional_token(cfg, ctx)? {
+        Some(t) => Auth::Bearer(t),
+        None => Auth::None,
+    };
+    HttpClient::new(&cfg.name, url, cfg.http, auth, ctx.cache.clone()).map(Some)
 }
 
 /// The HTTP base URL or a config error (vendor kinds are HTTP only).

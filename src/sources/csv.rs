@@ -8,15 +8,15 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use super::common::{
-    config_error, links_from, map_status, non_empty, optional_token, parse_time, push_email,
+    config_error, file_or_http_client, links_from, map_status, non_empty, parse_time, push_email,
     split_emails, truthy,
 };
-use super::http::{Auth, HttpClient, Request};
-use super::spec::{FieldError, Location, SourceConfig, StatusValues, raw_keys};
-use super::{FetchOutput, Source, SourceContext, SourceError, read_location};
+use super::http::{HttpClient, Request};
+use super::spec::{FieldError, KindConfig, Location, SourceConfig, StatusValues};
+use super::{RecordFile, SourceContext, SourceError, read_location};
 use crate::model::{AccountStatus, Identity};
 
 /// Kind `csv`'s own settings.
@@ -50,21 +50,17 @@ pub struct Columns {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+pub(crate) struct RawConfig {
     #[serde(default)]
     columns: Columns,
     #[serde(default)]
     status: StatusValues,
 }
 
-impl Config {
-    /// The keys of a `[[sources]]` entry only this kind takes.
-    pub(super) fn keys() -> &'static [&'static str] {
-        super::spec::struct_keys::<RawConfig>()
-    }
+impl KindConfig for Config {
+    type Raw = RawConfig;
 
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        let raw: RawConfig = raw_keys(keys)?;
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
         Ok(Config {
             columns: raw.columns,
             status: raw.status,
@@ -85,22 +81,7 @@ impl CsvSource {
         csv: &Config,
         ctx: &SourceContext,
     ) -> Result<CsvSource, SourceError> {
-        let client = match &cfg.location {
-            Location::File(_) => None,
-            Location::Http(url) => {
-                let auth = match optional_token(cfg, ctx)? {
-                    Some(t) => Auth::Bearer(t),
-                    None => Auth::None,
-                };
-                Some(HttpClient::new(
-                    &cfg.name,
-                    url,
-                    cfg.http,
-                    auth,
-                    ctx.cache.clone(),
-                )?)
-            }
-        };
+        let client = file_or_http_client(cfg, ctx)?;
         Ok(CsvSource {
             cfg: cfg.clone(),
             csv: csv.clone(),
@@ -108,7 +89,7 @@ impl CsvSource {
         })
     }
 
-    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+    async fn read_records(&self) -> Result<Vec<Identity>, SourceError> {
         let bytes = match (&self.cfg.location, &self.client) {
             (Location::Http(url), Some(client)) => {
                 client
@@ -129,21 +110,13 @@ impl CsvSource {
 }
 
 #[async_trait]
-impl Source for CsvSource {
+impl RecordFile for CsvSource {
     fn config(&self) -> &SourceConfig {
         &self.cfg
     }
 
-    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
-        Ok(FetchOutput {
-            identities: self.read().await?,
-            ..FetchOutput::default()
-        })
-    }
-
-    async fn check(&self) -> Result<String, SourceError> {
-        let n = self.read().await?.len();
-        Ok(format!("{}: {n} records", self.cfg.location))
+    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+        self.read_records().await
     }
 }
 

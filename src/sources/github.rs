@@ -10,15 +10,15 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
 use super::common::{
-    earliest, http_base, join_path, latest, non_empty, parse_time, push_email, required_token,
+    earliest, join_path, latest, non_empty, parse_time, push_email, vendor_client,
 };
 use super::http::{Auth, HttpClient, Request, link_next};
-use super::spec::{FieldError, SourceConfig, SourceKind, raw_keys, required};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
 
@@ -39,7 +39,7 @@ pub struct Config {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+pub(crate) struct RawConfig {
     org: Option<String>,
     #[serde(default)]
     copilot: bool,
@@ -47,14 +47,10 @@ struct RawConfig {
     graphql: bool,
 }
 
-impl Config {
-    /// The keys of a `[[sources]]` entry only this kind takes.
-    pub(super) fn keys() -> &'static [&'static str] {
-        super::spec::struct_keys::<RawConfig>()
-    }
+impl KindConfig for Config {
+    type Raw = RawConfig;
 
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        let raw: RawConfig = raw_keys(keys)?;
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
         Ok(Config {
             org: required(raw.org, "org", SourceKind::Github)?,
             copilot: raw.copilot,
@@ -197,16 +193,8 @@ impl GithubSource {
         github: &Config,
         ctx: &SourceContext,
     ) -> Result<GithubSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::Bearer(token),
-            ctx.cache.clone(),
-        )?
-        .with_header("x-github-api-version", "2022-11-28");
+        let (base, client) = vendor_client(cfg, ctx, Auth::Bearer)?;
+        let client = client.with_header("x-github-api-version", "2022-11-28");
         Ok(GithubSource {
             cfg: cfg.clone(),
             github: github.clone(),

@@ -5,14 +5,12 @@
 //! Never treats a deactivated (dormant) account as departed: only blocked / banned are final.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use url::Url;
 
-use super::common::{
-    earliest, http_base, join_path, non_empty, parse_time, push_email, required_token,
-};
+use super::common::{earliest, join_path, non_empty, parse_time, push_email, vendor_client};
 use super::http::{Auth, HttpClient, Request, Response, link_next};
-use super::spec::{FieldError, SourceConfig, no_keys};
+use super::spec::{FieldError, KindConfig, NoKeys, SourceConfig};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
 
@@ -20,9 +18,10 @@ use crate::model::{AccountStatus, Identity};
 #[derive(Debug, Clone, Default)]
 pub struct Config {}
 
-impl Config {
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        no_keys(keys)?;
+impl KindConfig for Config {
+    type Raw = NoKeys;
+
+    fn build(_: NoKeys) -> Result<Config, FieldError> {
         Ok(Config {})
     }
 }
@@ -58,15 +57,7 @@ impl GitlabSource {
         cfg: &SourceConfig,
         ctx: &SourceContext,
     ) -> Result<GitlabSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::PrivateToken(token),
-            ctx.cache.clone(),
-        )?;
+        let (base, client) = vendor_client(cfg, ctx, Auth::PrivateToken)?;
         Ok(GitlabSource {
             cfg: cfg.clone(),
             base,

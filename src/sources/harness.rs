@@ -7,13 +7,13 @@
 //! `deliver::sei`).
 
 use async_trait::async_trait;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
 use super::common::{epoch_time, http_base, join_path, non_empty, push_email, required_token};
 use super::http::{Auth, HttpClient, Request};
-use super::spec::{FieldError, SourceConfig, SourceKind, http_url_key, raw_keys, required};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{Identity, SeiRow, Subscription};
 
@@ -32,19 +32,15 @@ pub struct Config {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+pub(crate) struct RawConfig {
     account: Option<String>,
     sei_url: Option<String>,
 }
 
-impl Config {
-    /// The keys of a `[[sources]]` entry only this kind takes.
-    pub(super) fn keys() -> &'static [&'static str] {
-        super::spec::struct_keys::<RawConfig>()
-    }
+impl KindConfig for Config {
+    type Raw = RawConfig;
 
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        let raw: RawConfig = raw_keys(keys)?;
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
         Ok(Config {
             account: required(raw.account, "account", SourceKind::Harness)?,
             sei_url: match raw.sei_url {

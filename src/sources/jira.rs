@@ -5,12 +5,12 @@
 //! Never requires an email: Atlassian hides `emailAddress` by privacy setting.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use url::Url;
 
-use super::common::{http_base, join_path, non_empty, push_email, required_token};
+use super::common::{join_path, non_empty, push_email, vendor_client};
 use super::http::{Auth, HttpClient, Request};
-use super::spec::{FieldError, SourceConfig, SourceKind, raw_keys, required};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
 
@@ -23,18 +23,14 @@ pub struct Config {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+pub(crate) struct RawConfig {
     user: Option<String>,
 }
 
-impl Config {
-    /// The keys of a `[[sources]]` entry only this kind takes.
-    pub(super) fn keys() -> &'static [&'static str] {
-        super::spec::struct_keys::<RawConfig>()
-    }
+impl KindConfig for Config {
+    type Raw = RawConfig;
 
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        let raw: RawConfig = raw_keys(keys)?;
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
         Ok(Config {
             user: required(raw.user, "user", SourceKind::Jira)?,
         })
@@ -67,18 +63,8 @@ impl JiraSource {
         jira: &Config,
         ctx: &SourceContext,
     ) -> Result<JiraSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::Basic {
-                user: jira.user.clone(),
-                token,
-            },
-            ctx.cache.clone(),
-        )?;
+        let user = jira.user.clone();
+        let (base, client) = vendor_client(cfg, ctx, |token| Auth::Basic { user, token })?;
         Ok(JiraSource {
             cfg: cfg.clone(),
             base,

@@ -7,20 +7,20 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
 use super::common::IDENTITY_FIELDS;
 use super::common::{
-    config_error, dotted, epoch_time, links_from, map_status, non_empty, optional_token,
+    config_error, dotted, epoch_time, file_or_http_client, links_from, map_status, non_empty,
     parse_time, push_email, split_emails, truthy, value_text,
 };
-use super::http::{Auth, HttpClient, json_next};
+use super::http::{HttpClient, json_next};
 use super::spec::{
-    FieldError, Location, SourceConfig, SourceKind, StatusValues, raw_keys, required,
+    FieldError, KindConfig, Location, SourceConfig, SourceKind, StatusValues, required,
 };
-use super::{FetchOutput, Source, SourceContext, SourceError, read_location};
+use super::{RecordFile, SourceContext, SourceError, read_location};
 use crate::model::{AccountStatus, Identity};
 
 /// Kind `json`'s own settings: JSON pointers into each page and each record.
@@ -38,7 +38,7 @@ pub struct Config {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+pub(crate) struct RawConfig {
     records: Option<String>,
     #[serde(default)]
     fields: BTreeMap<String, String>,
@@ -47,14 +47,10 @@ struct RawConfig {
     status: StatusValues,
 }
 
-impl Config {
-    /// The keys of a `[[sources]]` entry only this kind takes.
-    pub(super) fn keys() -> &'static [&'static str] {
-        super::spec::struct_keys::<RawConfig>()
-    }
+impl KindConfig for Config {
+    type Raw = RawConfig;
 
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        let raw: RawConfig = raw_keys(keys)?;
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
         let records = pointer(
             required(raw.records, "records", SourceKind::Json)?,
             "records",
@@ -117,22 +113,7 @@ impl JsonSource {
         json: &Config,
         ctx: &SourceContext,
     ) -> Result<JsonSource, SourceError> {
-        let client = match &cfg.location {
-            Location::File(_) => None,
-            Location::Http(url) => {
-                let auth = match optional_token(cfg, ctx)? {
-                    Some(t) => Auth::Bearer(t),
-                    None => Auth::None,
-                };
-                Some(HttpClient::new(
-                    &cfg.name,
-                    url,
-                    cfg.http,
-                    auth,
-                    ctx.cache.clone(),
-                )?)
-            }
-        };
+        let client = file_or_http_client(cfg, ctx)?;
         Ok(JsonSource {
             cfg: cfg.clone(),
             json: json.clone(),
@@ -211,7 +192,7 @@ impl JsonSource {
         }
     }
 
-    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+    async fn read_records(&self) -> Result<Vec<Identity>, SourceError> {
         let pointer = &self.json.records;
         let mut out = Vec::new();
         for (loc, doc) in self.documents().await? {
@@ -332,21 +313,13 @@ impl JsonSource {
 }
 
 #[async_trait]
-impl Source for JsonSource {
+impl RecordFile for JsonSource {
     fn config(&self) -> &SourceConfig {
         &self.cfg
     }
 
-    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
-        Ok(FetchOutput {
-            identities: self.read().await?,
-            ..FetchOutput::default()
-        })
-    }
-
-    async fn check(&self) -> Result<String, SourceError> {
-        let n = self.read().await?.len();
-        Ok(format!("{}: {n} records", self.cfg.location))
+    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+        self.read_records().await
     }
 }
 

@@ -189,6 +189,36 @@ pub trait Source: Send + Sync + fmt::Debug {
     async fn check(&self) -> Result<String, SourceError>;
 }
 
+/// A source that is one document of records (`csv`, `json`): fetching and checking are both reading it.
+#[async_trait]
+pub(crate) trait RecordFile: Send + Sync + fmt::Debug {
+    fn config(&self) -> &SourceConfig;
+    /// Every record, following every page.
+    async fn read(&self) -> Result<Vec<Identity>, SourceError>;
+}
+
+#[async_trait]
+impl<T: RecordFile> Source for T {
+    fn config(&self) -> &SourceConfig {
+        RecordFile::config(self)
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        Ok(FetchOutput {
+            identities: self.read().await?,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let n = self.read().await?.len();
+        Ok(format!(
+            "{}: {n} records",
+            RecordFile::config(self).location
+        ))
+    }
+}
+
 /// Build the source for one config entry. A missing secret is a [`SourceError::Config`] naming
 /// the variable (never its value).
 pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>, SourceError> {

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
@@ -18,7 +18,7 @@ use super::common::{
     value_text,
 };
 use super::http::{Auth, HttpClient, Request, json_next};
-use super::spec::{FieldError, SourceConfig, SourceKind, http_url_key, raw_keys, required};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Secret, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
 
@@ -54,7 +54,7 @@ impl Default for Config {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+pub(crate) struct RawConfig {
     authority: Option<String>,
     tenant: Option<String>,
     client_id: Option<String>,
@@ -63,14 +63,10 @@ struct RawConfig {
     sign_in_activity: bool,
 }
 
-impl Config {
-    /// The keys of a `[[sources]]` entry only this kind takes.
-    pub(super) fn keys() -> &'static [&'static str] {
-        super::spec::struct_keys::<RawConfig>()
-    }
+impl KindConfig for Config {
+    type Raw = RawConfig;
 
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        let raw: RawConfig = raw_keys(keys)?;
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
         let kind = SourceKind::Msgraph;
         Ok(Config {
             authority: http_url_key(

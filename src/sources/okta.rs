@@ -7,15 +7,15 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
 use super::common::{
-    http_base, join_path, links_from, non_empty, parse_time, push_email, required_token, value_text,
+    join_path, links_from, non_empty, parse_time, push_email, value_text, vendor_client,
 };
 use super::http::{Auth, HttpClient, Request, link_next};
-use super::spec::{FieldError, SourceConfig, no_keys};
+use super::spec::{FieldError, KindConfig, NoKeys, SourceConfig};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
 
@@ -24,9 +24,10 @@ use crate::model::{AccountStatus, Identity};
 #[derive(Debug, Clone, Default)]
 pub struct Config {}
 
-impl Config {
-    pub(super) fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Config, FieldError> {
-        no_keys(keys)?;
+impl KindConfig for Config {
+    type Raw = NoKeys;
+
+    fn build(_: NoKeys) -> Result<Config, FieldError> {
         Ok(Config {})
     }
 }
@@ -49,15 +50,7 @@ pub(crate) struct OktaSource {
 
 impl OktaSource {
     pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<OktaSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::Ssws(token),
-            ctx.cache.clone(),
-        )?;
+        let (base, client) = vendor_client(cfg, ctx, Auth::Ssws)?;
         Ok(OktaSource {
             cfg: cfg.clone(),
             base,

@@ -11,6 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer};
+
 use url::Url;
 
 use super::http::HttpSettings;
@@ -74,7 +75,8 @@ impl SourceKind {
     /// The keys of a `[[sources]]` entry only this kind takes (its file's raw config struct).
     pub fn keys(self) -> &'static [&'static str] {
         match self {
-            SourceKind::Okta | SourceKind::Gitlab => &[],
+            SourceKind::Okta => okta::Config::keys(),
+            SourceKind::Gitlab => gitlab::Config::keys(),
             SourceKind::Msgraph => msgraph::Config::keys(),
             SourceKind::Github => github::Config::keys(),
             SourceKind::Jira => jira::Config::keys(),
@@ -332,13 +334,28 @@ pub(crate) fn struct_keys<T: serde::de::DeserializeOwned>() -> &'static [&'stati
     fields
 }
 
-/// For kinds with no keys of their own: any key left is unknown.
-pub(crate) fn no_keys<'de, D: Deserializer<'de>>(keys: D) -> Result<(), FieldError> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct NoKeys {}
-    raw_keys::<D, NoKeys>(keys).map(|_| ())
+/// A kind's own settings, built from the keys of its `[[sources]]` entry that not every kind takes.
+pub(crate) trait KindConfig: Sized {
+    /// The keys as written (serde, `deny_unknown_fields`); its fields are the kind's keys.
+    type Raw: serde::de::DeserializeOwned;
+
+    /// Check what the kind requires (once, here) and build its settings.
+    fn build(raw: Self::Raw) -> Result<Self, FieldError>;
+
+    /// The keys only this kind takes.
+    fn keys() -> &'static [&'static str] {
+        struct_keys::<Self::Raw>()
+    }
+
+    fn from_raw<'de, D: Deserializer<'de>>(keys: D) -> Result<Self, FieldError> {
+        Self::build(raw_keys(keys)?)
+    }
 }
+
+/// The raw keys of a kind that has none of its own: any key left is unknown.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoKeys {}
 
 /// The key an "unknown field `x`, expected …" message names.
 fn unknown_key_in(message: &str) -> Option<String> {
