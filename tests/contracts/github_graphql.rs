@@ -295,15 +295,13 @@ async fn graphql_queries_validate_against_githubs_schema_and_its_answers_parse()
     let s = Scratch::new();
     contract_config(
         &s,
-        &format!(
-            "[[sources]]\nname = \"github\"\nkind = \"github\"\nurl = \"{}\"\norg = \"acme\"\n\
-             token_env = \"GITHUB_TOKEN\"\ngraphql = true\n",
-            server.uri()
-        ),
+        "github",
+        &server.uri(),
+        "org = \"acme\"\ngraphql = true\n",
         &[],
     );
 
-    let report = reconcile(&s, &[("GITHUB_TOKEN", TOKEN)]).await;
+    let report = reconcile(&s, TOKEN).await;
     let departures = departures.lock().expect("lock").clone();
     assert!(departures.is_empty(), "{}", departures.join("\n---\n"));
     let posts = server.received_requests().await.expect("recording").len();

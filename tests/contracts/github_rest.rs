@@ -93,19 +93,16 @@ async fn github_rest_calls_conform_and_the_descriptions_examples_become_identiti
         .as_str()
         .expect("the example user has an email");
     let s = Scratch::new();
+    let extra = "org = \"acme\"\ncopilot = true\n";
     contract_config(
         &s,
-        &format!(
-            "[[sources]]\nname = \"github\"\nkind = \"github\"\nurl = \"{}\"\norg = \"acme\"\n\
-             token_env = \"GITHUB_TOKEN\"\ncopilot = true\n",
-            server.uri()
-        ),
+        "github",
+        &server.uri(),
+        extra,
         &[(email, "Mona Lisa Octocat")],
     );
 
-    let report = reconcile(&s, &[("GITHUB_TOKEN", TOKEN)]).await;
-    server.verify().await;
-    assert_requests_conform(&server, &rest).await;
+    let report = reconcile_checked(&s, TOKEN, &server, &rest).await;
 
     assert_eq!(source_records(&report, "github"), 1, "{report:#}");
     let row = row(&report, email);

@@ -78,16 +78,13 @@ async fn jira_user_search_examples_parse_and_the_paging_conforms() {
     let s = Scratch::new();
     contract_config(
         &s,
-        &format!(
-            "[[sources]]\nname = \"jira\"\nkind = \"jira\"\nurl = \"{}\"\nuser = \"bot@acme.example\"\ntoken_env = \"JIRA_TOKEN\"\n",
-            server.uri()
-        ),
+        "jira",
+        &server.uri(),
+        "user = \"bot@acme.example\"\n",
         &seed,
     );
 
-    let report = reconcile(&s, &[("JIRA_TOKEN", TOKEN)]).await;
-    server.verify().await;
-    assert_requests_conform(&server, &jira).await;
+    let report = reconcile_checked(&s, TOKEN, &server, &jira).await;
 
     assert_eq!(
         source_records(&report, "jira"),

@@ -179,32 +179,32 @@ pub async fn assert_requests_conform(server: &MockServer, described: &Described)
     received
 }
 
-/// The config for one source, with a table seeded from `seed` (email, name) rows.
-pub fn contract_config(s: &Scratch, source: &str, seed: &[(&str, &str)]) {
+/// The config for one source of `kind`, named after it, at `url` (`extra`: its other keys), its
+/// secret in `VENDOR_TOKEN`, and a table seeded from `seed` (email, name) rows.
+pub fn contract_config(s: &Scratch, kind: &str, url: &str, extra: &str, seed: &[(&str, &str)]) {
     s.write("seed.csv", &sei_csv(seed));
     s.write(
         "seatwarden.toml",
         &format!(
             "[subscription]\nlicenses = 10\n\n[store]\nurl = \"sqlite://seatwarden.db\"\nseed = \"seed.csv\"\n\n\
-             [policy]\ninactive_after_days = 90\n\n{source}"
+             [policy]\ninactive_after_days = 90\n\n\
+             [[sources]]\nname = \"{kind}\"\nkind = \"{kind}\"\nurl = \"{url}\"\ntoken_env = \"VENDOR_TOKEN\"\n{extra}"
         ),
     );
 }
 
 /// `reconcile --dry-run --json -` off the async runtime (the mock servers keep answering), and
 /// the report it printed.
-pub async fn reconcile(s: &Scratch, env: &[(&'static str, &'static str)]) -> Value {
+pub async fn reconcile(s: &Scratch, token: &str) -> Value {
     let dir = s.dir.path().to_path_buf();
-    let env = env.to_vec();
+    let token = token.to_string();
     let run = tokio::task::spawn_blocking(move || {
         let mut cmd = seatwarden();
         cmd.current_dir(&dir)
             .arg("--config")
             .arg(dir.join("seatwarden.toml"))
             .args(["reconcile", "--dry-run", "--json", "-"]);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+        cmd.env("VENDOR_TOKEN", token);
         Run {
             output: cmd.output().expect("run seatwarden"),
             what: "seatwarden reconcile --dry-run --json -".into(),
@@ -214,6 +214,19 @@ pub async fn reconcile(s: &Scratch, env: &[(&'static str, &'static str)]) -> Val
     .expect("join");
     run.expect_code(0);
     serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("report: {e}\n{}", run.stdout()))
+}
+
+/// `reconcile`, then every mock `server` expected was called, and nothing outside `described`.
+pub async fn reconcile_checked(
+    s: &Scratch,
+    token: &str,
+    server: &MockServer,
+    described: &Described,
+) -> Value {
+    let report = reconcile(s, token).await;
+    server.verify().await;
+    assert_requests_conform(server, described).await;
+    report
 }
 
 /// The report's row with this email.

@@ -218,25 +218,21 @@ async fn graph_selects_only_user_properties_and_the_token_request_is_the_v2_clie
         .map(|(e, n)| (e.as_str(), n))
         .collect();
     let s = Scratch::new();
-    contract_config(
-        &s,
-        &format!(
-            "[[sources]]\nname = \"entra\"\nkind = \"msgraph\"\nurl = \"{}\"\nauthority = \"{}\"\ntenant = \"{TENANT}\"\n\
-             client_id = \"535fb089-9ff3-47b6-9bfb-4f1264799865\"\nclient_secret_env = \"GRAPH_SECRET\"\n\
-             directory = true\nsign_in_activity = true\n[sources.links]\ngithub = \"onPremisesExtensionAttributes.extensionAttribute1\"\n\n\
-             [[sources]]\nname = \"github\"\nkind = \"csv\"\nurl = \"github.csv\"\n",
-            graph.uri(),
-            login.uri()
-        ),
-        &seed,
+    let extra = format!(
+        "authority = \"{}\"\ntenant = \"{TENANT}\"\nclient_id = \"535fb089-9ff3-47b6-9bfb-4f1264799865\"\n\
+         client_secret_env = \"VENDOR_TOKEN\"\ndirectory = true\nsign_in_activity = true\n\
+         [sources.links]\ngithub = \"onPremisesExtensionAttributes.extensionAttribute1\"\n\n\
+         [[sources]]\nname = \"github\"\nkind = \"csv\"\nurl = \"github.csv\"\n",
+        login.uri()
     );
+    contract_config(&s, "msgraph", &graph.uri(), &extra, &seed);
     // Only there so the link above names a source.
     s.write(
         "github.csv",
         "id,name,email,login\n7,Lee Gu,lee@contoso.example,gh-person2\n",
     );
 
-    let report = reconcile(&s, &[("GRAPH_SECRET", SECRET)]).await;
+    let report = reconcile(&s, SECRET).await;
     login.verify().await;
     graph.verify().await;
     let token = login.received_requests().await.expect("recording");
@@ -258,14 +254,14 @@ async fn graph_selects_only_user_properties_and_the_token_request_is_the_v2_clie
     }
 
     assert_eq!(
-        source_records(&report, "entra"),
+        source_records(&report, "msgraph"),
         people as u64,
         "{report:#}"
     );
     for (i, email) in emails.iter().enumerate() {
         let id = format!("00000000-0000-0000-0000-00000000000{i}");
-        let entra = identity(row(&report, email), "entra", &id);
-        assert_eq!(entra["name"], NAMES[i], "{entra}");
+        let graph_id = identity(row(&report, email), "msgraph", &id);
+        assert_eq!(graph_id["name"], NAMES[i], "{graph_id}");
         let want = if i == 1 {
             Some(("remove", "departed"))
         } else {

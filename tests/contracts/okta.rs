@@ -149,18 +149,9 @@ async fn okta_user_examples_of_every_status_parse_and_the_list_calls_conform() {
         .map(|(e, n)| (e.as_str(), n.as_str()))
         .collect();
     let s = Scratch::new();
-    contract_config(
-        &s,
-        &format!(
-            "[[sources]]\nname = \"okta\"\nkind = \"okta\"\nurl = \"{}\"\ntoken_env = \"OKTA_TOKEN\"\ndirectory = true\n",
-            server.uri()
-        ),
-        &seed,
-    );
+    contract_config(&s, "okta", &server.uri(), "directory = true\n", &seed);
 
-    let report = reconcile(&s, &[("OKTA_TOKEN", TOKEN)]).await;
-    server.verify().await;
-    assert_requests_conform(&server, &okta).await;
+    let report = reconcile_checked(&s, TOKEN, &server, &okta).await;
 
     assert_eq!(
         source_records(&report, "okta"),
