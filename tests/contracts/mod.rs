@@ -194,7 +194,7 @@ pub fn contract_config(s: &Scratch, kind: &str, url: &str, extra: &str, seed: &[
 }
 
 /// `reconcile --dry-run --json -` off the async runtime (the mock servers keep answering), and
-/// the report it printed.
+/// the report it printed (exit 0, or 3 for a degraded run).
 pub async fn reconcile(s: &Scratch, token: &str) -> Value {
     let dir = s.dir.path().to_path_buf();
     let token = token.to_string();
@@ -212,7 +212,11 @@ pub async fn reconcile(s: &Scratch, token: &str) -> Value {
     })
     .await
     .expect("join");
-    run.expect_code(0);
+    // A degraded run (3) still prints its report: the caller's contract checks say more than the
+    // exit code, and `source_records` then insists on `ok`.
+    if run.code() != 3 {
+        run.expect_code(0);
+    }
     serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("report: {e}\n{}", run.stdout()))
 }
 
