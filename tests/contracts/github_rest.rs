@@ -113,7 +113,9 @@ async fn github_rest_calls_conform_and_the_descriptions_examples_become_identiti
     assert_eq!(gh["email"], user["email"], "{gh}");
     // Copilot `last_activity_at` is the row's engineering activity.
     let newest = newest_seat_activity(&rest, user["id"].as_u64().expect("id"));
-    let last = row["last_activity"].as_str().expect("last_activity");
+    let last = row["last_activity"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the seats' last_activity_at did not reach the row: {row:#}"));
     assert_eq!(
         DateTime::parse_from_rfc3339(last).expect("RFC 3339"),
         newest,
