@@ -9,3 +9,4 @@ mod cli_developers;
 mod cli_reconcile;
 mod cli_resolve;
 mod cli_vendors;
+mod contracts;
