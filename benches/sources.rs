@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use seatwarden::config::{Location, SourceConfig, SourceKind};
 use seatwarden::sources::{HttpCache, MemoryHttpCache, Secrets, SourceContext, build};
+use seatwarden::sources::{Location, SourceConfig, VendorConfig, github};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -232,10 +232,13 @@ async fn serve(listener: TcpListener, counters: Arc<Counters>) {
 
 fn github_cfg(base: &str, graphql: bool) -> SourceConfig {
     let url = url::Url::parse(base).expect("loopback URL");
-    let mut cfg = SourceConfig::new("github", SourceKind::Github, Location::Http(url));
-    cfg.org = Some("acme".into());
+    let vendor = VendorConfig::Github(github::Config {
+        org: "acme".into(),
+        copilot: false,
+        graphql,
+    });
+    let mut cfg = SourceConfig::new("github", vendor, Location::Http(url));
     cfg.token_env = Some("GITHUB_TOKEN".into());
-    cfg.graphql = graphql;
     cfg.http.concurrency = CONCURRENCY;
     cfg
 }

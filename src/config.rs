@@ -5,7 +5,8 @@
 //! Architecture invariant: every error names the file and the key path at fault; unknown keys are
 //! errors; secrets are never read here (only the *names* of the variables that hold them).
 
-use std::collections::BTreeMap;
+mod sources;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -15,24 +16,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::model::Subscription;
-
-/// The identity fields a source's record can feed: the keys of `columns` (csv) and `fields` (json,
-/// which also takes `first_name` and `last_name`).
-pub const IDENTITY_FIELDS: [&str; 13] = [
-    "id",
-    "name",
-    "email",
-    "emails",
-    "login",
-    "employee_id",
-    "title",
-    "department",
-    "manager_email",
-    "status",
-    "last_activity",
-    "created_at",
-    "bot",
-];
+use crate::sources::SourceConfig;
 
 /// A configuration problem: which file, which key, what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +41,23 @@ impl ConfigError {
 // The file as written (serde), deny_unknown_fields everywhere.
 // ---------------------------------------------------------------------------------------------
 
+/// A word of a closed set (a serde enum), read as text first: config-rs's own enum errors do not
+/// list the valid words, serde's do ("unknown variant `x`, expected one of `a`, `b`").
+#[derive(Debug, Clone, Copy)]
+struct Word<T>(T);
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Word<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Word<T>, D::Error> {
+        use serde::de::IntoDeserializer;
+        let text = String::deserialize(d)?;
+        let words: serde::de::value::StringDeserializer<serde::de::value::Error> =
+            text.into_deserializer();
+        T::deserialize(words)
+            .map(Word)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -68,7 +69,7 @@ struct RawConfig {
     #[serde(default)]
     resolution: RawResolution,
     #[serde(default)]
-    sources: Vec<RawSource>,
+    sources: Vec<config::Value>,
     report: Option<RawReport>,
     schedule: Option<RawSchedule>,
 }
@@ -116,82 +117,6 @@ struct RawResolution {
     org_domains: Option<Vec<String>>,
 }
 
-/// Which CSV column (csv kind) feeds which identity field.
-#[derive(Debug, Deserialize, Default, Clone, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Columns {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    /// Secondary emails, separated by `;`, `,` or spaces.
-    pub emails: Option<String>,
-    pub login: Option<String>,
-    pub employee_id: Option<String>,
-    pub title: Option<String>,
-    pub department: Option<String>,
-    pub manager_email: Option<String>,
-    pub status: Option<String>,
-    pub last_activity: Option<String>,
-    pub created_at: Option<String>,
-    pub bot: Option<String>,
-}
-
-/// Values of the status column / field that mean active, suspended (non-final) and departed.
-#[derive(Debug, Deserialize, Default, Clone, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct StatusValues {
-    #[serde(default)]
-    pub active: Vec<String>,
-    #[serde(default)]
-    pub suspended: Vec<String>,
-    #[serde(default)]
-    pub departed: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSource {
-    name: String,
-    kind: String,
-    url: Option<String>,
-    token_env: Option<String>,
-    #[serde(default)]
-    directory: bool,
-    #[serde(default)]
-    links: BTreeMap<String, String>,
-    columns: Option<Columns>,
-    status: Option<StatusValues>,
-    // json kind
-    records: Option<String>,
-    fields: Option<BTreeMap<String, String>>,
-    next: Option<String>,
-    // github
-    org: Option<String>,
-    #[serde(default)]
-    copilot: bool,
-    #[serde(default)]
-    graphql: bool,
-    // jira
-    user: Option<String>,
-    // msgraph
-    authority: Option<String>,
-    tenant: Option<String>,
-    client_id: Option<String>,
-    client_secret_env: Option<String>,
-    #[serde(default)]
-    sign_in_activity: bool,
-    // harness
-    sei_url: Option<String>,
-    account: Option<String>,
-    // HTTP behaviour
-    connect_timeout_secs: Option<f64>,
-    read_timeout_secs: Option<f64>,
-    total_timeout_secs: Option<f64>,
-    max_retry_wait_secs: Option<f64>,
-    concurrency: Option<usize>,
-    page_size: Option<usize>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawReport {
@@ -204,7 +129,7 @@ struct RawReport {
 #[serde(deny_unknown_fields)]
 struct RawEmail {
     smtp_url: String,
-    tls: Option<String>,
+    tls: Option<Word<SmtpTls>>,
     username_env: Option<String>,
     password_env: Option<String>,
     from: String,
@@ -215,7 +140,7 @@ struct RawEmail {
 #[serde(deny_unknown_fields)]
 struct RawWebhook {
     url_env: String,
-    format: Option<String>,
+    format: Option<Word<WebhookFormat>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +170,26 @@ pub struct Config {
     pub schedule: Option<ScheduleConfig>,
 }
 
+impl Config {
+    /// The names of every environment variable that holds a secret this config uses: the only
+    /// variables a run reads besides `SEATWARDEN__…` overrides.
+    pub fn secret_vars(&self) -> Vec<&str> {
+        let mut vars: Vec<&str> = self
+            .sources
+            .iter()
+            .flat_map(SourceConfig::secret_vars)
+            .collect();
+        if let Some(e) = &self.report.email {
+            vars.extend(e.username_env.as_deref());
+            vars.extend(e.password_env.as_deref());
+        }
+        if let Some(w) = &self.report.webhook {
+            vars.push(&w.url_env);
+        }
+        vars
+    }
+}
+
 /// Where the developer table, runs and overrides live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreConfig {
@@ -257,19 +202,8 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// The SQLite file behind the URL, if this is a SQLite store.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        sqlite_path_of(&self.url)
+        crate::store::sqlite_path_of(&self.url)
     }
-}
-
-/// The file path in a `sqlite:` URL (query string dropped).
-pub fn sqlite_path_of(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite:")?;
-    let rest = rest.strip_prefix("//").unwrap_or(rest);
-    let rest = rest.split('?').next().unwrap_or(rest);
-    if rest.is_empty() || rest == ":memory:" {
-        return None;
-    }
-    Some(PathBuf::from(rest))
 }
 
 pub use crate::reconcile::Policy;
@@ -287,6 +221,19 @@ pub struct ResolutionConfig {
     pub org_domains: Vec<String>,
 }
 
+impl ResolutionConfig {
+    /// What the resolver is run with, given this run's overrides.
+    pub fn options(&self, overrides: crate::resolve::Overrides) -> crate::resolve::ResolveOptions {
+        crate::resolve::ResolveOptions {
+            merge_threshold: self.merge_threshold,
+            review_threshold: self.review_threshold,
+            org_domains: self.org_domains.clone(),
+            overrides,
+            explain: Vec::new(),
+        }
+    }
+}
+
 impl Default for ResolutionConfig {
     fn default() -> Self {
         ResolutionConfig {
@@ -298,157 +245,11 @@ impl Default for ResolutionConfig {
     }
 }
 
-/// The closed set of source kinds (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SourceKind {
-    Okta,
-    Msgraph,
-    Github,
-    Gitlab,
-    Jira,
-    Csv,
-    Json,
-    Harness,
-}
-
-impl SourceKind {
-    pub const ALL: [SourceKind; 8] = [
-        SourceKind::Okta,
-        SourceKind::Msgraph,
-        SourceKind::Github,
-        SourceKind::Gitlab,
-        SourceKind::Jira,
-        SourceKind::Csv,
-        SourceKind::Json,
-        SourceKind::Harness,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Okta => "okta",
-            SourceKind::Msgraph => "msgraph",
-            SourceKind::Github => "github",
-            SourceKind::Gitlab => "gitlab",
-            SourceKind::Jira => "jira",
-            SourceKind::Csv => "csv",
-            SourceKind::Json => "json",
-            SourceKind::Harness => "harness",
-        }
-    }
-
-    fn parse(s: &str) -> Option<SourceKind> {
-        SourceKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// Kinds that read a local file as well as a URL.
-    pub fn accepts_local_path(self) -> bool {
-        matches!(self, SourceKind::Csv | SourceKind::Json)
-    }
-}
-
-impl fmt::Display for SourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a source reads from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
-    /// An absolute HTTP(S) URL.
-    Http(Url),
-    /// A local file (from a path or a `file://` URL), resolved against the config folder.
-    File(PathBuf),
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Location::Http(u) => write!(f, "{u}"),
-            Location::File(p) => write!(f, "{}", p.display()),
-        }
-    }
-}
-
 pub use crate::sources::http::HttpSettings;
 
-/// One validated `[[sources]]` entry.
-#[derive(Debug, Clone)]
-pub struct SourceConfig {
-    pub name: String,
-    pub kind: SourceKind,
-    pub location: Location,
-    /// The *name* of the environment variable that holds the token.
-    pub token_env: Option<String>,
-    pub directory: bool,
-    /// Other source name → attribute / column / pointer / dotted path naming the account there.
-    pub links: BTreeMap<String, String>,
-    pub columns: Columns,
-    pub status: StatusValues,
-    /// json: JSON pointer to the records array.
-    pub records: Option<String>,
-    /// json: identity field → JSON pointer within a record.
-    pub fields: BTreeMap<String, String>,
-    /// json: JSON pointer to the next page URL.
-    pub next: Option<String>,
-    pub org: Option<String>,
-    pub copilot: bool,
-    pub graphql: bool,
-    pub user: Option<String>,
-    pub authority: Option<Url>,
-    pub tenant: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret_env: Option<String>,
-    pub sign_in_activity: bool,
-    pub sei_url: Option<Url>,
-    pub account: Option<String>,
-    pub http: HttpSettings,
-    /// Page size override (defaults to the vendor's maximum).
-    pub page_size: Option<usize>,
-}
-
-impl SourceConfig {
-    /// A minimal config for a kind at a location; tests and helpers fill in the rest.
-    pub fn new(name: &str, kind: SourceKind, location: Location) -> SourceConfig {
-        SourceConfig {
-            name: name.to_string(),
-            kind,
-            location,
-            token_env: None,
-            directory: false,
-            links: BTreeMap::new(),
-            columns: Columns::default(),
-            status: StatusValues::default(),
-            records: None,
-            fields: BTreeMap::new(),
-            next: None,
-            org: None,
-            copilot: false,
-            graphql: false,
-            user: None,
-            authority: None,
-            tenant: None,
-            client_id: None,
-            client_secret_env: None,
-            sign_in_activity: false,
-            sei_url: None,
-            account: None,
-            http: HttpSettings::default(),
-            page_size: None,
-        }
-    }
-
-    /// The HTTP base URL, if this source is read over HTTP.
-    pub fn http_url(&self) -> Option<&Url> {
-        match &self.location {
-            Location::Http(u) => Some(u),
-            Location::File(_) => None,
-        }
-    }
-}
-
-/// TLS policy for SMTP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// TLS policy for SMTP (`required | opportunistic | none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     Required,
     Opportunistic,
@@ -465,7 +266,9 @@ pub struct EmailConfig {
     pub to: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a webhook receives (`slack | teams | json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum WebhookFormat {
     Slack,
     Teams,
@@ -582,172 +385,162 @@ fn clean_serde_message(msg: &str) -> String {
 }
 
 fn validate(raw: RawConfig, file: &Path, base: &Path) -> Result<Config, ConfigError> {
-    let err = |key: String, msg: String| ConfigError::new(file, key, msg);
-
-    let subscription = match raw.subscription {
-        None => None,
-        Some(s) => Some(Subscription {
-            licenses_purchased: s.licenses,
-            period_start: parse_date(s.period_start.as_deref())
-                .map_err(|m| err("subscription.period_start".into(), m))?,
-            period_end: parse_date(s.period_end.as_deref())
-                .map_err(|m| err("subscription.period_end".into(), m))?,
+    let sources = validate_sources(raw.sources, file, base)?;
+    Ok(Config {
+        file: file.to_path_buf(),
+        base_dir: base.to_path_buf(),
+        subscription: validate_subscription(raw.subscription, file)?,
+        store: StoreConfig {
+            url: resolve_store_url(
+                raw.store.url.as_deref().unwrap_or("sqlite://seatwarden.db"),
+                base,
+            )
+            .map_err(|m| ConfigError::new(file, "store.url", m))?,
+            seed: raw.store.seed.map(|p| base.join(p)),
+        },
+        policy: validate_policy(raw.policy, file)?,
+        resolution: validate_resolution(raw.resolution, file, base)?,
+        sources,
+        report: match raw.report {
+            None => ReportConfig::default(),
+            Some(r) => validate_report(r, file)?,
+        },
+        schedule: raw.schedule.map(|s| ScheduleConfig {
+            reconcile: s.reconcile,
+            report: s.report,
         }),
+    })
+}
+
+fn validate_subscription(
+    raw: Option<RawSubscription>,
+    file: &Path,
+) -> Result<Option<Subscription>, ConfigError> {
+    let Some(s) = raw else {
+        return Ok(None);
     };
-    if let Some(s) = &subscription
-        && let (Some(a), Some(b)) = (s.period_start, s.period_end)
+    let date = |v: Option<&str>, key: &str| {
+        parse_date(v).map_err(|m| ConfigError::new(file, format!("subscription.{key}"), m))
+    };
+    let subscription = Subscription {
+        licenses_purchased: s.licenses,
+        period_start: date(s.period_start.as_deref(), "period_start")?,
+        period_end: date(s.period_end.as_deref(), "period_end")?,
+    };
+    if let (Some(a), Some(b)) = (subscription.period_start, subscription.period_end)
         && b < a
     {
-        return Err(err(
-            "subscription.period_end".into(),
-            "is before period_start".into(),
+        return Err(ConfigError::new(
+            file,
+            "subscription.period_end",
+            "is before period_start",
         ));
     }
+    Ok(Some(subscription))
+}
 
-    let store_url = raw
-        .store
-        .url
-        .unwrap_or_else(|| "sqlite://seatwarden.db".into());
-    let store = StoreConfig {
-        url: resolve_store_url(&store_url, base).map_err(|m| err("store.url".into(), m))?,
-        seed: raw.store.seed.map(|p| base.join(p)),
-    };
-
-    let p = raw.policy;
+fn validate_policy(p: RawPolicy, file: &Path) -> Result<Policy, ConfigError> {
     let defaults = Policy::default();
-    let exclude_titles = compile_all(
-        p.exclude_titles.unwrap_or_default(),
-        "policy.exclude_titles",
-        file,
-    )?;
-    let bot_patterns = compile_all(
-        p.bot_patterns.unwrap_or_default(),
-        "policy.bot_patterns",
-        file,
-    )?;
     let max_drop_percent = p
         .guard
         .and_then(|g| g.max_drop_percent)
         .unwrap_or(defaults.max_drop_percent);
     if !(0.0..=100.0).contains(&max_drop_percent) {
-        return Err(err(
-            "policy.guard.max_drop_percent".into(),
-            "must be between 0 and 100".into(),
+        return Err(ConfigError::new(
+            file,
+            "policy.guard.max_drop_percent",
+            "must be between 0 and 100",
         ));
     }
-    let protect: Vec<String> = p
-        .protect
-        .unwrap_or_default()
-        .iter()
-        .map(|e| e.trim().to_lowercase())
-        .collect();
-    for (i, e) in protect.iter().enumerate() {
-        if !e.contains('@') {
-            return Err(err(
-                format!("policy.protect[{i}]"),
-                format!("`{e}` is not an email address"),
-            ));
-        }
+    let protect = lowercased(p.protect);
+    if let Some((i, e)) = protect.iter().enumerate().find(|(_, e)| !e.contains('@')) {
+        return Err(ConfigError::new(
+            file,
+            format!("policy.protect[{i}]"),
+            format!("`{e}` is not an email address"),
+        ));
     }
-    let policy = Policy {
+    Ok(Policy {
         inactive_after_days: p
             .inactive_after_days
             .unwrap_or(defaults.inactive_after_days),
         new_developer_grace_days: p
             .new_developer_grace_days
             .unwrap_or(defaults.new_developer_grace_days),
-        exclude_departments: p
-            .exclude_departments
-            .unwrap_or_default()
-            .iter()
-            .map(|d| d.trim().to_lowercase())
-            .collect(),
-        exclude_titles,
+        exclude_departments: lowercased(p.exclude_departments),
+        exclude_titles: compile_all(
+            p.exclude_titles.unwrap_or_default(),
+            "policy.exclude_titles",
+            file,
+        )?,
         protect,
         add_new_developers: p.add_new_developers.unwrap_or(defaults.add_new_developers),
-        bot_patterns,
+        bot_patterns: compile_all(
+            p.bot_patterns.unwrap_or_default(),
+            "policy.bot_patterns",
+            file,
+        )?,
         max_drop_percent,
-    };
+    })
+}
 
-    let r = raw.resolution;
-    let rd = ResolutionConfig::default();
+/// A list of words, trimmed and lowercased (an absent list is empty).
+fn lowercased(list: Option<Vec<String>>) -> Vec<String> {
+    list.into_iter()
+        .flatten()
+        .map(|v| v.trim().to_lowercase())
+        .collect()
+}
+
+fn validate_resolution(
+    r: RawResolution,
+    file: &Path,
+    base: &Path,
+) -> Result<ResolutionConfig, ConfigError> {
+    let defaults = ResolutionConfig::default();
     let resolution = ResolutionConfig {
-        merge_threshold: r.merge_threshold.unwrap_or(rd.merge_threshold),
-        review_threshold: r.review_threshold.unwrap_or(rd.review_threshold),
+        merge_threshold: r.merge_threshold.unwrap_or(defaults.merge_threshold),
+        review_threshold: r.review_threshold.unwrap_or(defaults.review_threshold),
         overrides: r.overrides.map(|p| base.join(p)),
-        org_domains: r
-            .org_domains
-            .unwrap_or_default()
-            .iter()
-            .map(|d| d.trim().to_lowercase())
-            .collect(),
+        org_domains: lowercased(r.org_domains),
     };
     for (key, v) in [
         ("resolution.merge_threshold", resolution.merge_threshold),
         ("resolution.review_threshold", resolution.review_threshold),
     ] {
         if !(0.0..=1.0).contains(&v) {
-            return Err(err(key.into(), "must be between 0 and 1".into()));
+            return Err(ConfigError::new(file, key, "must be between 0 and 1"));
         }
     }
     if resolution.review_threshold > resolution.merge_threshold {
-        return Err(err(
-            "resolution.review_threshold".into(),
-            "must not exceed merge_threshold".into(),
+        return Err(ConfigError::new(
+            file,
+            "resolution.review_threshold",
+            "must not exceed merge_threshold",
         ));
     }
+    Ok(resolution)
+}
 
-    let mut sources = Vec::with_capacity(raw.sources.len());
-    for (i, s) in raw.sources.into_iter().enumerate() {
-        let src = validate_source(s, i, file, base)?;
-        if src.name == crate::model::TABLE_SOURCE {
-            return Err(err(
-                format!("sources[{i}].name"),
-                format!("`{}` is reserved", src.name),
-            ));
-        }
-        if sources.iter().any(|o: &SourceConfig| o.name == src.name) {
-            return Err(err(
+fn validate_sources(
+    raw: Vec<config::Value>,
+    file: &Path,
+    base: &Path,
+) -> Result<Vec<SourceConfig>, ConfigError> {
+    let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.len());
+    for (i, entry) in raw.into_iter().enumerate() {
+        let src = sources::validate_source(entry, i, file, base)?;
+        if sources.iter().any(|o| o.name == src.name) {
+            return Err(ConfigError::new(
+                file,
                 format!("sources[{i}].name"),
                 format!("`{}` is used by another source", src.name),
             ));
         }
         sources.push(src);
     }
-    for (i, s) in sources.iter().enumerate() {
-        for target in s.links.keys() {
-            if !sources
-                .iter()
-                .any(|o| &o.name == target || o.kind.as_str() == target)
-            {
-                return Err(err(
-                    format!("sources[{i}].links.{target}"),
-                    "names no configured source (use a source name)".into(),
-                ));
-            }
-        }
-    }
-
-    let report = match raw.report {
-        None => ReportConfig::default(),
-        Some(r) => validate_report(r, file)?,
-    };
-    let schedule = raw.schedule.map(|s| ScheduleConfig {
-        reconcile: s.reconcile,
-        report: s.report,
-    });
-
-    Ok(Config {
-        file: file.to_path_buf(),
-        base_dir: base.to_path_buf(),
-        subscription,
-        store,
-        policy,
-        resolution,
-        sources,
-        report,
-        schedule,
-    })
+    sources::resolve_links(&mut sources, file)?;
+    Ok(sources)
 }
 
 fn parse_date(v: Option<&str>) -> Result<Option<NaiveDate>, String> {
@@ -813,258 +606,30 @@ fn resolve_store_url(url: &str, base: &Path) -> Result<String, String> {
     Err("must start with sqlite:// or postgres://".into())
 }
 
-fn validate_source(
-    s: RawSource,
-    i: usize,
-    file: &Path,
-    base: &Path,
-) -> Result<SourceConfig, ConfigError> {
-    let key = |field: &str| format!("sources[{i}].{field}");
-    let err = |field: &str, msg: String| ConfigError::new(file, key(field), msg);
-
-    if s.name.trim().is_empty() {
-        return Err(err("name", "is empty".into()));
-    }
-    let kind = SourceKind::parse(&s.kind).ok_or_else(|| {
-        let known: Vec<&str> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
-        err(
-            "kind",
-            format!(
-                "unknown kind `{}` (expected one of {})",
-                s.kind,
-                known.join(", ")
-            ),
-        )
-    })?;
-    let raw_url = match (&s.url, kind) {
-        (Some(u), _) => u.clone(),
-        (None, SourceKind::Github) => "https://api.github.com".into(),
-        (None, SourceKind::Msgraph) => "https://graph.microsoft.com".into(),
-        (None, SourceKind::Harness) => "https://app.harness.io".into(),
-        (None, _) => return Err(err("url", "is required".into())),
-    };
-    let location = parse_location(&raw_url, kind, base).map_err(|m| err("url", m))?;
-    if s.token_env.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        return Err(err("token_env", "is empty".into()));
-    }
-    let mut http = HttpSettings::default();
-    let secs = |v: Option<f64>,
-                field: &str,
-                default: std::time::Duration|
-     -> Result<std::time::Duration, ConfigError> {
-        match v {
-            None => Ok(default),
-            Some(x) if x > 0.0 && x.is_finite() => Ok(std::time::Duration::from_secs_f64(x)),
-            Some(_) => Err(err(field, "must be a positive number of seconds".into())),
-        }
-    };
-    http.connect_timeout = secs(
-        s.connect_timeout_secs,
-        "connect_timeout_secs",
-        http.connect_timeout,
-    )?;
-    http.read_timeout = secs(s.read_timeout_secs, "read_timeout_secs", http.read_timeout)?;
-    http.total_timeout = secs(
-        s.total_timeout_secs,
-        "total_timeout_secs",
-        http.total_timeout,
-    )?;
-    http.max_retry_wait = match s.max_retry_wait_secs {
-        Some(x) if x >= 0.0 && x.is_finite() => std::time::Duration::from_secs_f64(x),
-        Some(_) => {
-            return Err(err(
-                "max_retry_wait_secs",
-                "must be zero or a positive number of seconds".into(),
-            ));
-        }
-        None => http.max_retry_wait,
-    };
-    if let Some(c) = s.concurrency {
-        if c == 0 {
-            return Err(err("concurrency", "must be at least 1".into()));
-        }
-        http.concurrency = c;
-    }
-    if s.page_size == Some(0) {
-        return Err(err("page_size", "must be at least 1".into()));
-    }
-
-    // Kind-specific requirements.
-    let need = |v: &Option<String>, field: &str| -> Result<(), ConfigError> {
-        match v {
-            Some(x) if !x.trim().is_empty() => Ok(()),
-            _ => Err(err(field, format!("is required for kind `{kind}`"))),
-        }
-    };
-    match kind {
-        SourceKind::Github => need(&s.org, "org")?,
-        SourceKind::Jira => need(&s.user, "user")?,
-        SourceKind::Msgraph => {
-            need(&s.tenant, "tenant")?;
-            need(&s.client_id, "client_id")?;
-            need(&s.client_secret_env, "client_secret_env")?;
-        }
-        SourceKind::Harness => need(&s.account, "account")?,
-        SourceKind::Json => {
-            need(&s.records, "records")?;
-            if s.fields.as_ref().is_none_or(|f| !f.contains_key("id")) {
-                return Err(err("fields.id", "is required for kind `json`".into()));
-            }
-        }
-        _ => {}
-    }
-    if s.columns.is_some() && kind != SourceKind::Csv {
-        return Err(err(
-            "columns",
-            format!("applies to kind `csv` only, not `{kind}`"),
-        ));
-    }
-    if let Some(fields) = &s.fields {
-        for (f, pointer) in fields {
-            let known =
-                IDENTITY_FIELDS.contains(&f.as_str()) || f == "first_name" || f == "last_name";
-            if !known {
-                return Err(err(
-                    &format!("fields.{f}"),
-                    format!(
-                        "unknown field (expected one of {}, first_name, last_name)",
-                        IDENTITY_FIELDS.join(", ")
-                    ),
-                ));
-            }
-            if !pointer.is_empty() && !pointer.starts_with('/') {
-                return Err(err(
-                    &format!("fields.{f}"),
-                    format!("`{pointer}` is not a JSON pointer (starts with /)"),
-                ));
-            }
-        }
-    }
-    for (field, v) in [("records", &s.records), ("next", &s.next)] {
-        if let Some(p) = v
-            && !p.is_empty()
-            && !p.starts_with('/')
-        {
-            return Err(err(
-                field,
-                format!("`{p}` is not a JSON pointer (starts with /)"),
-            ));
-        }
-    }
-    let authority = match (&s.authority, kind) {
-        (Some(a), _) => {
-            Some(Url::parse(a).map_err(|e| err("authority", format!("invalid URL: {e}")))?)
-        }
-        (None, SourceKind::Msgraph) => {
-            Some(Url::parse("https://login.microsoftonline.com").expect("static URL"))
-        }
-        (None, _) => None,
-    };
-    let sei_url = match &s.sei_url {
-        Some(u) => Some(Url::parse(u).map_err(|e| err("sei_url", format!("invalid URL: {e}")))?),
-        None => None,
-    };
-
-    Ok(SourceConfig {
-        name: s.name,
-        kind,
-        location,
-        token_env: s.token_env,
-        directory: s.directory,
-        links: s.links,
-        columns: s.columns.unwrap_or_default(),
-        status: s.status.unwrap_or_default(),
-        records: s.records,
-        fields: s.fields.unwrap_or_default(),
-        next: s.next,
-        org: s.org,
-        copilot: s.copilot,
-        graphql: s.graphql,
-        user: s.user,
-        authority,
-        tenant: s.tenant,
-        client_id: s.client_id,
-        client_secret_env: s.client_secret_env,
-        sign_in_activity: s.sign_in_activity,
-        sei_url,
-        account: s.account,
-        http,
-        page_size: s.page_size,
-    })
-}
-
-/// A source URL: absolute http(s), a `file://` URL, or (csv/json only) a local path relative to the
-/// config folder.
-pub fn parse_location(raw: &str, kind: SourceKind, base: &Path) -> Result<Location, String> {
-    match Url::parse(raw) {
-        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
-            if u.host_str().is_none_or(str::is_empty) {
-                return Err(format!("`{raw}` has no host"));
-            }
-            Ok(Location::Http(u))
-        }
-        Ok(u) if u.scheme() == "file" => {
-            if !kind.accepts_local_path() {
-                return Err(format!("kind `{kind}` reads over HTTP(S) only"));
-            }
-            let p = u
-                .to_file_path()
-                .map_err(|_| format!("`{raw}` is not a valid file URL"))?;
-            Ok(Location::File(p))
-        }
-        Ok(u) if u.scheme().len() > 1 => Err(format!("unsupported URL scheme `{}`", u.scheme())),
-        _ => {
-            if !kind.accepts_local_path() {
-                return Err(format!(
-                    "relative URL without a base (`{raw}`); kind `{kind}` needs an absolute http(s) URL"
-                ));
-            }
-            let p = Path::new(raw);
-            Ok(Location::File(if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            }))
-        }
-    }
-}
-
 fn validate_report(r: RawReport, file: &Path) -> Result<ReportConfig, ConfigError> {
-    let err = |key: &str, msg: String| ConfigError::new(file, key, msg);
-    let timezone = r.timezone.unwrap_or_else(|| "UTC".into());
     let email = match r.email {
         None => None,
         Some(e) => {
-            let smtp_url = Url::parse(&e.smtp_url)
-                .map_err(|x| err("report.email.smtp_url", format!("invalid URL: {x}")))?;
+            let smtp_url = Url::parse(&e.smtp_url).map_err(|x| {
+                ConfigError::new(file, "report.email.smtp_url", format!("invalid URL: {x}"))
+            })?;
             if smtp_url.scheme() != "smtp" && smtp_url.scheme() != "smtps" {
-                return Err(err(
+                return Err(ConfigError::new(
+                    file,
                     "report.email.smtp_url",
-                    "must start with smtp:// or smtps://".into(),
+                    "must start with smtp:// or smtps://",
                 ));
             }
-            let tls = match e.tls.as_deref().unwrap_or("required") {
-                "required" => SmtpTls::Required,
-                "opportunistic" => SmtpTls::Opportunistic,
-                "none" => SmtpTls::None,
-                other => {
-                    return Err(err(
-                        "report.email.tls",
-                        format!(
-                            "unknown value `{other}` (expected required, opportunistic or none)"
-                        ),
-                    ));
-                }
-            };
             if e.to.is_empty() {
-                return Err(err(
+                return Err(ConfigError::new(
+                    file,
                     "report.email.to",
-                    "needs at least one recipient".into(),
+                    "needs at least one recipient",
                 ));
             }
             Some(EmailConfig {
                 smtp_url,
-                tls,
+                tls: e.tls.map_or(SmtpTls::Required, |w| w.0),
                 username_env: e.username_env,
                 password_env: e.password_env,
                 from: e.from,
@@ -1072,33 +637,20 @@ fn validate_report(r: RawReport, file: &Path) -> Result<ReportConfig, ConfigErro
             })
         }
     };
-    let webhook = match r.webhook {
-        None => None,
-        Some(w) => Some(WebhookConfig {
-            url_env: w.url_env,
-            format: match w.format.as_deref().unwrap_or("slack") {
-                "slack" => WebhookFormat::Slack,
-                "teams" => WebhookFormat::Teams,
-                "json" => WebhookFormat::Json,
-                other => {
-                    return Err(err(
-                        "report.webhook.format",
-                        format!("unknown value `{other}` (expected slack, teams or json)"),
-                    ));
-                }
-            },
-        }),
-    };
     Ok(ReportConfig {
-        timezone,
+        timezone: r.timezone.unwrap_or_else(|| "UTC".into()),
         email,
-        webhook,
+        webhook: r.webhook.map(|w| WebhookConfig {
+            url_env: w.url_env,
+            format: w.format.map_or(WebhookFormat::Slack, |w| w.0),
+        }),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::Location;
 
     fn load_str(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
@@ -1213,6 +765,89 @@ mod tests {
     fn links_must_name_a_source() {
         let e = load_str("[[sources]]\nname='okta'\nkind='okta'\nurl='https://x.okta.com'\n[sources.links]\ngithub='gh'\n", &[]).unwrap_err();
         assert_eq!(e.key, "sources[0].links.github");
+    }
+
+    #[test]
+    fn a_key_of_another_kind_says_which_kind_takes_it() {
+        let e = load_str(
+            "[[sources]]\nname='o'\nkind='okta'\nurl='https://x.okta.com'\n[sources.columns]\nid='ID'\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "sources[0].columns", "{e}");
+        assert!(e.message.contains("kind `csv`, not `okta`"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_kind_lists_the_kinds() {
+        let e = load_str("[[sources]]\nname='o'\nkind='octa'\nurl='https://x'\n", &[]).unwrap_err();
+        assert_eq!(e.key, "sources[0].kind", "{e}");
+        assert!(
+            e.message.contains("`okta`") && e.message.contains("`harness`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_tls_word_lists_the_valid_ones() {
+        let e = load_str(
+            "[report.email]\nsmtp_url='smtp://x'\ntls='maybe'\nfrom='a@x'\nto=['b@x']\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "report.email.tls", "{e}");
+        assert!(e.message.contains("`opportunistic`"), "{e}");
+    }
+
+    #[test]
+    fn absurd_durations_and_concurrency_are_refused_not_panicked_on() {
+        let base = "[[sources]]\nname='a'\nkind='csv'\nurl='a.csv'\n";
+        for (extra, key) in [
+            (
+                "connect_timeout_secs = 1e300",
+                "sources[0].connect_timeout_secs",
+            ),
+            ("read_timeout_secs = -1", "sources[0].read_timeout_secs"),
+            ("total_timeout_secs = 0", "sources[0].total_timeout_secs"),
+            (
+                "max_retry_wait_secs = nan",
+                "sources[0].max_retry_wait_secs",
+            ),
+            (
+                "concurrency = 9223372036854775807",
+                "sources[0].concurrency",
+            ),
+            ("concurrency = 0", "sources[0].concurrency"),
+        ] {
+            let e = load_str(&format!("{base}{extra}\n"), &[]).unwrap_err();
+            assert_eq!(e.key, key, "{extra}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_link_to_a_kind_becomes_the_name_of_its_one_source() {
+        let c = load_str(
+            "[[sources]]\nname='okta'\nkind='okta'\nurl='https://x.okta.com'\n[sources.links]\ngithub='githubUsername'\n\
+             [[sources]]\nname='gh'\nkind='github'\norg='acme'\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.sources[0].links.get("gh").map(String::as_str),
+            Some("githubUsername")
+        );
+    }
+
+    #[test]
+    fn only_the_named_variables_are_secrets() {
+        let c = load_str(include_str!("../config/example.toml"), &[]).unwrap();
+        let mut vars = c.secret_vars();
+        vars.sort();
+        assert!(
+            vars.contains(&"GRAPH_CLIENT_SECRET") && vars.contains(&"GITHUB_TOKEN"),
+            "{vars:?}"
+        );
+        assert!(!vars.contains(&"PATH"));
     }
 
     #[test]

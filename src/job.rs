@@ -1,31 +1,40 @@
-//! The reconcile job: fetch every source, load the store, reconcile, build the report, store the run.
-//! The one function `reconcile` and `schedule` both call.
+//! The reconcile job: read the local files, fetch every source while the store loads, reconcile,
+//! build the report, store the run. The one function `reconcile` and `schedule` both call.
 //!
-//! Architecture invariant: the only place the rooms are wired together; it decides nothing itself.
+//! Architecture invariant: the place one run's rooms are wired together. It decides nothing itself
+//! (which table a run starts from, which overrides apply, every rule: the rooms decide) and never
+//! looks at a source's kind.
 
-use std::collections::HashMap;
+mod gather;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, SourceKind};
-use crate::model::{Developer, SeiRow, Subscription};
-use crate::reconcile::drift::compute_drift;
-use crate::reconcile::table::rows_to_developers;
-use crate::reconcile::{self, Outcome, SourceInput, SourceOutcome};
+use crate::config::Config;
+use crate::overrides::{self, OverridesError};
+use crate::reconcile::{self, Outcome, table::Start};
 use crate::report::json::{self, DriftJson, Report, RunMeta};
-use crate::resolve::{Overrides, ResolveOptions};
-use crate::sources::{self, FetchOutput, HttpCache, Secrets, SourceContext};
-use crate::store::{OverrideKind, RunRecord, SourceRun, Store, StoreError};
+use crate::sei_csv::{self, FileError};
+use crate::sources::{self, HttpCache, Secrets, SourceContext};
+use crate::store::{RunRecord, Store, StoreError};
+use crate::telemetry::Phase;
+use gather::Gathered;
 
 /// Why a job could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Bad input the user must fix (exit 2).
-    #[error("{0}")]
-    Input(String),
+    /// The overrides file is unreadable or wrong (exit 2).
+    #[error(transparent)]
+    Overrides(#[from] OverridesError),
+    /// The seed file is unreadable or not a valid SEI developer CSV (exit 2).
+    #[error(transparent)]
+    Seed(#[from] FileError),
+    /// The run's summary could not be written as JSON (a bug; nothing was stored).
+    #[error("cannot write the run's summary")]
+    Summary(#[from] serde_json::Error),
 }
 
 /// The result of one reconcile job.
@@ -42,258 +51,65 @@ pub async fn reconcile(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> Result<JobResult, JobError> {
-    let started_at = now;
-    let store = if dry_run {
-        Store::open_read_only(&cfg.store.url).await?
-    } else {
-        Some(Store::open(&cfg.store.url).await?)
-    };
-    let cache: Option<Arc<dyn HttpCache>> =
-        store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>);
+    // The local files first: a typo in one is exit 2 in milliseconds, not after a full fetch.
+    let overrides_file = cfg.resolution.overrides.as_deref().map(overrides::load);
+    let overrides_file = overrides_file.transpose()?;
+    let seed = cfg
+        .store
+        .seed
+        .as_deref()
+        .map(sei_csv::read_file)
+        .transpose()?;
+    let store = Store::open_for(&cfg.store.url, dry_run).await?;
     let ctx = SourceContext {
         secrets: secrets.clone(),
-        cache,
+        cache: store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>),
     };
-    // The stored table loads while the sources are fetched.
-    let load = async {
-        match &store {
-            Some(s) => Ok::<_, StoreError>((
-                s.load_table().await?,
-                s.last_good_counts().await?,
-                s.overrides().await?,
-            )),
-            None => Ok((Vec::new(), HashMap::new(), Vec::new())),
-        }
-    };
-    let phase = std::time::Instant::now();
-    let (loaded, fetched) = tokio::join!(load, fetch_all(cfg, &ctx));
-    let (mut table, last_good, stored_overrides) = loaded?;
-    tracing::debug!(
-        ms = phase.elapsed().as_millis() as u64,
-        peak_rss_mb = peak_rss_mb(),
-        "sources fetched"
+    let timer = Phase::start();
+    let (stored, fetched) = tokio::join!(
+        Store::load_state(store.as_ref()),
+        sources::fetch_all(&cfg.sources, &ctx)
     );
+    let stored = stored?;
+    timer.done("sources fetched");
 
-    // The harness source feeds the subscription and SEI's view of the table, not identities.
-    let mut subscription: Option<Subscription> = cfg.subscription.clone();
-    let mut sei_table: Option<(String, Vec<SeiRow>)> = None;
-    let mut inputs = Vec::with_capacity(fetched.len());
-    for (src, result) in cfg.sources.iter().zip(fetched) {
-        let outcome = match result {
-            Ok(mut out) => {
-                if let Some(s) = out.subscription.take() {
-                    subscription = Some(s);
-                }
-                if let Some(rows) = out.sei_table.take() {
-                    sei_table = Some((src.name.clone(), rows));
-                }
-                if src.kind == SourceKind::Harness {
-                    SourceOutcome::Counted(sei_table.as_ref().map(|(_, r)| r.len()).unwrap_or(0))
-                } else {
-                    SourceOutcome::Fetched(normalise_links(out.identities, cfg))
-                }
-            }
-            Err(e) => {
-                tracing::warn!(source = %src.name, error = %e, "source failed");
-                SourceOutcome::Failed(e.to_string())
-            }
-        };
-        inputs.push(SourceInput {
-            name: src.name.clone(),
-            kind: src.kind.as_str().to_string(),
-            directory: src.directory,
-            outcome,
-        });
+    let gathered = Gathered::new(cfg, fetched);
+    let (table, start, drift) =
+        reconcile::table::starting_table(stored.table, gathered.sei(), seed.as_deref(), now);
+    if start != Start::Stored {
+        tracing::info!(from = ?start, rows = table.len(), "seeded the empty developer table");
     }
-
-    let mut drift = None;
-    if let Some((source, rows)) = &sei_table {
-        if table.is_empty() {
-            tracing::info!(source = %source, rows = rows.len(), "seeding the empty developer table from SEI");
-            table = rows_to_developers(rows, &[], now);
-        } else {
-            drift = Some(DriftJson::from(compute_drift(source, rows, &table)));
-        }
-    }
-    if table.is_empty()
-        && let Some(seed) = &cfg.store.seed
-    {
-        table = read_seed(seed, now)?;
-        tracing::info!(file = %seed.display(), rows = table.len(), "seeded the empty developer table");
-    }
-
-    let overrides = build_overrides(cfg, &table, &stored_overrides)?;
-    let resolve_options = ResolveOptions {
-        merge_threshold: cfg.resolution.merge_threshold,
-        review_threshold: cfg.resolution.review_threshold,
-        org_domains: cfg.resolution.org_domains.clone(),
-        overrides,
-        explain: Vec::new(),
-    };
-    tracing::debug!(
-        peak_rss_mb = peak_rss_mb(),
-        rows = table.len(),
-        "table loaded"
-    );
-    let phase = std::time::Instant::now();
+    let overrides = overrides::combine(&stored.overrides, overrides_file.as_ref(), &table);
+    let timer = Phase::start();
     let outcome = reconcile::reconcile(reconcile::Input {
         now,
         policy: &cfg.policy,
-        resolve: &resolve_options,
+        resolve: &cfg.resolution.options(overrides),
         table,
-        sources: inputs,
-        last_good: &last_good,
-        subscription,
+        sources: gathered.inputs,
+        last_good: &stored.last_good,
+        subscription: gathered.subscription.or_else(|| cfg.subscription.clone()),
     });
+    timer.done("resolved and reconciled");
 
-    tracing::debug!(
-        ms = phase.elapsed().as_millis() as u64,
-        peak_rss_mb = peak_rss_mb(),
-        people = outcome.table.len(),
-        "resolved and reconciled"
-    );
-    let finished_at = Utc::now().max(started_at);
+    let (id, finished_at) = (run_id(now), Utc::now().max(now));
     let meta = RunMeta {
-        id: run_id(started_at),
-        started_at,
+        id,
+        started_at: now,
         finished_at,
         dry_run,
     };
-    let report = json::build(&meta, &outcome, drift);
-
+    let report = json::build(&meta, &outcome, drift.map(DriftJson::from));
     if let Some(store) = store.as_ref().filter(|_| !dry_run) {
-        let record = RunRecord {
-            id: meta.id.clone(),
-            started_at,
-            finished_at,
-            status: match outcome.status {
-                crate::model::RunStatus::Ok => "ok".into(),
-                crate::model::RunStatus::Degraded => "degraded".into(),
-            },
-            licenses_purchased: outcome.subscription.as_ref().map(|s| s.licenses_purchased),
-            consumed: outcome.usage.consumed_after,
-            overage: outcome.usage.overage,
-            duplicates: outcome.duplicates() as u64,
-            recommendations: outcome.recommendations.len() as u64,
-            summary: serde_json::to_string(&report.summary()).unwrap_or_default(),
-            sources: outcome
-                .sources
-                .iter()
-                .map(|s| SourceRun {
-                    source: s.name.clone(),
-                    kind: s.kind.clone(),
-                    status: s.status.as_str().into(),
-                    records: s.records,
-                    error: s.error.clone(),
-                })
-                .collect(),
-        };
-        let phase = std::time::Instant::now();
+        let timer = Phase::start();
+        let record = RunRecord::from_report(&report)?;
         store.save_run(&record, &outcome.table).await?;
-        tracing::debug!(
-            ms = phase.elapsed().as_millis() as u64,
-            peak_rss_mb = peak_rss_mb(),
-            rows = outcome.table.len(),
-            "run stored"
-        );
+        timer.done("run stored");
     }
     if let Some(s) = store {
         s.close().await;
     }
     Ok(JobResult { report, outcome })
-}
-
-/// Fetch every source concurrently; a source that cannot even be built counts as failed.
-async fn fetch_all(
-    cfg: &Config,
-    ctx: &SourceContext,
-) -> Vec<Result<FetchOutput, sources::SourceError>> {
-    let futures = cfg.sources.iter().map(|src| async move {
-        let source = sources::build(src, ctx)?;
-        let started = std::time::Instant::now();
-        let out = source.fetch().await;
-        match &out {
-            Ok(o) => tracing::info!(source = %src.name, records = o.identities.len(), ms = started.elapsed().as_millis() as u64, "source fetched"),
-            Err(e) => tracing::debug!(source = %src.name, error = %e, "source fetch failed"),
-        }
-        out
-    });
-    futures::future::join_all(futures).await
-}
-
-/// `sources.links` keys may name a kind (`github`) rather than a source name: map them to the one
-/// source of that kind, so the resolver only ever sees source names.
-fn normalise_links(
-    mut identities: Vec<crate::model::Identity>,
-    cfg: &Config,
-) -> Vec<crate::model::Identity> {
-    let by_kind: HashMap<&str, Vec<&str>> = cfg.sources.iter().fold(HashMap::new(), |mut m, s| {
-        m.entry(s.kind.as_str()).or_default().push(s.name.as_str());
-        m
-    });
-    for ident in &mut identities {
-        for link in &mut ident.links {
-            if cfg.sources.iter().any(|s| s.name == link.source) {
-                continue;
-            }
-            if let Some(names) = by_kind.get(link.source.as_str())
-                && names.len() == 1
-            {
-                link.source = names[0].to_string();
-            }
-        }
-    }
-    identities
-}
-
-/// The process's peak resident memory in MB (Linux `VmHWM`), for the phase logs.
-pub fn peak_rss_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
-}
-
-/// The overrides of the store and of the GitOps file, as identity keys.
-fn build_overrides(
-    cfg: &Config,
-    table: &[Developer],
-    stored: &[crate::store::StoredOverride],
-) -> Result<Overrides, JobError> {
-    let mut o = Overrides::default();
-    for s in stored {
-        let pair = (s.a.clone(), s.b.clone());
-        match s.kind {
-            OverrideKind::Merge => o.merge.push(pair),
-            OverrideKind::Split => o.split.push(pair),
-        }
-    }
-    if let Some(path) = &cfg.resolution.overrides {
-        let file = crate::overrides::load(path).map_err(JobError::Input)?;
-        for (list, target) in [(&file.merge, &mut o.merge), (&file.split, &mut o.split)] {
-            for (a, b) in list {
-                match (
-                    crate::overrides::resolve_reference(a, table),
-                    crate::overrides::resolve_reference(b, table),
-                ) {
-                    (Some(ka), Some(kb)) => target.push((ka, kb)),
-                    _ => {
-                        tracing::warn!(file = %path.display(), a = %a, b = %b, "override names a row that is not in the table; ignored")
-                    }
-                }
-            }
-        }
-    }
-    Ok(o)
-}
-
-/// The table from an SEI developer CSV file (`[store] seed`).
-fn read_seed(path: &std::path::Path, now: DateTime<Utc>) -> Result<Vec<Developer>, JobError> {
-    let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| JobError::Input(format!("{name}: cannot read: {e}")))?;
-    let rows = crate::sei_csv::parse(&bytes).map_err(|e| JobError::Input(e.render_for(&name)))?;
-    Ok(rows_to_developers(&rows, &[], now))
 }
 
 fn run_id(t: DateTime<Utc>) -> String {

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod deliver;
+pub mod errors;
 pub mod job;
 pub mod model;
 pub mod overrides;
@@ -15,3 +16,4 @@ pub mod resolve;
 pub mod sei_csv;
 pub mod sources;
 pub mod store;
+pub mod telemetry;

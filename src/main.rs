@@ -1,4 +1,6 @@
 //! The seatwarden binary: parse, run, print the error once with its chain, exit with SPEC §1's code.
+//!
+//! Never prints an error anywhere but here: the rooms return errors, this prints each once.
 
 use std::process::ExitCode;
 

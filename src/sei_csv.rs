@@ -252,6 +252,13 @@ fn needs_escape(cell: &str) -> bool {
         .is_some_and(is_formula_trigger)
 }
 
+/// The text a CSV writer over memory wrote. Writing to a `Vec` cannot fail and every cell was a
+/// `&str`, so the bytes are UTF-8: neither can turn into an empty file.
+pub fn written_text(w: csv::Writer<Vec<u8>>) -> String {
+    let bytes = w.into_inner().expect("a CSV writer over memory flushes");
+    String::from_utf8(bytes).expect("CSV written from text is text")
+}
+
 /// A cell made safe to open in a spreadsheet: one that starts like a formula gets a leading `'`.
 pub fn formula_safe(cell: &str) -> Cow<'_, str> {
     if needs_escape(cell) {
@@ -272,6 +279,30 @@ fn unescape(cell: &str) -> &str {
 /// Counts the line breaks in `bytes`, to place a problem on its physical line.
 fn newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Why an SEI developer CSV file cannot be used; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("{file}: cannot read")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Every problem, each line prefixed by the file: `developers.csv:17: Email: empty`.
+    #[error("{}", errors.render_for(file))]
+    Invalid { file: String, errors: ParseErrors },
+}
+
+/// Reads, parses and validates an SEI developer CSV file.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<SeiRow>, FileError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| FileError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    parse(&bytes).map_err(|errors| FileError::Invalid { file, errors })
 }
 
 /// Parses and validates an SEI developer CSV. Returns the rows in file order, or every problem found.

@@ -34,7 +34,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
                 let rows = store.load_table().await.map(|t| t.len());
                 match rows {
                     Ok(n) => say(true, "store", format!("{} ({n} rows)", store.display_url())),
-                    Err(e) => say(false, "store", e.to_string()),
+                    Err(e) => say(false, "store", crate::errors::chain(&e)),
                 }
                 store.close().await;
             }
@@ -46,12 +46,12 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
                     crate::store::redact_url(&cfg.store.url)
                 ),
             ),
-            Err(e) => say(false, "store", e.to_string()),
+            Err(e) => say(false, "store", crate::errors::chain(&e)),
         },
     }
 
     let ctx = SourceContext {
-        secrets: Secrets::from_env(),
+        secrets: Secrets::from_env(cfg.secret_vars()),
         cache: None,
     };
     let checks = cfg.sources.iter().map(|src| {
@@ -67,8 +67,8 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
     for (src, result) in futures::future::join_all(checks).await {
         let label = format!("source {}", src.name);
         match result {
-            Ok(detail) => say(true, &label, format!("({}) {detail}", src.kind)),
-            Err(e) => say(false, &label, e.to_string()),
+            Ok(detail) => say(true, &label, format!("({}) {detail}", src.kind())),
+            Err(e) => say(false, &label, crate::errors::chain(&e)),
         }
     }
 

@@ -1,5 +1,7 @@
 //! `seatwarden demo`: the bundled demo organisation, with its dates moved to today, reconciled in a
-//! scratch folder with an embedded SQLite store. No network.
+//! scratch folder with an embedded SQLite store.
+//!
+//! Never touches the network or any file outside its scratch folder.
 
 use std::path::{Path, PathBuf};
 

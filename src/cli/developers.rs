@@ -1,5 +1,7 @@
 //! `seatwarden developers …`: import and export the SEI developer CSV, list the table, and record
 //! manual merges and splits that every later run respects.
+//!
+//! Never changes the table from a file with any error in it: a bad import changes nothing (exit 2).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,6 +16,7 @@ use crate::reconcile;
 use crate::report::json::developer_json;
 use crate::sei_csv;
 use crate::store::{OverrideKind, Store, StoredOverride};
+use crate::telemetry::Phase;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -142,27 +145,17 @@ fn sei_fields_equal(a: &Developer, b: &Developer) -> bool {
 
 async fn import(cfg: &Config, file: &PathBuf, replace: bool, out: Output) -> Result<Exit, Failure> {
     let name = file.display().to_string();
-    let bytes =
-        std::fs::read(file).map_err(|e| Failure::usage(anyhow!("{name}: cannot read: {e}")))?;
-    let phase = std::time::Instant::now();
-    let rows =
-        sei_csv::parse(&bytes).map_err(|e| Failure::usage(anyhow!("{}", e.render_for(&name))))?;
-    tracing::debug!(
-        ms = phase.elapsed().as_millis() as u64,
-        rows = rows.len(),
-        "parsed"
-    );
+    let timer = Phase::start();
+    let rows = sei_csv::read_file(file).map_err(Failure::usage)?;
+    timer.done("parsed");
     let store = Store::open(&cfg.store.url).await?;
     let existing = store.load_table().await?;
-    let phase = std::time::Instant::now();
+    let timer = Phase::start();
     let (table, summary) = merge_import(&existing, &rows, replace, chrono::Utc::now());
-    tracing::debug!(
-        ms = phase.elapsed().as_millis() as u64,
-        "merged into the table"
-    );
-    let phase = std::time::Instant::now();
+    timer.done("merged into the table");
+    let timer = Phase::start();
     store.replace_table(&table).await?;
-    tracing::debug!(ms = phase.elapsed().as_millis() as u64, "stored");
+    timer.done("stored");
     store.close().await;
     if !out.quiet {
         println!(
@@ -193,7 +186,7 @@ async fn export(
         let mut found = cfg
             .sources
             .iter()
-            .filter(|s| s.kind == crate::config::SourceKind::Harness);
+            .filter(|s| s.kind() == crate::sources::SourceKind::Harness);
         match (found.next(), found.next()) {
             (Some(one), None) => Some(one),
             (None, _) => {
@@ -226,7 +219,7 @@ async fn export(
     }
     if let Some(source) = harness {
         let ctx = crate::sources::SourceContext {
-            secrets: crate::sources::Secrets::from_env(),
+            secrets: crate::sources::Secrets::from_env(cfg.secret_vars()),
             cache: None,
         };
         let version = crate::deliver::sei::push_developers(source, &ctx, &csv)

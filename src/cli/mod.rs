@@ -1,5 +1,8 @@
 //! The command line: parse, wire the rooms together, map errors to exit codes (SPEC §1). Each command
-//! lives in its own file; none of them decides anything the rooms decide.
+//! lives in its own file.
+//!
+//! Never decides anything the rooms decide, and never prints a secret: errors are printed once, at the
+//! top, with their chain.
 
 pub mod check;
 pub mod demo;
@@ -54,9 +57,11 @@ impl Failure {
 
 impl From<crate::job::JobError> for Failure {
     fn from(e: crate::job::JobError) -> Failure {
+        use crate::job::JobError;
         match e {
-            crate::job::JobError::Input(_) => Failure::usage(e),
-            crate::job::JobError::Store(_) => Failure::runtime(e),
+            // Bad input the user must fix; nothing was changed.
+            JobError::Overrides(_) | JobError::Seed(_) => Failure::usage(e),
+            JobError::Store(_) | JobError::Summary(_) => Failure::runtime(e),
         }
     }
 }

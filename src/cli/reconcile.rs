@@ -1,4 +1,6 @@
 //! `seatwarden reconcile`: the whole job, then the report to a file, stdout or the terminal.
+//!
+//! Never writes the summary to stdout when the JSON report goes there (`--json -`).
 
 use std::path::PathBuf;
 
@@ -54,7 +56,7 @@ pub struct Args {
 }
 
 pub async fn run(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure> {
-    let secrets = Secrets::from_env();
+    let secrets = Secrets::from_env(cfg.secret_vars());
     let result = crate::job::reconcile(cfg, &secrets, args.dry_run, chrono::Utc::now()).await?;
     let report = &result.report;
 

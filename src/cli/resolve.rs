@@ -1,4 +1,6 @@
-//! `seatwarden resolve`: the resolver on a flat CSV of identities, with no config and no store.
+//! `seatwarden resolve`: the resolver on a flat CSV of identities.
+//!
+//! Never reads a config file or opens a store: only the input file and the outputs it is told to write.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -149,7 +151,7 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
             let cluster = &resolution.clusters[resolution.cluster_of[i]];
             let _ = w.write_record([ident.id.as_str(), identities[cluster[0]].id.as_str()]);
         }
-        text.push_str(&String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default());
+        text.push_str(&crate::sei_csv::written_text(w));
     }
     match &args.out {
         Some(path) => write_output(path, &text)?,
@@ -170,8 +172,7 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
                 formula_safe(&evidence).as_ref(),
             ]);
         }
-        let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
-        write_output(path, &text)?;
+        write_output(path, &crate::sei_csv::written_text(w))?;
     }
     for e in &resolution.explanations {
         let (a, b) = (&identities[e.a], &identities[e.b]);

@@ -7,10 +7,9 @@
 
 use serde_json::Value;
 
-use crate::config::SourceConfig;
-use crate::sources::common::{config_error, join_path, non_empty, required_token, value_text};
+use crate::sources::common::{config_error, join_path, required_token, value_text};
 use crate::sources::http::{Auth, HttpClient, Request};
-use crate::sources::{SourceContext, SourceError};
+use crate::sources::{SourceConfig, SourceContext, SourceError, VendorConfig};
 
 /// Uploads `csv_text` as the new SEI developer table and activates it; returns the version.
 ///
@@ -25,10 +24,12 @@ pub async fn push_developers(
     ctx: &SourceContext,
     csv_text: &str,
 ) -> Result<String, SourceError> {
+    let VendorConfig::Harness(harness) = &cfg.vendor else {
+        return Err(config_error(cfg, "is not a `harness` source"));
+    };
     let token = required_token(cfg, ctx)?;
-    let account = non_empty(cfg.account.as_deref())
-        .ok_or_else(|| config_error(cfg, "account is required for kind `harness`"))?;
-    let sei_url = cfg
+    let account = harness.account.clone();
+    let sei_url = harness
         .sei_url
         .clone()
         .ok_or_else(|| config_error(cfg, "sei_url is required to push developers"))?;

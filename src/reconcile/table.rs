@@ -298,6 +298,40 @@ pub fn developer_id(email: &str, taken: &HashSet<String>) -> String {
         .unwrap_or(base)
 }
 
+/// Where a run's table came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The stored table.
+    Stored,
+    /// The store was empty: SEI's own table (a `harness` source) seeded it.
+    FromSei,
+    /// The store was empty and SEI said nothing: the `[store] seed` file seeded it.
+    FromSeed,
+    /// Nothing to start from: an empty table.
+    Empty,
+}
+
+/// The table a run starts from: the stored one; while the store is empty, SEI's table, else the
+/// seed file's rows. Drift is only meaningful against a stored table.
+pub fn starting_table(
+    stored: Vec<Developer>,
+    sei: Option<(&str, &[SeiRow])>,
+    seed: Option<&[SeiRow]>,
+    now: DateTime<Utc>,
+) -> (Vec<Developer>, Start, Option<super::drift::Drift>) {
+    if !stored.is_empty() {
+        let drift = sei.map(|(source, rows)| super::drift::compute_drift(source, rows, &stored));
+        return (stored, Start::Stored, drift);
+    }
+    match (sei, seed) {
+        (Some((_, rows)), _) if !rows.is_empty() => {
+            (rows_to_developers(rows, &[], now), Start::FromSei, None)
+        }
+        (_, Some(rows)) => (rows_to_developers(rows, &[], now), Start::FromSeed, None),
+        _ => (Vec::new(), Start::Empty, None),
+    }
+}
+
 /// Table rows for SEI CSV rows, keeping the ids (and everything else) of rows with the same email.
 pub fn rows_to_developers(
     rows: &[SeiRow],

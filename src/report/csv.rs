@@ -1,5 +1,7 @@
 //! The recommendations CSV (`reconcile --csv`): one row per recommendation, for a person to review
 //! in a spreadsheet and hand back to `seatwarden apply` with only the rows to carry out left in.
+//!
+//! Never writes a cell a spreadsheet would run as a formula.
 
 use crate::model::Developer;
 use crate::report::json::RecommendationJson;
@@ -49,7 +51,7 @@ pub fn render(recommendations: &[RecommendationJson], table: &[Developer]) -> St
         ];
         let _ = w.write_record(cells.iter().map(|c| formula_safe(c).into_owned()));
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    crate::sei_csv::written_text(w)
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
 //! The JSON report of SPEC §4, with its own serde types (the core types are not the wire format).
+//!
+//! Never renames or drops a field SPEC §4 names: scripts read this.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,7 @@
 //! The terminal summary of a reconciliation: licenses, sources, changes, and the recommendations
 //! grouped by reason with the top rows and their evidence.
+//!
+//! Never decides what to show by anything but its arguments (the report and the table).
 
 use std::fmt::Write;
 

@@ -7,9 +7,28 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 use url::Url;
 
+use super::http::{Auth, HttpClient};
+use super::spec::{Location, SourceConfig, StatusValues};
 use super::{Secret, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Link};
+
+/// The identity fields a file's record can feed: the keys of `columns` (csv) and `fields` (json,
+/// which also takes `first_name` and `last_name`).
+pub const IDENTITY_FIELDS: [&str; 13] = [
+    "id",
+    "name",
+    "email",
+    "emails",
+    "login",
+    "employee_id",
+    "title",
+    "department",
+    "manager_email",
+    "status",
+    "last_activity",
+    "created_at",
+    "bot",
+];
 
 pub(crate) fn config_error(cfg: &SourceConfig, message: impl Into<String>) -> SourceError {
     SourceError::Config {
@@ -26,7 +45,7 @@ pub(crate) fn required_token(
     let Some(var) = cfg.token_env.as_deref() else {
         return Err(config_error(
             cfg,
-            format!("token_env is required for kind `{}`", cfg.kind),
+            format!("token_env is required for kind `{}`", cfg.kind()),
         ));
     };
     secret_from(cfg, ctx, var, "token_env")
@@ -57,11 +76,39 @@ pub(crate) fn secret_from(
     })
 }
 
+/// A vendor API's base URL and its client, authenticated with the source's required token.
+pub(crate) fn vendor_client(
+    cfg: &SourceConfig,
+    ctx: &SourceContext,
+    auth: impl FnOnce(Secret) -> Auth,
+) -> Result<(Url, HttpClient), SourceError> {
+    let token = required_token(cfg, ctx)?;
+    let base = http_base(cfg)?;
+    let client = HttpClient::new(&cfg.name, &base, cfg.http, auth(token), ctx.cache.clone())?;
+    Ok((base, client))
+}
+
+/// The client of a file-or-URL source (`csv`, `json`): none for a local file; over HTTP, Bearer
+/// with the token when one is configured.
+pub(crate) fn file_or_http_client(
+    cfg: &SourceConfig,
+    ctx: &SourceContext,
+) -> Result<Option<HttpClient>, SourceError> {
+    let Location::Http(url) = &cfg.location else {
+        return Ok(None);
+    };
+    let auth = match optional_token(cfg, ctx)? {
+        Some(t) => Auth::Bearer(t),
+        None => Auth::None,
+    };
+    HttpClient::new(&cfg.name, url, cfg.http, auth, ctx.cache.clone()).map(Some)
+}
+
 /// The HTTP base URL or a config error (vendor kinds are HTTP only).
 pub(crate) fn http_base(cfg: &SourceConfig) -> Result<Url, SourceError> {
     cfg.http_url()
         .cloned()
-        .ok_or_else(|| config_error(cfg, format!("kind `{}` needs an http(s) URL", cfg.kind)))
+        .ok_or_else(|| config_error(cfg, format!("kind `{}` needs an http(s) URL", cfg.kind())))
 }
 
 /// `base` with `path` appended to its own path (keeps a path prefix such as `/prod1/sei/api`).
@@ -192,9 +239,8 @@ pub(crate) fn truthy(text: &str) -> bool {
 }
 
 /// Status words from `[sources.status]`; with none configured, common defaults apply.
-pub(crate) fn map_status(cfg: &SourceConfig, value: &str) -> AccountStatus {
+pub(crate) fn map_status(s: &StatusValues, value: &str) -> AccountStatus {
     let v = value.trim();
-    let s = &cfg.status;
     let configured = !(s.active.is_empty() && s.suspended.is_empty() && s.departed.is_empty());
     let hit = |list: &[String]| list.iter().any(|x| x.trim().eq_ignore_ascii_case(v));
     if configured {

@@ -8,46 +8,88 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use serde::Deserialize;
 
 use super::common::{
-    config_error, links_from, map_status, non_empty, optional_token, parse_time, push_email,
+    config_error, file_or_http_client, links_from, map_status, non_empty, parse_time, push_email,
     split_emails, truthy,
 };
-use super::http::{Auth, HttpClient, Request};
-use super::{FetchOutput, Source, SourceContext, SourceError, read_location};
-use crate::config::{Columns, Location, SourceConfig};
+use super::http::{HttpClient, Request};
+use super::spec::{FieldError, KindConfig, Location, SourceConfig, StatusValues};
+use super::{RecordFile, SourceContext, SourceError, read_location};
 use crate::model::{AccountStatus, Identity};
 
+/// Kind `csv`'s own settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Which column feeds which identity field (unmapped fields default to a header of that name).
+    pub columns: Columns,
+    /// Values of the status column that mean active, suspended and departed.
+    pub status: StatusValues,
+}
+
+/// Which CSV column feeds which identity field.
+#[derive(Debug, Deserialize, Default, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Secondary emails, separated by `;`, `,` or spaces.
+    pub emails: Option<String>,
+    pub login: Option<String>,
+    pub employee_id: Option<String>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub manager_email: Option<String>,
+    pub status: Option<String>,
+    pub last_activity: Option<String>,
+    pub created_at: Option<String>,
+    pub bot: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    columns: Columns,
+    #[serde(default)]
+    status: StatusValues,
+}
+
+impl KindConfig for Config {
+    type Raw = RawConfig;
+
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
+        Ok(Config {
+            columns: raw.columns,
+            status: raw.status,
+        })
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct CsvSource {
     cfg: SourceConfig,
+    csv: Config,
     client: Option<HttpClient>,
 }
 
 impl CsvSource {
-    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<CsvSource, SourceError> {
-        let client = match &cfg.location {
-            Location::File(_) => None,
-            Location::Http(url) => {
-                let auth = match optional_token(cfg, ctx)? {
-                    Some(t) => Auth::Bearer(t),
-                    None => Auth::None,
-                };
-                Some(HttpClient::new(
-                    &cfg.name,
-                    url,
-                    cfg.http,
-                    auth,
-                    ctx.cache.clone(),
-                )?)
-            }
-        };
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        csv: &Config,
+        ctx: &SourceContext,
+    ) -> Result<CsvSource, SourceError> {
+        let client = file_or_http_client(cfg, ctx)?;
         Ok(CsvSource {
             cfg: cfg.clone(),
+            csv: csv.clone(),
             client,
         })
     }
 
-    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+    async fn read_records(&self) -> Result<Vec<Identity>, SourceError> {
         let bytes = match (&self.cfg.location, &self.client) {
             (Location::Http(url), Some(client)) => {
                 client
@@ -63,26 +105,18 @@ impl CsvSource {
                 ));
             }
         };
-        parse(&self.cfg, &self.cfg.location.to_string(), &bytes)
+        parse(&self.cfg, &self.csv, &self.cfg.location.to_string(), &bytes)
     }
 }
 
 #[async_trait]
-impl Source for CsvSource {
+impl RecordFile for CsvSource {
     fn config(&self) -> &SourceConfig {
         &self.cfg
     }
 
-    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
-        Ok(FetchOutput {
-            identities: self.read().await?,
-            ..FetchOutput::default()
-        })
-    }
-
-    async fn check(&self) -> Result<String, SourceError> {
-        let n = self.read().await?.len();
-        Ok(format!("{}: {n} records", self.cfg.location))
+    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+        self.read_records().await
     }
 }
 
@@ -118,6 +152,7 @@ fn loose(h: &str) -> String {
 /// Parses the CSV text into identities. `location` names the file / URL in errors.
 pub(crate) fn parse(
     cfg: &SourceConfig,
+    csv_cfg: &Config,
     location: &str,
     bytes: &[u8],
 ) -> Result<Vec<Identity>, SourceError> {
@@ -147,8 +182,8 @@ pub(crate) fn parse(
 
     // field → column index
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for field in crate::config::IDENTITY_FIELDS {
-        match configured(&cfg.columns, field) {
+    for field in super::common::IDENTITY_FIELDS {
+        match configured(&csv_cfg.columns, field) {
             Some(col) => {
                 let i = find(&col).ok_or_else(|| {
                     data_err(
@@ -230,7 +265,7 @@ pub(crate) fn parse(
             }
         }
         let status = match cell("status") {
-            Some(v) => map_status(cfg, &v),
+            Some(v) => map_status(&csv_cfg.status, &v),
             None if cfg.directory => AccountStatus::Active,
             None => AccountStatus::Unknown,
         };
@@ -264,14 +299,21 @@ pub(crate) fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{SourceKind, StatusValues};
     use crate::sources::testutil::{cfg as http_cfg, fetch_err, fetch_ok};
-    use crate::sources::{Secrets, build};
+    use crate::sources::{Secrets, SourceKind, VendorConfig, build};
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     fn file_cfg(path: &std::path::Path) -> SourceConfig {
-        let mut c = SourceConfig::new("contractors", SourceKind::Csv, Location::File(path.into()));
+        file_cfg_with(path, Config::default())
+    }
+
+    fn file_cfg_with(path: &std::path::Path, csv: Config) -> SourceConfig {
+        let mut c = SourceConfig::new(
+            "contractors",
+            VendorConfig::Csv(csv),
+            Location::File(path.into()),
+        );
         c.http = crate::sources::testutil::fast();
         c
     }
@@ -289,9 +331,7 @@ mod tests {
              C4,Dee,dee@acme.example,,,,,\n",
         )
         .unwrap();
-        let mut c = file_cfg(&p);
-        c.directory = true;
-        c.columns = Columns {
+        let columns = Columns {
             id: Some("Contractor ID".into()),
             name: Some("Full Name".into()),
             email: Some("email".into()),
@@ -300,11 +340,13 @@ mod tests {
             last_activity: Some("Last Active".into()),
             ..Columns::default()
         };
-        c.status = StatusValues {
+        let status = StatusValues {
             active: vec!["active".into()],
             suspended: vec![],
             departed: vec!["Ended".into()],
         };
+        let mut c = file_cfg_with(&p, Config { columns, status });
+        c.directory = true;
         c.links.insert("github".into(), "GitHub".into());
         let src = build(&c, &SourceContext::default()).unwrap();
         let ids = src.fetch().await.unwrap().identities;
@@ -354,8 +396,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("p.csv");
         std::fs::write(&p, "id,email\n1,a@x.example\n").unwrap();
-        let mut c = file_cfg(&p);
-        c.columns.name = Some("Full Name".into());
+        let columns = Columns {
+            name: Some("Full Name".into()),
+            ..Columns::default()
+        };
+        let c = file_cfg_with(
+            &p,
+            Config {
+                columns,
+                ..Config::default()
+            },
+        );
         let e = build(&c, &SourceContext::default())
             .unwrap()
             .fetch()

@@ -15,13 +15,49 @@ use serde_json::json;
 use url::Url;
 
 use super::common::{
-    config_error, earliest, http_base, join_path, latest, non_empty, parse_time, push_email,
-    required_token,
+    earliest, join_path, latest, non_empty, parse_time, push_email, vendor_client,
 };
 use super::http::{Auth, HttpClient, Request, link_next};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// GitHub.com's REST API (GitHub Enterprise Server: `https://HOST/api/v3`).
+pub const DEFAULT_URL: &str = "https://api.github.com";
+
+/// Kind `github`'s own settings.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The organisation whose members are read.
+    pub org: String,
+    /// Read Copilot seats: `last_activity_at` is engineering activity.
+    pub copilot: bool,
+    /// Read members and SAML identities through GraphQL, 100 at a time, instead of one REST call
+    /// per member.
+    pub graphql: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    org: Option<String>,
+    #[serde(default)]
+    copilot: bool,
+    #[serde(default)]
+    graphql: bool,
+}
+
+impl KindConfig for Config {
+    type Raw = RawConfig;
+
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
+        Ok(Config {
+            org: required(raw.org, "org", SourceKind::Github)?,
+            copilot: raw.copilot,
+            graphql: raw.graphql,
+        })
+    }
+}
 
 #[derive(Deserialize)]
 struct Member {
@@ -143,9 +179,10 @@ const MEMBERS_QUERY: &str = "query($org: String!, $members: String, $ids: String
   }
 }";
 
+#[derive(Debug)]
 pub(crate) struct GithubSource {
     cfg: SourceConfig,
-    org: String,
+    github: Config,
     base: Url,
     client: HttpClient,
 }
@@ -153,23 +190,14 @@ pub(crate) struct GithubSource {
 impl GithubSource {
     pub(crate) fn new(
         cfg: &SourceConfig,
+        github: &Config,
         ctx: &SourceContext,
     ) -> Result<GithubSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let org = non_empty(cfg.org.as_deref())
-            .ok_or_else(|| config_error(cfg, "org is required for kind `github`"))?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::Bearer(token),
-            ctx.cache.clone(),
-        )?
-        .with_header("x-github-api-version", "2022-11-28");
+        let (base, client) = vendor_client(cfg, ctx, Auth::Bearer)?;
+        let client = client.with_header("x-github-api-version", "2022-11-28");
         Ok(GithubSource {
             cfg: cfg.clone(),
-            org,
+            github: github.clone(),
             base,
             client,
         })
@@ -183,7 +211,8 @@ impl GithubSource {
     }
 
     fn org_path(&self, rest: &str) -> String {
-        let org: String = url::form_urlencoded::byte_serialize(self.org.as_bytes()).collect();
+        let org: String =
+            url::form_urlencoded::byte_serialize(self.github.org.as_bytes()).collect();
         format!("/orgs/{org}{rest}")
     }
 
@@ -249,7 +278,7 @@ impl GithubSource {
         while with_members || with_ids {
             let body = json!({
                 "query": MEMBERS_QUERY,
-                "variables": {"org": self.org, "members": members_after, "ids": ids_after,
+                "variables": {"org": self.github.org, "members": members_after, "ids": ids_after,
                               "withMembers": with_members, "withIds": with_ids},
             });
             let resp = self
@@ -269,7 +298,7 @@ impl GithubSource {
             let org = parsed
                 .data
                 .and_then(|d| d.organization)
-                .ok_or_else(|| data_err(format!("organization `{}` not found", self.org)))?;
+                .ok_or_else(|| data_err(format!("organization `{}` not found", self.github.org)))?;
             if with_members {
                 let conn = org
                     .members_with_role
@@ -368,12 +397,12 @@ impl Source for GithubSource {
     }
 
     async fn fetch(&self) -> Result<FetchOutput, SourceError> {
-        let mut identities = if self.cfg.graphql {
+        let mut identities = if self.github.graphql {
             self.graphql_members().await?
         } else {
             self.rest_members().await?
         };
-        if self.cfg.copilot {
+        if self.github.copilot {
             self.add_copilot_seats(&mut identities).await?;
         }
         Ok(FetchOutput {
@@ -390,7 +419,7 @@ impl Source for GithubSource {
         resp.json::<Vec<Member>>(&self.cfg.name)?;
         Ok(format!(
             "GitHub organisation {} at {}: members readable",
-            self.org, self.base
+            self.github.org, self.base
         ))
     }
 }
@@ -398,7 +427,7 @@ impl Source for GithubSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::VendorConfig;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::Value;
@@ -409,8 +438,17 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     fn gh_cfg(uri: &str) -> SourceConfig {
+        gh_cfg_with(uri, |_| {})
+    }
+
+    fn gh_cfg_with(uri: &str, change: impl FnOnce(&mut Config)) -> SourceConfig {
+        let mut github = Config {
+            org: "acme".into(),
+            ..Config::default()
+        };
+        change(&mut github);
         let mut c = cfg(SourceKind::Github, uri);
-        c.org = Some("acme".into());
+        c.vendor = VendorConfig::Github(github);
         c
     }
 
@@ -491,8 +529,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let mut c = gh_cfg(&u);
-        c.copilot = true;
+        let c = gh_cfg_with(&u, |g| g.copilot = true);
         let ids = fetch_ok(&c, "ghp_tok").await;
         assert_eq!(
             ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
@@ -569,8 +606,7 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
-        let mut c = gh_cfg(&server.uri());
-        c.graphql = true;
+        let c = gh_cfg_with(&server.uri(), |g| g.graphql = true);
         let ids = fetch_ok(&c, "ghp_tok").await;
         assert_eq!(ids.len(), 4);
         assert_eq!(ids[0].id, "1");
@@ -587,8 +623,7 @@ mod tests {
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"organization": null}, "errors": [{"message": "Could not resolve to an Organization"}]})))
             .mount(&server)
             .await;
-        let mut c = gh_cfg(&server.uri());
-        c.graphql = true;
+        let c = gh_cfg_with(&server.uri(), |g| g.graphql = true);
         let e = fetch_err(&c, "t").await;
         assert!(e.contains("Could not resolve"), "{e}");
     }
@@ -728,7 +763,10 @@ mod tests {
     fn graphql_url_for_cloud_and_enterprise_server() {
         let mk = |u: &str| {
             let c = gh_cfg(u);
-            GithubSource::new(&c, &ctx("t"))
+            let VendorConfig::Github(github) = &c.vendor else {
+                unreachable!("a github config")
+            };
+            GithubSource::new(&c, github, &ctx("t"))
                 .unwrap()
                 .graphql_url()
                 .to_string()

@@ -8,13 +8,23 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use url::Url;
 
-use super::common::{
-    earliest, http_base, join_path, non_empty, parse_time, push_email, required_token,
-};
+use super::common::{earliest, join_path, non_empty, parse_time, push_email, vendor_client};
 use super::http::{Auth, HttpClient, Request, Response, link_next};
+use super::spec::{FieldError, KindConfig, NoKeys, SourceConfig};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// Kind `gitlab` has no keys of its own: the instance URL and `token_env` are shared by every kind.
+#[derive(Debug, Clone, Default)]
+pub struct Config {}
+
+impl KindConfig for Config {
+    type Raw = NoKeys;
+
+    fn build(_: NoKeys) -> Result<Config, FieldError> {
+        Ok(Config {})
+    }
+}
 
 #[derive(Deserialize)]
 struct GitlabUser {
@@ -35,6 +45,7 @@ struct GitlabUser {
 /// with 304 still knows its next page.
 const PAGING_HEADERS: &[&str] = &["x-next-page", "x-total-pages"];
 
+#[derive(Debug)]
 pub(crate) struct GitlabSource {
     cfg: SourceConfig,
     base: Url,
@@ -46,15 +57,7 @@ impl GitlabSource {
         cfg: &SourceConfig,
         ctx: &SourceContext,
     ) -> Result<GitlabSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::PrivateToken(token),
-            ctx.cache.clone(),
-        )?;
+        let (base, client) = vendor_client(cfg, ctx, Auth::PrivateToken)?;
         Ok(GitlabSource {
             cfg: cfg.clone(),
             base,
@@ -167,7 +170,7 @@ impl Source for GitlabSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::SourceKind;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::{Value, json};

@@ -11,13 +11,45 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::common::{
-    config_error, epoch_time, http_base, join_path, non_empty, push_email, required_token,
-};
+use super::common::{epoch_time, http_base, join_path, non_empty, push_email, required_token};
 use super::http::{Auth, HttpClient, Request};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{Identity, SeiRow, Subscription};
+
+/// The Harness platform (licensing) for accounts on the shared SaaS cluster.
+pub const DEFAULT_URL: &str = "https://app.harness.io";
+
+/// Kind `harness`'s own settings.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The Harness account identifier.
+    pub account: String,
+    /// The region's SEI API (`https://app.harness.io/prod1/sei/api`, …): SEI's developer table is read
+    /// (and pushed) there; without it only the license is read.
+    pub sei_url: Option<Url>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    account: Option<String>,
+    sei_url: Option<String>,
+}
+
+impl KindConfig for Config {
+    type Raw = RawConfig;
+
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
+        Ok(Config {
+            account: required(raw.account, "account", SourceKind::Harness)?,
+            sei_url: match raw.sei_url {
+                Some(u) => Some(http_url_key(&u, "sei_url")?),
+                None => None,
+            },
+        })
+    }
+}
 
 #[derive(Deserialize)]
 struct ResponseDto {
@@ -35,6 +67,7 @@ struct ModuleLicense {
     expiry_time: Option<i64>,
 }
 
+#[derive(Debug)]
 pub(crate) struct HarnessSource {
     cfg: SourceConfig,
     account: String,
@@ -47,11 +80,11 @@ pub(crate) struct HarnessSource {
 impl HarnessSource {
     pub(crate) fn new(
         cfg: &SourceConfig,
+        harness: &Config,
         ctx: &SourceContext,
     ) -> Result<HarnessSource, SourceError> {
         let token = required_token(cfg, ctx)?;
-        let account = non_empty(cfg.account.as_deref())
-            .ok_or_else(|| config_error(cfg, "account is required for kind `harness`"))?;
+        let account = harness.account.clone();
         let base = http_base(cfg)?;
         let platform = HttpClient::new(
             &cfg.name,
@@ -60,7 +93,7 @@ impl HarnessSource {
             Auth::ApiKey(token.clone()),
             ctx.cache.clone(),
         )?;
-        let sei = match &cfg.sei_url {
+        let sei = match &harness.sei_url {
             Some(u) => Some(HttpClient::new(
                 &cfg.name,
                 u,
@@ -74,7 +107,7 @@ impl HarnessSource {
             cfg: cfg.clone(),
             account,
             base,
-            sei_url: cfg.sei_url.clone(),
+            sei_url: harness.sei_url.clone(),
             platform,
             sei,
         })
@@ -276,6 +309,7 @@ fn parse_sei_csv(source: &str, location: &str, text: &str) -> Result<Vec<SeiRow>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::VendorConfig;
     use crate::sources::testutil::{SEI_TABLE as TABLE, ctx, harness_cfg};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;
@@ -361,7 +395,9 @@ mod tests {
             .mount(&platform)
             .await;
         let mut c = harness_cfg(&platform.uri(), "http://unused.invalid");
-        c.sei_url = None;
+        if let VendorConfig::Harness(h) = &mut c.vendor {
+            h.sei_url = None;
+        }
         let out = build(&c, &ctx("k")).unwrap().fetch().await.unwrap();
         assert_eq!(out.subscription.unwrap().licenses_purchased, 500);
         platform.verify().await;

@@ -8,11 +8,34 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use url::Url;
 
-use super::common::{config_error, http_base, join_path, non_empty, push_email, required_token};
+use super::common::{join_path, non_empty, push_email, vendor_client};
 use super::http::{Auth, HttpClient, Request};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// Kind `jira`'s own settings.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The Atlassian account whose API token `token_env` holds (Basic auth is `user:token`).
+    pub user: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    user: Option<String>,
+}
+
+impl KindConfig for Config {
+    type Raw = RawConfig;
+
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
+        Ok(Config {
+            user: required(raw.user, "user", SourceKind::Jira)?,
+        })
+    }
+}
 
 /// Pages at most, as a guard against a server that never returns an empty page.
 const MAX_PAGES: usize = 10_000;
@@ -27,6 +50,7 @@ struct JiraUser {
     active: Option<bool>,
 }
 
+#[derive(Debug)]
 pub(crate) struct JiraSource {
     cfg: SourceConfig,
     base: Url,
@@ -34,18 +58,13 @@ pub(crate) struct JiraSource {
 }
 
 impl JiraSource {
-    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<JiraSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let user = non_empty(cfg.user.as_deref())
-            .ok_or_else(|| config_error(cfg, "user is required for kind `jira`"))?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::Basic { user, token },
-            ctx.cache.clone(),
-        )?;
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        jira: &Config,
+        ctx: &SourceContext,
+    ) -> Result<JiraSource, SourceError> {
+        let user = jira.user.clone();
+        let (base, client) = vendor_client(cfg, ctx, |token| Auth::Basic { user, token })?;
         Ok(JiraSource {
             cfg: cfg.clone(),
             base,
@@ -110,6 +129,7 @@ impl Source for JiraSource {
             source_name: self.cfg.name.clone(),
             url: self.search_url(start_at, max).to_string(),
             message: format!("no empty page after {MAX_PAGES} pages; stopping"),
+            cause: None,
         })
     }
 
@@ -129,7 +149,7 @@ impl Source for JiraSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::VendorConfig;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::{Value, json};
@@ -139,7 +159,9 @@ mod tests {
 
     fn jira_cfg(uri: &str) -> SourceConfig {
         let mut c = cfg(SourceKind::Jira, uri);
-        c.user = Some("bot@acme.example".into());
+        c.vendor = VendorConfig::Jira(Config {
+            user: "bot@acme.example".into(),
+        });
         c.page_size = Some(2);
         c
     }

@@ -4,50 +4,119 @@
 //!
 //! Never follows a next link to another host, and never invents an id.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
+use super::common::IDENTITY_FIELDS;
 use super::common::{
-    config_error, dotted, epoch_time, links_from, map_status, non_empty, optional_token,
+    config_error, dotted, epoch_time, file_or_http_client, links_from, map_status, non_empty,
     parse_time, push_email, split_emails, truthy, value_text,
 };
-use super::http::{Auth, HttpClient, json_next};
-use super::{FetchOutput, Source, SourceContext, SourceError, read_location};
-use crate::config::{Location, SourceConfig};
+use super::http::{HttpClient, json_next};
+use super::spec::{
+    FieldError, KindConfig, Location, SourceConfig, SourceKind, StatusValues, required,
+};
+use super::{RecordFile, SourceContext, SourceError, read_location};
 use crate::model::{AccountStatus, Identity};
 
+/// Kind `json`'s own settings: JSON pointers into each page and each record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// The array of records in each page (`/data/people`).
+    pub records: String,
+    /// Identity field → pointer within a record; `id` is required.
+    pub fields: BTreeMap<String, String>,
+    /// The next page's URL (relative URLs resolved against the page's own).
+    pub next: Option<String>,
+    /// Values of the status field that mean active, suspended and departed.
+    pub status: StatusValues,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    records: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    next: Option<String>,
+    #[serde(default)]
+    status: StatusValues,
+}
+
+impl KindConfig for Config {
+    type Raw = RawConfig;
+
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
+        let records = pointer(
+            required(raw.records, "records", SourceKind::Json)?,
+            "records",
+        )?;
+        if !raw.fields.contains_key("id") {
+            return Err(FieldError::new("fields.id", "required for kind `json`"));
+        }
+        let mut fields = BTreeMap::new();
+        for (field, p) in raw.fields {
+            let known = IDENTITY_FIELDS.contains(&field.as_str())
+                || field == "first_name"
+                || field == "last_name";
+            if !known {
+                return Err(FieldError::new(
+                    format!("fields.{field}"),
+                    format!(
+                        "unknown field (expected one of {}, first_name, last_name)",
+                        IDENTITY_FIELDS.join(", ")
+                    ),
+                ));
+            }
+            let p = pointer(p, &format!("fields.{field}"))?;
+            fields.insert(field, p);
+        }
+        let next = match raw.next {
+            Some(p) => Some(pointer(p, "next")?).filter(|p| !p.is_empty()),
+            None => None,
+        };
+        Ok(Config {
+            records,
+            fields,
+            next,
+            status: raw.status,
+        })
+    }
+}
+
+/// A JSON pointer key: empty (the whole document) or starting with `/`.
+fn pointer(p: String, key: &str) -> Result<String, FieldError> {
+    if p.is_empty() || p.starts_with('/') {
+        Ok(p)
+    } else {
+        Err(FieldError::new(
+            key,
+            format!("`{p}` is not a JSON pointer (starts with /)"),
+        ))
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct JsonSource {
     cfg: SourceConfig,
+    json: Config,
     client: Option<HttpClient>,
 }
 
 impl JsonSource {
-    pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<JsonSource, SourceError> {
-        if cfg.records.is_none() {
-            return Err(config_error(cfg, "records (a JSON pointer) is required"));
-        }
-        if !cfg.fields.contains_key("id") {
-            return Err(config_error(cfg, "fields.id is required"));
-        }
-        let client = match &cfg.location {
-            Location::File(_) => None,
-            Location::Http(url) => {
-                let auth = match optional_token(cfg, ctx)? {
-                    Some(t) => Auth::Bearer(t),
-                    None => Auth::None,
-                };
-                Some(HttpClient::new(
-                    &cfg.name,
-                    url,
-                    cfg.http,
-                    auth,
-                    ctx.cache.clone(),
-                )?)
-            }
-        };
+    pub(crate) fn new(
+        cfg: &SourceConfig,
+        json: &Config,
+        ctx: &SourceContext,
+    ) -> Result<JsonSource, SourceError> {
+        let client = file_or_http_client(cfg, ctx)?;
         Ok(JsonSource {
             cfg: cfg.clone(),
+            json: json.clone(),
             client,
         })
     }
@@ -63,7 +132,7 @@ impl JsonSource {
 
     /// Every page's document, in order.
     async fn documents(&self) -> Result<Vec<(String, Value)>, SourceError> {
-        let next_ptr = self.cfg.next.clone().filter(|p| !p.is_empty());
+        let next_ptr = self.json.next.clone();
         match (&self.cfg.location, &self.client) {
             (Location::Http(url), Some(client)) => {
                 let mut docs = Vec::new();
@@ -123,11 +192,11 @@ impl JsonSource {
         }
     }
 
-    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
-        let pointer = self.cfg.records.clone().unwrap_or_default();
+    async fn read_records(&self) -> Result<Vec<Identity>, SourceError> {
+        let pointer = &self.json.records;
         let mut out = Vec::new();
         for (loc, doc) in self.documents().await? {
-            let records = match doc.pointer(&pointer) {
+            let records = match doc.pointer(pointer) {
                 Some(Value::Array(a)) => a,
                 Some(Value::Null) | None if !out.is_empty() => continue,
                 _ => {
@@ -146,7 +215,7 @@ impl JsonSource {
     }
 
     fn field<'a>(&self, rec: &'a Value, name: &str) -> Option<&'a Value> {
-        let p = self.cfg.fields.get(name)?;
+        let p = self.json.fields.get(name)?;
         rec.pointer(p).filter(|v| !v.is_null())
     }
 
@@ -160,7 +229,7 @@ impl JsonSource {
             location: format!("{loc}: record {i}"),
             message,
         };
-        let id_ptr = self.cfg.fields.get("id").cloned().unwrap_or_default();
+        let id_ptr = self.json.fields.get("id").map(String::as_str).unwrap_or("");
         let id = self
             .text(rec, "id")
             .ok_or_else(|| err(format!("no id at `{id_ptr}`")))?;
@@ -190,7 +259,7 @@ impl JsonSource {
             Some(Value::Bool(true)) => AccountStatus::Active,
             Some(Value::Bool(false)) => AccountStatus::Departed,
             Some(v) => match value_text(v) {
-                Some(t) => map_status(&self.cfg, &t),
+                Some(t) => map_status(&self.json.status, &t),
                 None if self.cfg.directory => AccountStatus::Active,
                 None => AccountStatus::Unknown,
             },
@@ -244,37 +313,31 @@ impl JsonSource {
 }
 
 #[async_trait]
-impl Source for JsonSource {
+impl RecordFile for JsonSource {
     fn config(&self) -> &SourceConfig {
         &self.cfg
     }
 
-    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
-        Ok(FetchOutput {
-            identities: self.read().await?,
-            ..FetchOutput::default()
-        })
-    }
-
-    async fn check(&self) -> Result<String, SourceError> {
-        let n = self.read().await?.len();
-        Ok(format!("{}: {n} records", self.cfg.location))
+    async fn read(&self) -> Result<Vec<Identity>, SourceError> {
+        self.read_records().await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
-    use crate::sources::build;
     use crate::sources::testutil::{cfg as http_cfg, fast, fetch_err, fetch_ok};
+    use crate::sources::{SourceKind, VendorConfig, build};
     use serde_json::json;
     use wiremock::matchers::{header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     fn with_fields(mut c: SourceConfig) -> SourceConfig {
-        c.records = Some("/data/people".into());
-        c.next = Some("/paging/next".into());
+        let mut json = Config {
+            records: "/data/people".into(),
+            next: Some("/paging/next".into()),
+            ..Config::default()
+        };
         for (k, v) in [
             ("id", "/uid"),
             ("email", "/mail"),
@@ -285,8 +348,9 @@ mod tests {
             ("last_activity", "/seen"),
             ("bot", "/robot"),
         ] {
-            c.fields.insert(k.into(), v.into());
+            json.fields.insert(k.into(), v.into());
         }
+        c.vendor = VendorConfig::Json(json);
         c
     }
 
@@ -386,7 +450,7 @@ mod tests {
         std::fs::write(dir.path().join("b.json"), page(&[2], None).to_string()).unwrap();
         let mut c = with_fields(SourceConfig::new(
             "j",
-            SourceKind::Json,
+            VendorConfig::default_for(SourceKind::Json),
             Location::File(dir.path().join("a.json")),
         ));
         c.http = fast();
@@ -407,7 +471,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.json");
         std::fs::write(&p, r#"{"data":{"people":[{"uid":1},{"mail":"a@b.c"}]}}"#).unwrap();
-        let c = with_fields(SourceConfig::new("j", SourceKind::Json, Location::File(p)));
+        let c = with_fields(SourceConfig::new(
+            "j",
+            VendorConfig::default_for(SourceKind::Json),
+            Location::File(p),
+        ));
         let e = build(&c, &SourceContext::default())
             .unwrap()
             .fetch()

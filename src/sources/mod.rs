@@ -10,22 +10,26 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{SourceConfig, SourceKind};
 use crate::model::{Identity, SeiRow, Subscription};
 
 pub(crate) mod common;
-mod csv;
-mod github;
-mod gitlab;
-mod harness;
+pub mod csv;
+pub mod github;
+pub mod gitlab;
+pub mod harness;
 pub mod http;
-mod jira;
-mod json;
-mod msgraph;
-mod okta;
+pub mod jira;
+pub mod json;
+pub mod msgraph;
+pub mod okta;
+mod spec;
 #[cfg(test)]
 pub(crate) mod testutil;
+
+pub use common::IDENTITY_FIELDS;
+pub use spec::{FieldError, Location, SourceConfig, SourceKind, StatusValues, VendorConfig};
 
 /// What one source delivered in one run.
 #[derive(Debug, Default, Clone)]
@@ -50,6 +54,9 @@ pub enum SourceError {
         source_name: String,
         url: String,
         message: String,
+        /// The transport error behind it (reqwest's, its URL removed), if any.
+        #[source]
+        cause: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     #[error("{source_name}: {location}: {message}")]
     Data {
@@ -59,17 +66,17 @@ pub enum SourceError {
     },
 }
 
-/// A secret value: its Debug and Display never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret value (a `secrecy::SecretString`: zeroed on drop, never shown by Debug or Display).
+#[derive(Clone)]
+pub struct Secret(SecretString);
 
 impl Secret {
     pub fn new(v: impl Into<String>) -> Secret {
-        Secret(v.into())
+        Secret(SecretString::from(v.into()))
     }
     /// The value, for the one place that sends it.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
 
@@ -85,17 +92,24 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Where secrets come from: the process environment in production, a map in tests.
+/// Where secrets come from: the variables the config names, read from the process environment in
+/// production; a map in tests.
 #[derive(Clone, Default)]
 pub struct Secrets {
-    values: HashMap<String, String>,
+    values: HashMap<String, Secret>,
 }
 
 impl Secrets {
-    /// Every variable of the process environment.
-    pub fn from_env() -> Secrets {
+    /// The named variables of the process environment, and no other.
+    pub fn from_env<'a>(names: impl IntoIterator<Item = &'a str>) -> Secrets {
         Secrets {
-            values: std::env::vars().collect(),
+            values: names
+                .into_iter()
+                .filter_map(|name| {
+                    let value = std::env::var(name).ok()?;
+                    Some((name.to_string(), Secret::new(value)))
+                })
+                .collect(),
         }
     }
     pub fn from_pairs<I, K, V>(pairs: I) -> Secrets
@@ -107,7 +121,7 @@ impl Secrets {
         Secrets {
             values: pairs
                 .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
+                .map(|(k, v)| (k.into(), Secret::new(v.into())))
                 .collect(),
         }
     }
@@ -115,8 +129,8 @@ impl Secrets {
     pub fn get(&self, name: &str) -> Option<Secret> {
         self.values
             .get(name)
-            .filter(|v| !v.is_empty())
-            .map(|v| Secret(v.clone()))
+            .filter(|v| !v.expose().is_empty())
+            .cloned()
     }
 }
 
@@ -163,9 +177,9 @@ pub struct SourceContext {
     pub cache: Option<Arc<dyn HttpCache>>,
 }
 
-/// One configured source.
+/// One configured source. Debug shows its settings and client, never a secret.
 #[async_trait]
-pub trait Source: Send + Sync {
+pub trait Source: Send + Sync + fmt::Debug {
     /// Its configuration (name, kind, directory flag, ...).
     fn config(&self) -> &SourceConfig;
     /// Read every record, following every page.
@@ -175,19 +189,67 @@ pub trait Source: Send + Sync {
     async fn check(&self) -> Result<String, SourceError>;
 }
 
+/// A source that is one document of records (`csv`, `json`): fetching and checking are both reading it.
+#[async_trait]
+pub(crate) trait RecordFile: Send + Sync + fmt::Debug {
+    fn config(&self) -> &SourceConfig;
+    /// Every record, following every page.
+    async fn read(&self) -> Result<Vec<Identity>, SourceError>;
+}
+
+#[async_trait]
+impl<T: RecordFile> Source for T {
+    fn config(&self) -> &SourceConfig {
+        RecordFile::config(self)
+    }
+
+    async fn fetch(&self) -> Result<FetchOutput, SourceError> {
+        Ok(FetchOutput {
+            identities: self.read().await?,
+            ..FetchOutput::default()
+        })
+    }
+
+    async fn check(&self) -> Result<String, SourceError> {
+        let n = self.read().await?.len();
+        Ok(format!(
+            "{}: {n} records",
+            RecordFile::config(self).location
+        ))
+    }
+}
+
 /// Build the source for one config entry. A missing secret is a [`SourceError::Config`] naming
 /// the variable (never its value).
 pub fn build(cfg: &SourceConfig, ctx: &SourceContext) -> Result<Box<dyn Source>, SourceError> {
-    Ok(match cfg.kind {
-        SourceKind::Csv => Box::new(csv::CsvSource::new(cfg, ctx)?),
-        SourceKind::Json => Box::new(json::JsonSource::new(cfg, ctx)?),
-        SourceKind::Okta => Box::new(okta::OktaSource::new(cfg, ctx)?),
-        SourceKind::Gitlab => Box::new(gitlab::GitlabSource::new(cfg, ctx)?),
-        SourceKind::Jira => Box::new(jira::JiraSource::new(cfg, ctx)?),
-        SourceKind::Github => Box::new(github::GithubSource::new(cfg, ctx)?),
-        SourceKind::Msgraph => Box::new(msgraph::MsgraphSource::new(cfg, ctx)?),
-        SourceKind::Harness => Box::new(harness::HarnessSource::new(cfg, ctx)?),
+    Ok(match &cfg.vendor {
+        VendorConfig::Csv(c) => Box::new(csv::CsvSource::new(cfg, c, ctx)?),
+        VendorConfig::Json(c) => Box::new(json::JsonSource::new(cfg, c, ctx)?),
+        VendorConfig::Okta(_) => Box::new(okta::OktaSource::new(cfg, ctx)?),
+        VendorConfig::Gitlab(_) => Box::new(gitlab::GitlabSource::new(cfg, ctx)?),
+        VendorConfig::Jira(c) => Box::new(jira::JiraSource::new(cfg, c, ctx)?),
+        VendorConfig::Github(c) => Box::new(github::GithubSource::new(cfg, c, ctx)?),
+        VendorConfig::Msgraph(c) => Box::new(msgraph::MsgraphSource::new(cfg, c, ctx)?),
+        VendorConfig::Harness(c) => Box::new(harness::HarnessSource::new(cfg, c, ctx)?),
     })
+}
+
+/// Fetch every source concurrently, in order; a source that cannot even be built counts as failed.
+pub async fn fetch_all(
+    sources: &[SourceConfig],
+    ctx: &SourceContext,
+) -> Vec<Result<FetchOutput, SourceError>> {
+    let futures = sources.iter().map(|src| async move {
+        let source = build(src, ctx)?;
+        let started = std::time::Instant::now();
+        let out = source.fetch().await;
+        if let Ok(o) = &out {
+            let ms = started.elapsed().as_millis() as u64;
+            tracing::info!(source = %src.name, records = o.identities.len(), ms, "source fetched");
+        }
+        out
+    });
+    futures::future::join_all(futures).await
 }
 
 /// Reads a local file, errors naming it.
@@ -205,7 +267,6 @@ pub(crate) async fn read_location(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Location, SourceKind};
 
     #[test]
     fn every_token_kind_names_a_missing_variable_without_a_value() {
@@ -218,9 +279,6 @@ mod tests {
         ] {
             let mut cfg = testutil::cfg(kind, "https://api.example");
             cfg.token_env = Some("MY_TOKEN_VAR".into());
-            cfg.org = Some("acme".into());
-            cfg.user = Some("u@x.example".into());
-            cfg.account = Some("acc".into());
             let ctx = SourceContext {
                 secrets: Secrets::from_pairs([("OTHER", "value-123")]),
                 cache: None,
@@ -234,9 +292,46 @@ mod tests {
         }
     }
 
+    /// Every kind built with real secrets: the Debug of its config, of the built source (clients and
+    /// auth included) and of the secrets holder shows none of them.
+    #[test]
+    fn debug_of_configs_sources_and_secrets_shows_no_secret() {
+        let token = "tok-3f9a1c";
+        let client_secret = "cs~9q8w7e";
+        let secrets = Secrets::from_pairs([("TOKEN", token), ("SECRET", client_secret)]);
+        let ctx = SourceContext {
+            secrets: secrets.clone(),
+            cache: None,
+        };
+        let mut seen = vec![
+            format!("{secrets:?}"),
+            format!("{:?}", secrets.get("TOKEN")),
+        ];
+        for kind in SourceKind::ALL {
+            let mut cfg = testutil::cfg(kind, "https://api.example");
+            if let VendorConfig::Msgraph(m) = &mut cfg.vendor {
+                m.client_secret_env = "SECRET".into();
+            }
+            let source = build(&cfg, &ctx).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            seen.push(format!("{cfg:?}"));
+            seen.push(format!("{source:?}"));
+            seen.push(format!("{source:#?}"));
+        }
+        for text in &seen {
+            for secret in [token, client_secret] {
+                assert!(!text.contains(secret), "a secret in Debug output: {text}");
+            }
+        }
+        assert!(seen.iter().any(|t| t.contains("HttpClient")), "{seen:?}");
+    }
+
     #[test]
     fn vendor_kinds_refuse_a_local_file() {
-        let cfg = SourceConfig::new("o", SourceKind::Okta, Location::File("/tmp/x".into()));
+        let cfg = SourceConfig::new(
+            "o",
+            VendorConfig::default_for(SourceKind::Okta),
+            Location::File("/tmp/x".into()),
+        );
         let mut cfg = cfg;
         cfg.token_env = Some("T".into());
         let ctx = SourceContext {

@@ -14,13 +14,72 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::common::{
-    config_error, dotted, http_base, join_path, links_from, non_empty, parse_time, push_email,
-    secret_from, value_text,
+    dotted, http_base, join_path, links_from, non_empty, parse_time, push_email, secret_from,
+    value_text,
 };
 use super::http::{Auth, HttpClient, Request, json_next};
+use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Secret, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// Microsoft Graph's global endpoint (national clouds: `https://graph.microsoft.us`, …).
+pub const DEFAULT_URL: &str = "https://graph.microsoft.com";
+/// The Microsoft identity platform's global authority.
+const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+
+/// Kind `msgraph`'s own settings: an app registration with the client-credentials grant.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where tokens come from: `POST {authority}/{tenant}/oauth2/v2.0/token`.
+    pub authority: Url,
+    pub tenant: String,
+    pub client_id: String,
+    /// The *name* of the variable that holds the client secret.
+    pub client_secret_env: String,
+    /// Also ask for `signInActivity` (needs `AuditLog.Read.All`); never engineering activity.
+    pub sign_in_activity: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            authority: Url::parse(DEFAULT_AUTHORITY).expect("static URL"),
+            tenant: String::new(),
+            client_id: String::new(),
+            client_secret_env: String::new(),
+            sign_in_activity: false,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    authority: Option<String>,
+    tenant: Option<String>,
+    client_id: Option<String>,
+    client_secret_env: Option<String>,
+    #[serde(default)]
+    sign_in_activity: bool,
+}
+
+impl KindConfig for Config {
+    type Raw = RawConfig;
+
+    fn build(raw: RawConfig) -> Result<Config, FieldError> {
+        let kind = SourceKind::Msgraph;
+        Ok(Config {
+            authority: http_url_key(
+                raw.authority.as_deref().unwrap_or(DEFAULT_AUTHORITY),
+                "authority",
+            )?,
+            tenant: required(raw.tenant, "tenant", kind)?,
+            client_id: required(raw.client_id, "client_id", kind)?,
+            client_secret_env: required(raw.client_secret_env, "client_secret_env", kind)?,
+            sign_in_activity: raw.sign_in_activity,
+        })
+    }
+}
 
 const SELECT: &str = "id,displayName,mail,userPrincipalName,otherMails,accountEnabled,employeeId,department,jobTitle,createdDateTime,onPremisesExtensionAttributes";
 
@@ -52,8 +111,10 @@ struct GraphUser {
     created_date_time: Option<String>,
 }
 
+#[derive(Debug)]
 pub(crate) struct MsgraphSource {
     cfg: SourceConfig,
+    sign_in_activity: bool,
     base: Url,
     token_url: Url,
     client_id: String,
@@ -66,31 +127,25 @@ pub(crate) struct MsgraphSource {
 impl MsgraphSource {
     pub(crate) fn new(
         cfg: &SourceConfig,
+        graph_cfg: &Config,
         ctx: &SourceContext,
     ) -> Result<MsgraphSource, SourceError> {
-        let var = cfg
-            .client_secret_env
-            .as_deref()
-            .ok_or_else(|| config_error(cfg, "client_secret_env is required for kind `msgraph`"))?;
-        let client_secret = secret_from(cfg, ctx, var, "client_secret_env")?;
-        let tenant = non_empty(cfg.tenant.as_deref())
-            .ok_or_else(|| config_error(cfg, "tenant is required for kind `msgraph`"))?;
-        let client_id = non_empty(cfg.client_id.as_deref())
-            .ok_or_else(|| config_error(cfg, "client_id is required for kind `msgraph`"))?;
-        let authority = cfg.authority.clone().unwrap_or_else(|| {
-            Url::parse("https://login.microsoftonline.com").expect("static URL")
-        });
-        let tenant_seg: String = url::form_urlencoded::byte_serialize(tenant.as_bytes()).collect();
-        let token_url = join_path(&authority, &format!("/{tenant_seg}/oauth2/v2.0/token"));
+        let client_secret =
+            secret_from(cfg, ctx, &graph_cfg.client_secret_env, "client_secret_env")?;
+        let tenant_seg: String =
+            url::form_urlencoded::byte_serialize(graph_cfg.tenant.as_bytes()).collect();
+        let authority = &graph_cfg.authority;
+        let token_url = join_path(authority, &format!("/{tenant_seg}/oauth2/v2.0/token"));
         let base = http_base(cfg)?;
-        let token_client = HttpClient::new(&cfg.name, &authority, cfg.http, Auth::None, None)?
+        let token_client = HttpClient::new(&cfg.name, authority, cfg.http, Auth::None, None)?
             .with_body_secret(client_secret.clone());
         let graph = HttpClient::new(&cfg.name, &base, cfg.http, Auth::None, ctx.cache.clone())?;
         Ok(MsgraphSource {
             cfg: cfg.clone(),
+            sign_in_activity: graph_cfg.sign_in_activity,
             base,
             token_url,
-            client_id,
+            client_id: graph_cfg.client_id.clone(),
             client_secret,
             token_client,
             graph,
@@ -135,7 +190,7 @@ impl MsgraphSource {
     /// The `$select` list: the fields we map, plus the first segment of every link path.
     fn select(&self) -> String {
         let mut fields: Vec<String> = SELECT.split(',').map(str::to_string).collect();
-        if self.cfg.sign_in_activity {
+        if self.sign_in_activity {
             fields.push("signInActivity".into());
         }
         for path in self.cfg.links.values() {
@@ -232,7 +287,7 @@ impl Source for MsgraphSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::VendorConfig;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;
@@ -244,10 +299,13 @@ mod tests {
         let mut c = cfg(SourceKind::Msgraph, graph);
         c.name = "entra".into();
         c.token_env = None;
-        c.authority = Some(Url::parse(login).unwrap());
-        c.tenant = Some("acme.onmicrosoft.com".into());
-        c.client_id = Some("cid-1".into());
-        c.client_secret_env = Some("SECRET".into());
+        c.vendor = VendorConfig::Msgraph(Config {
+            authority: Url::parse(login).unwrap(),
+            tenant: "acme.onmicrosoft.com".into(),
+            client_id: "cid-1".into(),
+            client_secret_env: "SECRET".into(),
+            sign_in_activity: false,
+        });
         c.directory = true;
         c.links.insert(
             "github".into(),

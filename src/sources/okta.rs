@@ -12,12 +12,25 @@ use serde_json::Value;
 use url::Url;
 
 use super::common::{
-    http_base, join_path, links_from, non_empty, parse_time, push_email, required_token, value_text,
+    join_path, links_from, non_empty, parse_time, push_email, value_text, vendor_client,
 };
 use super::http::{Auth, HttpClient, Request, link_next};
+use super::spec::{FieldError, KindConfig, NoKeys, SourceConfig};
 use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::config::SourceConfig;
 use crate::model::{AccountStatus, Identity};
+
+/// Kind `okta` has no keys of its own: the base URL, `token_env` and `[sources.links]` (profile
+/// attributes such as `githubUsername`) are shared by every kind.
+#[derive(Debug, Clone, Default)]
+pub struct Config {}
+
+impl KindConfig for Config {
+    type Raw = NoKeys;
+
+    fn build(_: NoKeys) -> Result<Config, FieldError> {
+        Ok(Config {})
+    }
+}
 
 #[derive(Deserialize)]
 struct OktaUser {
@@ -28,22 +41,7 @@ struct OktaUser {
     profile: Value,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct OktaProfile {
-    login: Option<String>,
-    email: Option<String>,
-    second_email: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    display_name: Option<String>,
-    title: Option<String>,
-    department: Option<String>,
-    employee_number: Option<String>,
-    manager_id: Option<String>,
-    manager: Option<String>,
-}
-
+#[derive(Debug)]
 pub(crate) struct OktaSource {
     cfg: SourceConfig,
     base: Url,
@@ -52,15 +50,7 @@ pub(crate) struct OktaSource {
 
 impl OktaSource {
     pub(crate) fn new(cfg: &SourceConfig, ctx: &SourceContext) -> Result<OktaSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let base = http_base(cfg)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::Ssws(token),
-            ctx.cache.clone(),
-        )?;
+        let (base, client) = vendor_client(cfg, ctx, Auth::Ssws)?;
         Ok(OktaSource {
             cfg: cfg.clone(),
             base,
@@ -91,35 +81,36 @@ impl OktaSource {
         Ok(users)
     }
 
+    /// One user as an identity. Profile attributes are read one by one: an attribute of an odd
+    /// type (a list where text was expected) is left out, and the rest of the profile is kept.
     fn identity(&self, u: OktaUser) -> Identity {
-        let p: OktaProfile = serde_json::from_value(u.profile.clone()).unwrap_or_default();
+        let attr = |name: &str| u.profile.get(name).and_then(value_text);
         let mut emails = Vec::new();
-        push_email(&mut emails, p.email.as_deref());
-        push_email(&mut emails, p.second_email.as_deref());
-        let name = non_empty(p.display_name.as_deref()).or_else(|| {
+        push_email(&mut emails, attr("email").as_deref());
+        push_email(&mut emails, attr("secondEmail").as_deref());
+        let name = attr("displayName").or_else(|| {
             let full = format!(
                 "{} {}",
-                p.first_name.as_deref().unwrap_or(""),
-                p.last_name.as_deref().unwrap_or("")
+                attr("firstName").unwrap_or_default(),
+                attr("lastName").unwrap_or_default()
             );
             non_empty(Some(&full))
         });
         // `manager` is usually a display name; only an email is useful as manager_email.
-        let manager_email = [p.manager.as_deref(), p.manager_id.as_deref()]
+        let manager_email = [attr("manager"), attr("managerId")]
             .into_iter()
             .flatten()
-            .find(|m| m.contains('@'))
-            .map(|m| m.trim().to_string());
+            .find(|m| m.contains('@'));
         let links = links_from(&self.cfg, |attr| u.profile.get(attr).and_then(value_text));
         Identity {
             source: self.cfg.name.clone(),
             id: u.id,
             emails,
-            login: non_empty(p.login.as_deref()),
+            login: attr("login"),
             name,
-            employee_id: non_empty(p.employee_number.as_deref()),
-            title: non_empty(p.title.as_deref()),
-            department: non_empty(p.department.as_deref()),
+            employee_id: attr("employeeNumber"),
+            title: attr("title"),
+            department: attr("department"),
             manager_email,
             status: okta_status(u.status.as_deref().unwrap_or("")),
             is_bot: false,
@@ -182,7 +173,7 @@ impl Source for OktaSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SourceKind;
+    use crate::sources::SourceKind;
     use crate::sources::testutil::{cfg, ctx, fetch_err, fetch_ok};
     use crate::sources::{MemoryHttpCache, build};
     use serde_json::json;
@@ -206,6 +197,35 @@ mod tests {
         c.directory = true;
         c.links.insert("github".into(), "githubUsername".into());
         c
+    }
+
+    #[tokio::test]
+    async fn an_odd_typed_profile_attribute_loses_only_itself() {
+        let server = MockServer::start().await;
+        let mut odd = user("u1", "ACTIVE");
+        odd["profile"]["title"] = json!(["Engineer", "Lead"]);
+        odd["profile"]["department"] = json!({"name": "R&D"});
+        Mock::given(method("GET"))
+            .and(path("/api/v1/users"))
+            .and(query_param_is_missing("filter"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([odd])))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/users"))
+            .and(query_param("filter", "status eq \"DEPROVISIONED\""))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .mount(&server)
+            .await;
+        let ids = fetch_ok(&okta_cfg(&server.uri()), "okta-token").await;
+        assert_eq!(ids.len(), 1);
+        let u = &ids[0];
+        assert_eq!(u.email(), Some("u1@acme.example"), "the email survives");
+        assert_eq!(u.name.as_deref(), Some("F u1"));
+        assert_eq!(u.status, AccountStatus::Active);
+        assert_eq!(u.title, None, "a list is not a title");
+        assert_eq!(u.department, None);
+        assert_eq!(u.employee_id.as_deref(), Some("E-1"));
     }
 
     #[tokio::test]

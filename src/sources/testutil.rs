@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{Secrets, SourceContext};
-use crate::config::{HttpSettings, Location, SourceConfig, SourceKind};
+use super::http::HttpSettings;
+use super::{Location, Secrets, SourceConfig, SourceContext, SourceKind, VendorConfig};
 
 /// Short timeouts and a small retry budget, so failing tests fail fast.
 pub(crate) fn fast() -> HttpSettings {
@@ -24,7 +24,7 @@ pub(crate) fn fast() -> HttpSettings {
 pub(crate) fn cfg(kind: SourceKind, uri: &str) -> SourceConfig {
     let mut c = SourceConfig::new(
         kind.as_str(),
-        kind,
+        VendorConfig::default_for(kind),
         Location::Http(Url::parse(uri).unwrap()),
     );
     c.token_env = Some("TOKEN".into());
@@ -37,8 +37,10 @@ pub(crate) fn cfg(kind: SourceKind, uri: &str) -> SourceConfig {
 pub(crate) fn harness_cfg(url: &str, sei: &str) -> SourceConfig {
     let mut c = cfg(SourceKind::Harness, url);
     c.name = "sei".into();
-    c.account = Some("AbCdEf123".into());
-    c.sei_url = Some(Url::parse(&format!("{sei}/prod1/sei/api")).unwrap());
+    c.vendor = VendorConfig::Harness(super::harness::Config {
+        account: "AbCdEf123".into(),
+        sei_url: Some(Url::parse(&format!("{sei}/prod1/sei/api")).unwrap()),
+    });
     c
 }
 

@@ -20,14 +20,14 @@ use crate::sources::{CachedResponse, HttpCache};
 /// A store failure, naming the store (URL without password) and what was being done.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store {url}: {what}: {source}")]
+    #[error("store {url}: {what}")]
     Db {
         url: String,
         what: &'static str,
         #[source]
         source: sqlx::Error,
     },
-    #[error("store {url}: {what}: {source}")]
+    #[error("store {url}: {what}")]
     Migrate {
         url: String,
         what: &'static str,
@@ -63,6 +63,59 @@ pub struct RunRecord {
     /// The SPEC §4 report without `developers`, as JSON text.
     pub summary: String,
     pub sources: Vec<SourceRun>,
+}
+
+impl RunRecord {
+    /// The stored form of a run: its report without `developers` (the summary) and the figures
+    /// the history needs.
+    pub fn from_report(
+        report: &crate::report::json::Report,
+    ) -> Result<RunRecord, serde_json::Error> {
+        let time = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .expect("the report's own RFC 3339 time")
+        };
+        let recommendations = &report.recommendations;
+        Ok(RunRecord {
+            id: report.run.id.clone(),
+            started_at: time(&report.run.started_at),
+            finished_at: time(&report.run.finished_at),
+            status: match report.run.status {
+                crate::model::RunStatus::Ok => "ok".into(),
+                crate::model::RunStatus::Degraded => "degraded".into(),
+            },
+            licenses_purchased: report.subscription.licenses_purchased,
+            consumed: report.usage.consumed_after,
+            overage: report.usage.overage,
+            duplicates: recommendations
+                .iter()
+                .filter(|r| r.reason == crate::model::Reason::Duplicate)
+                .count() as u64,
+            recommendations: recommendations.len() as u64,
+            summary: serde_json::to_string(&report.summary())?,
+            sources: report
+                .sources
+                .iter()
+                .map(|s| SourceRun {
+                    source: s.name.clone(),
+                    kind: s.kind.clone(),
+                    status: s.status.as_str().into(),
+                    records: s.records,
+                    error: s.error.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// What a run reads from the store before it decides.
+#[derive(Debug, Default)]
+pub struct StoredState {
+    pub table: Vec<Developer>,
+    /// Each source's record count in its last good run (the guard's baseline).
+    pub last_good: HashMap<String, u64>,
+    pub overrides: Vec<StoredOverride>,
 }
 
 /// A manual decision that every run respects.
@@ -107,14 +160,41 @@ const DEVELOPER_COLUMN_COUNT: usize = 6;
 /// Rows per INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
 const INSERT_BATCH: usize = 1000;
 
+/// The schema's versions, in order: `(version, description, SQL)`. Portable SQL for SQLite and
+/// PostgreSQL alike. A released migration is never edited (sqlx checks each one's checksum); a change
+/// to the schema is a new file and a new line here.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial schema",
+    include_str!("migrations/0001_initial.sql"),
+)];
+
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("initial schema"),
-        MigrationType::Simple,
-        sqlx::SqlStr::from_static(include_str!("schema.sql")),
-        false,
-    )])
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sqlx::SqlStr::from_static(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The file path in a `sqlite:` URL (query string dropped); None for other stores and `:memory:`.
+pub fn sqlite_path_of(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    if rest.is_empty() || rest == ":memory:" {
+        return None;
+    }
+    Some(std::path::PathBuf::from(rest))
 }
 
 /// The URL with any password replaced, for messages.
@@ -132,7 +212,7 @@ impl Store {
     /// Open (creating a SQLite file if needed) and migrate.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let connect_url = if url.starts_with("sqlite:") && !url.contains("mode=") {
-            if let Some(path) = crate::config::sqlite_path_of(url)
+            if let Some(path) = sqlite_path_of(url)
                 && let Some(parent) = path.parent()
                 && !parent.as_os_str().is_empty()
             {
@@ -154,11 +234,19 @@ impl Store {
         Ok(store)
     }
 
+    /// Open for a run: read-only for a dry run (`Ok(None)` for an empty store), else for writing.
+    pub async fn open_for(url: &str, dry_run: bool) -> Result<Option<Store>, StoreError> {
+        match dry_run {
+            true => Store::open_read_only(url).await,
+            false => Store::open(url).await.map(Some),
+        }
+    }
+
     /// Open without ever writing: SQLite in `mode=ro`, PostgreSQL with read-only transactions.
     /// `Ok(None)` when the SQLite file does not exist yet or has no schema (an empty store).
     pub async fn open_read_only(url: &str) -> Result<Option<Store>, StoreError> {
         let connect_url = if url.starts_with("sqlite:") {
-            match crate::config::sqlite_path_of(url) {
+            match sqlite_path_of(url) {
                 Some(p) if !p.exists() => return Ok(None),
                 _ => {}
             }
@@ -230,6 +318,19 @@ impl Store {
     // -----------------------------------------------------------------------------------------
     // The developer table.
     // -----------------------------------------------------------------------------------------
+
+    /// The table, the guard's baselines and the overrides; all empty without a store (a dry run on
+    /// a store that does not exist yet).
+    pub async fn load_state(store: Option<&Store>) -> Result<StoredState, StoreError> {
+        let Some(s) = store else {
+            return Ok(StoredState::default());
+        };
+        Ok(StoredState {
+            table: s.load_table().await?,
+            last_good: s.last_good_counts().await?,
+            overrides: s.overrides().await?,
+        })
+    }
 
     /// Every row, in table order. Rows are decoded as they stream in, never all held twice.
     pub async fn load_table(&self) -> Result<Vec<Developer>, StoreError> {
@@ -586,8 +687,9 @@ async fn write_table(
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (i, d) in chunk.iter().enumerate() {
-            // Serialising plain strings, dates and vectors cannot fail.
-            let data = serde_json::to_string(d).unwrap_or_default();
+            // A row is strings, dates, vectors and enums, with no map keys: serialising it cannot
+            // fail, and an empty value must never be stored in its place.
+            let data = serde_json::to_string(d).expect("a developer row serialises");
             q = q
                 .bind(d.id.clone())
                 .bind(d.email.clone())

@@ -190,10 +190,10 @@ impl Response {
     }
 }
 
-/// An attempt that got no complete answer: its kind and its error chain (no URL in it).
+/// An attempt that got no complete answer: its kind and the error behind it (no URL in it).
 struct Transport {
     failure: Failure,
-    text: String,
+    cause: reqwest::Error,
 }
 
 impl Transport {
@@ -210,9 +210,26 @@ impl Transport {
         } else {
             Failure::Other
         };
-        Transport {
-            failure,
-            text: error_chain(&e),
+        Transport { failure, cause: e }
+    }
+
+    /// What went wrong, in a few words; the cause's own chain follows it in the error.
+    fn summary(&self) -> &'static str {
+        match self.failure {
+            Failure::Timeout => "timed out",
+            Failure::Connect => "could not connect",
+            Failure::Request => "the request could not be sent",
+            Failure::Body => "the answer broke off",
+            Failure::Other => "the request failed",
+        }
+    }
+
+    fn into_error(self, client: &HttpClient, url: &Url, message: String) -> SourceError {
+        SourceError::Http {
+            source_name: client.source.clone(),
+            url: redact_url(url),
+            message,
+            cause: Some(Box::new(self.cause)),
         }
     }
 }
@@ -265,7 +282,8 @@ impl HttpClient {
             .map_err(|e| SourceError::Http {
                 source_name: source.to_string(),
                 url: redact_url(base),
-                message: format!("cannot build the HTTP client: {}", error_chain(&e)),
+                message: "cannot build the HTTP client".into(),
+                cause: Some(Box::new(e.without_url())),
             })?;
         Ok(HttpClient {
             source: source.to_string(),
@@ -305,7 +323,11 @@ impl HttpClient {
     }
 
     fn current_auth(&self) -> Auth {
-        self.auth.lock().map(|a| a.clone()).unwrap_or_default()
+        // A poisoned lock still holds the last scheme set; never fall back to no auth silently.
+        match self.auth.lock() {
+            Ok(a) => a.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     pub(super) fn http_error(&self, url: &Url, message: impl Into<String>) -> SourceError {
@@ -313,6 +335,7 @@ impl HttpClient {
             source_name: self.source.clone(),
             url: redact_url(url),
             message: message.into(),
+            cause: None,
         }
     }
 
@@ -486,14 +509,19 @@ impl HttpClient {
                     };
                     (outcome, format!("HTTP {}", resp.status))
                 }
-                Err(t) => (Outcome::Failed(t.failure), t.text.clone()),
+                Err(t) => (Outcome::Failed(t.failure), t.summary().to_string()),
             };
             let after = match retry::decide(&attempt, &outcome, SystemTime::now(), rand::random()) {
                 Decision::Accept => {
-                    return result.map_err(|t| self.http_error(&req.url, t.text));
+                    return result
+                        .map_err(|t| t.into_error(self, &req.url, last_error.to_string()));
                 }
                 Decision::GiveUp { why } => {
-                    return Err(self.http_error(&req.url, why.message(&attempt, &last_error)));
+                    let message = why.message(&attempt, &last_error);
+                    return Err(match result {
+                        Err(t) => t.into_error(self, &req.url, message),
+                        Ok(_) => self.http_error(&req.url, message),
+                    });
                 }
                 Decision::Retry { after } => after,
             };
@@ -594,21 +622,6 @@ fn redirected(current: Request, status: StatusCode, next: Url) -> Request {
             ..current
         }
     }
-}
-
-/// An error and its causes on one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        cur = s.source();
-    }
-    text
 }
 
 /// A URL fit for an error message or a log line: no user info, secret-looking query values masked.
@@ -715,6 +728,24 @@ mod tests {
         let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
         assert_eq!(c.get(base).await.unwrap().body, b"late but fine");
         server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_transport_failure_keeps_its_cause() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.total_timeout = Duration::from_millis(200);
+        s.max_retry_wait = Duration::ZERO;
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        let e = c.get(base).await.unwrap_err();
+        assert!(e.to_string().contains("timed out"), "{e}");
+        let cause = std::error::Error::source(&e).expect("the reqwest error is the cause");
+        assert!(cause.is::<reqwest::Error>(), "{}", crate::errors::chain(&e));
     }
 
     #[tokio::test]
