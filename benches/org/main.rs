@@ -73,35 +73,23 @@
 //!
 //! `cargo bench --bench org`. `SEATWARDEN_ORG_SEED=N` (default 1); `SEATWARDEN_ORG_PEOPLE=N` and
 //! `SEATWARDEN_ORG_SCENARIO=rest|graphql` run one organisation (size defaults 3,000 / 30,000);
-//! `SEATWARDEN_ORG_STORED=0` skips the stored variant; `SEATWARDEN_ORG_DIR=PATH` keeps everything
+//! `SEATWARDEN_ORG_STORED=0` skips the stored variant; `SEATWARDEN_ORG_TRUNCATED=1` adds bodies
+//! cut short to the faults (left out by default: seatwarden fails the source instead of retrying); `SEATWARDEN_ORG_DIR=PATH` keeps everything
 //! there (default: a new temporary folder, printed); `SEATWARDEN_ORG_DEBUG=N` prints up to N
 //! examples of each kind of error. Each organisation's folder holds `data/` (every vendor's
 //! records as served), `truth.json`, `seatwarden.toml`, `report.json`, `report.csv`, the run's log
 //! and `score.txt`.
 
-mod generate;
-mod names;
-mod params;
-mod run;
-mod score;
-mod server;
-mod truth;
-mod vendors;
-mod world;
+mod sim;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-
-use names::Pools;
-use score::print::{Figures, thousands};
-use world::{Scenario, World};
-
-pub const INACTIVE_AFTER_DAYS: u32 = 90;
-pub const GRACE_DAYS: u32 = 30;
+use sim::names::Pools;
+use sim::score::print::{Figures, thousands};
+use sim::world::{Scenario, World};
+use sim::{run, score, truth, vendors};
 
 struct Plan {
     scenario: Scenario,
@@ -112,6 +100,7 @@ struct Settings {
     seed: u64,
     plans: Vec<Plan>,
     stored: bool,
+    truncated: bool,
     debug: usize,
     dir: PathBuf,
 }
@@ -167,6 +156,7 @@ fn settings() -> Settings {
         seed,
         plans,
         stored: env_number("SEATWARDEN_ORG_STORED") != Some(0),
+        truncated: env_number("SEATWARDEN_ORG_TRUNCATED") == Some(1),
         debug: env_number("SEATWARDEN_ORG_DEBUG").unwrap_or(0) as usize,
         dir,
     }
@@ -184,7 +174,7 @@ fn label(plan: &Plan) -> String {
 
 fn main() {
     let settings = settings();
-    let identities = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/identities");
+    let identities = sim::identities_dir();
     let pools = Pools::load(&identities);
     let (firsts, lasts) = pools.distinct();
     println!(
@@ -234,16 +224,12 @@ async fn run_plan(
         plan.people,
         settings.seed
     ));
-    let mut rng = StdRng::seed_from_u64(settings.seed.wrapping_mul(1_000_003) ^ plan.people as u64);
-    let params = params::Params::draw(plan.people, plan.scenario, &mut rng);
-    let world = generate::generate(settings.seed, plan.scenario, &params, pools);
-    let policy = truth::Policy {
-        inactive_after_days: INACTIVE_AFTER_DAYS,
-        grace_days: GRACE_DAYS,
-        engineering_departments: run::engineering_departments(),
+    let (params, world, truth) = sim::build(settings.seed, plan.scenario, plan.people, pools);
+    let faults = vendors::Faults {
+        rate: params.faults,
+        truncated: settings.truncated,
     };
-    let truth = truth::build(&world, &policy);
-    let serving = vendors::serve(&world, &dir.join("data"), params.faults).await;
+    let serving = vendors::serve(&world, &dir.join("data"), faults).await;
     write_truth(&dir, &world, &truth, &params);
     std::fs::write(dir.join("seatwarden.toml"), run::config(&serving.sources)).expect("config");
     println!(
@@ -438,7 +424,7 @@ fn print_served(serving: &vendors::Serving) {
     println!("   requests served: {}", parts.join(" · "));
 }
 
-fn write_truth(dir: &Path, world: &World, truth: &truth::Truth, params: &params::Params) {
+fn write_truth(dir: &Path, world: &World, truth: &truth::Truth, params: &sim::params::Params) {
     let doc = serde_json::json!({
         "seed": world.seed,
         "scenario": world.scenario.as_str(),

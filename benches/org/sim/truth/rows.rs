@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::accounts::Accounts;
 use super::index::{Anchor, Employment, Evidence, Index};
 use super::{Policy, Reason, RowTruth, Verdict};
-use crate::world::{Owner, Row, World};
+use crate::sim::world::{Owner, Row, World};
 
 pub struct Rows {
     pub rows: Vec<RowTruth>,
@@ -408,7 +408,7 @@ impl Labeler<'_> {
             let person = &self.world.people[p];
             tags.push(format!("story: {}", person.story.as_str()));
             tags.extend(name_style(row, person));
-            if let crate::world::Status::Departed { deleted } = person.status {
+            if let crate::sim::world::Status::Departed { deleted } = person.status {
                 tags.push(
                     if deleted {
                         "leaver: deleted from the directory"
@@ -421,23 +421,29 @@ impl Labeler<'_> {
             if !person.engineering {
                 tags.push("outside engineering".into());
             }
-            tags.push(format!("activity: {}", activity_tag(person.activity)));
+            let activity = self
+                .owner_activity
+                .get(&row.owner)
+                .copied()
+                .unwrap_or_default();
+            tags.push(format!("activity: {}", activity_tag(activity, self.policy)));
         }
         tags.push(format!("evidence: {}", self.anchors[r].evidence.as_str()));
         tags
     }
 }
 
-fn activity_tag(a: crate::world::Activity) -> &'static str {
-    match a {
-        crate::world::Activity::Recent(_) => "recent",
-        crate::world::Activity::Idle(_) => "idle for months",
-        crate::world::Activity::Never => "none",
+/// What the person's accounts show, all of them (not only those tied to the row).
+fn activity_tag(activity: Activity, policy: &Policy) -> &'static str {
+    match activity.newest {
+        None => "none",
+        Some(d) if d > policy.inactive_after_days => "idle for months",
+        Some(_) => "recent",
     }
 }
 
 /// How the row writes the name, when not plainly.
-fn name_style(row: &Row, person: &crate::world::Person) -> Option<String> {
+fn name_style(row: &Row, person: &crate::sim::world::Person) -> Option<String> {
     let name = &row.full_name;
     if name.contains(',') {
         return Some("name: Last, First".into());

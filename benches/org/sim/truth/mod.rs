@@ -9,14 +9,14 @@
 //! suspended is `review`. Where the data cannot tell, the label says so instead of demanding
 //! the true answer. Never reads seatwarden's code or report.
 
-mod accounts;
+pub mod accounts;
 pub mod index;
 mod people;
 mod rows;
 
 use serde::{Deserialize, Serialize};
 
-use crate::world::World;
+use crate::sim::world::World;
 pub use accounts::AccountTruth;
 use index::Index;
 pub use people::{Addition, PersonTruth};

@@ -8,8 +8,8 @@ pub mod print;
 
 use std::collections::{HashMap, HashSet};
 
-use crate::run::{Developer, Recommendation, Report};
-use crate::truth::{Action, Addition, Reason, RowTruth, Truth, Verdict};
+use crate::sim::run::{Developer, Recommendation, Report};
+use crate::sim::truth::{Action, Addition, Reason, RowTruth, Truth, Verdict};
 pub use identity::Pairwise;
 
 /// What the report recommends for one row (no recommendation is `keep`).
@@ -392,7 +392,7 @@ impl Scored<'_> {
         added: &HashSet<&str>,
         account_of: &HashMap<(&str, &str), usize>,
     ) -> Vec<AddedRow> {
-        let people: HashMap<&str, &crate::truth::PersonTruth> = self
+        let people: HashMap<&str, &crate::sim::truth::PersonTruth> = self
             .truth
             .people
             .iter()

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::server::{Request, Response, Vendor, unauthorized};
-use crate::world::{JiraAccount, World};
+use crate::sim::server::{Request, Response, Vendor, unauthorized};
+use crate::sim::world::{JiraAccount, World};
 
 pub const USER: &str = "seatwarden@acme.example";
 pub const TOKEN: &str = "ATATTsimJIRA0000";
@@ -79,7 +79,7 @@ impl Vendor for Jira {
         }
         let max = req.query_usize("maxResults", 50).clamp(1, MAX);
         let start = req.query_usize("startAt", 0);
-        let (items, _) = crate::server::page(&self.users, start, max);
+        let (items, _) = crate::sim::server::page(&self.users, start, max);
         Response::json(200, &Value::Array(items.to_vec()))
     }
 }

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::server::{Request, Response, Vendor, page, stamp, unauthorized};
-use crate::world::{DirRecord, DirState, World};
+use crate::sim::server::{Request, Response, Vendor, page, stamp, unauthorized};
+use crate::sim::world::{DirRecord, DirState, World};
 
 pub const CLIENT_ID: &str = "3f1c2a9e-8d47-4b6a-9c55-0e7a1b2c3d4e";
 pub const CLIENT_SECRET: &str = "sim~graph~secret";

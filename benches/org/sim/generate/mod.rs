@@ -18,9 +18,9 @@ use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
-use crate::names::{Families, Pools, handle};
-use crate::params::Params;
-use crate::world::{Company, Convention, Scenario, World};
+use crate::sim::names::{Families, Pools, handle};
+use crate::sim::params::Params;
+use crate::sim::world::{Company, Convention, Scenario, World};
 
 const COMPANY_WORDS: &[&str] = &[
     "Arbor",

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use super::Gen;
-use crate::names::{Name, Written, write};
-use crate::world::{Kind, Owner, Person, Row, RowKind, Status, Story};
+use crate::sim::names::{Name, Written, write};
+use crate::sim::world::{Kind, Owner, Person, Row, RowKind, Status, Story};
 
 impl Gen<'_> {
     pub(crate) fn rows(&mut self) {

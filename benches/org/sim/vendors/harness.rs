@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::server::{Request, Response, Vendor, days_ago, unauthorized};
-use crate::world::World;
+use crate::sim::server::{Request, Response, Vendor, days_ago, unauthorized};
+use crate::sim::world::World;
 
 pub const TOKEN: &str = "pat.AbCdEf123.sim.harness";
 pub const ACCOUNT: &str = "AbCdEf123";

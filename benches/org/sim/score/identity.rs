@@ -8,9 +8,9 @@
 
 use std::collections::HashMap;
 
-use crate::run::Report;
-use crate::truth::Truth;
-use crate::truth::index::Evidence;
+use crate::sim::run::Report;
+use crate::sim::truth::Truth;
+use crate::sim::truth::index::Evidence;
 
 /// Pair counts: correct pairs, predicted pairs, true pairs.
 #[derive(Clone, Copy, Debug, Default)]

@@ -4,7 +4,7 @@
 //! Every account and every row names its true owner here; the vendors' shapes (`vendors/`) never
 //! serve that field, and `truth` decides what a careful admin could conclude from the served data.
 
-use crate::names::Name;
+use crate::sim::names::Name;
 
 /// Which organisation is simulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde::Serialize;
 
-use crate::world::Scenario;
+use crate::sim::world::Scenario;
 
 /// Shares are of all people unless a field says otherwise.
 #[derive(Clone, Debug, Serialize)]

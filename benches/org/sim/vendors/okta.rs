@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::server::{Request, Response, Vendor, page, stamp, unauthorized};
-use crate::world::{DirRecord, DirState, Owner, World};
+use crate::sim::server::{Request, Response, Vendor, page, stamp, unauthorized};
+use crate::sim::world::{DirRecord, DirState, Owner, World};
 
 pub const TOKEN: &str = "00okta-sim-token";
 const MAX: usize = 200;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::generate::{ENGINEERING_DEPARTMENTS, OTHER_DEPARTMENTS};
-use crate::vendors::ENV;
+use crate::sim::generate::{ENGINEERING_DEPARTMENTS, OTHER_DEPARTMENTS};
+use crate::sim::vendors::ENV;
 
 /// The config: the policy an admin of a company like this sets, and the sources.
 pub fn config(sources: &str) -> String {
@@ -17,11 +17,11 @@ pub fn config(sources: &str) -> String {
         .iter()
         .map(|(d, _)| format!("\"{d}\""))
         .collect();
-    excluded.push(format!("\"{}\"", crate::generate::IT_DEPARTMENT));
+    excluded.push(format!("\"{}\"", crate::sim::generate::IT_DEPARTMENT));
     format!(
         "[store]\nurl = \"sqlite://seatwarden.db\"\n\n[policy]\ninactive_after_days = {}\nnew_developer_grace_days = {}\nexclude_departments = [{}]\nadd_new_developers = true\nbot_patterns = [\"^svc-\"]\n\n{sources}",
-        crate::INACTIVE_AFTER_DAYS,
-        crate::GRACE_DAYS,
+        crate::sim::INACTIVE_AFTER_DAYS,
+        crate::sim::GRACE_DAYS,
         excluded.join(", ")
     )
 }

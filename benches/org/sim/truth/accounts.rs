@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::index::{Anchor, Evidence, Index, RecordRef};
-use crate::world::{Owner, World};
+use crate::sim::world::{Owner, World};
 
 /// The truth about one account of one source (as the report names it: source name and id).
 #[derive(Clone, Debug, Serialize)]
@@ -43,8 +43,8 @@ pub struct Accounts {
 /// The configured names of the sources, as the report's identities carry them.
 pub fn directory_source(world: &World) -> &'static str {
     match world.scenario {
-        crate::world::Scenario::Rest => "okta",
-        crate::world::Scenario::Graphql => "entra",
+        crate::sim::world::Scenario::Rest => "okta",
+        crate::sim::world::Scenario::Graphql => "entra",
     }
 }
 

@@ -1,8 +1,8 @@
 //! The contractor agencies' export (a VMS): one CSV over HTTPS with `Authorization: Bearer`,
 //! columns named the way the agency names them.
 
-use crate::server::{Request, Response, Vendor, unauthorized};
-use crate::world::World;
+use crate::sim::server::{Request, Response, Vendor, unauthorized};
+use crate::sim::world::World;
 
 pub const TOKEN: &str = "vms-sim-token";
 pub const PATH: &str = "/export/contractors.csv";
@@ -12,7 +12,7 @@ pub struct Contractors {
 }
 
 fn date(days_ago: u32) -> String {
-    crate::server::days_ago(days_ago)
+    crate::sim::server::days_ago(days_ago)
         .format("%Y-%m-%d")
         .to_string()
 }

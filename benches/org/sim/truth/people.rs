@@ -10,7 +10,7 @@ use super::Policy;
 use super::accounts::Accounts;
 use super::index::{Employment, Index};
 use super::rows::Rows;
-use crate::world::{Activity, Owner, World};
+use crate::sim::world::{Activity, Owner, World};
 
 /// Whether the run should add a row for the person.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

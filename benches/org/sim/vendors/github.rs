@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 
-use crate::server::{Request, Response, Vendor, page, stamp_secs, unauthorized};
-use crate::world::{GithubAccount, World};
+use crate::sim::server::{Request, Response, Vendor, page, stamp_secs, unauthorized};
+use crate::sim::world::{GithubAccount, World};
 
 pub const TOKEN: &str = "ghp_simSIMsimSIMsimSIMsimSIMsimSIM0000";
 const MAX: usize = 100;

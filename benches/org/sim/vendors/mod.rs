@@ -13,8 +13,8 @@ mod okta;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::server::{Fault, FaultPlan, Server, Vendor, fault_seed, start};
-use crate::world::{Scenario, World};
+use crate::sim::server::{Fault, FaultPlan, Server, Vendor, fault_seed, start};
+use crate::sim::world::{Scenario, World};
 
 /// The environment the seatwarden process needs: one variable per secret.
 pub const ENV: &[(&str, &str)] = &[
@@ -27,18 +27,37 @@ pub const ENV: &[(&str, &str)] = &[
     ("HARNESS_API_KEY", harness::TOKEN),
 ];
 
-/// The faults each vendor is known to answer with now and then.
-fn fault_kinds(vendor: &str) -> &'static [Fault] {
+/// The faults each vendor is known to answer with now and then; `truncated` adds bodies cut
+/// short (opt-in: seatwarden does not retry them yet, and a failed source would hide the
+/// decisions this bench measures).
+fn fault_kinds(vendor: &str, truncated: bool) -> &'static [Fault] {
     use Fault::*;
-    match vendor {
-        "authority" => &[Unavailable],
-        "entra" => &[TooManyRequests, Unavailable, BadGateway, Reset, Slow],
-        "github" => &[SecondaryRateLimit, BadGateway, Reset, Truncated, Slow],
-        "gitlab" => &[TooManyRequests, BadGateway, Reset],
-        "jira" => &[TooManyRequests, Unavailable, Slow],
-        "contractors" => &[Unavailable, Reset],
+    match (vendor, truncated) {
+        ("authority", _) => &[Unavailable],
+        ("entra", false) => &[TooManyRequests, Unavailable, BadGateway, Reset, Slow],
+        ("entra", true) => &[
+            TooManyRequests,
+            Unavailable,
+            BadGateway,
+            Reset,
+            Slow,
+            Truncated,
+        ],
+        ("github", false) => &[SecondaryRateLimit, BadGateway, Reset, Slow],
+        ("github", true) => &[SecondaryRateLimit, BadGateway, Reset, Slow, Truncated],
+        ("gitlab", false) => &[TooManyRequests, BadGateway, Reset],
+        ("gitlab", true) => &[TooManyRequests, BadGateway, Reset, Truncated],
+        ("jira", _) => &[TooManyRequests, Unavailable, Slow],
+        ("contractors", _) => &[Unavailable, Reset],
         _ => &[BadGateway, Slow],
     }
+}
+
+/// How the servers misbehave: a share of first attempts, and whether bodies get cut short.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Faults {
+    pub rate: f64,
+    pub truncated: bool,
 }
 
 /// The running servers of one organisation.
@@ -60,9 +79,8 @@ impl Serving {
     }
 }
 
-/// Starts every vendor of `world` (faults at `fault_rate` per first attempt), writing their data
-/// under `data`.
-pub async fn serve(world: &World, data: &Path, fault_rate: f64) -> Serving {
+/// Starts every vendor of `world` with `faults`, writing their data under `data`.
+pub async fn serve(world: &World, data: &Path, faults: Faults) -> Serving {
     std::fs::create_dir_all(data).expect("data folder");
     let write = |file: &str, text: String| {
         std::fs::write(data.join(file), text).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -100,9 +118,9 @@ pub async fn serve(world: &World, data: &Path, fault_rate: f64) -> Serving {
     vendors.push(("harness", Arc::new(h)));
     let mut servers = Vec::new();
     for (name, vendor) in vendors {
-        let plan = (fault_rate > 0.0).then(|| FaultPlan {
-            rate: fault_rate,
-            kinds: fault_kinds(name),
+        let plan = (faults.rate > 0.0).then(|| FaultPlan {
+            rate: faults.rate,
+            kinds: fault_kinds(name, faults.truncated),
             seed: fault_seed(world.seed, name),
         });
         servers.push((name, start(vendor, plan).await));

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::names::{DisplayKey, Families, login_core};
-use crate::world::{DirState, Owner, Scenario, VmsStatus, World};
+use crate::sim::names::{DisplayKey, Families, login_core};
+use crate::sim::world::{DirState, Owner, Scenario, VmsStatus, World};
 
 /// How an account or a row is tied to a directory group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]

@@ -6,8 +6,8 @@ use rand::seq::IndexedRandom;
 
 use super::Gen;
 use super::people::local_part;
-use crate::names::{Name, Written, handle, write};
-use crate::world::{
+use crate::sim::names::{Name, Written, handle, write};
+use crate::sim::world::{
     Activity, Convention, DirRecord, DirState, GithubAccount, GitlabAccount, JiraAccount, Kind,
     Owner, Person, Scenario, Seat, Status, Story, VmsRecord, VmsStatus,
 };

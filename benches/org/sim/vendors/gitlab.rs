@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::server::{Request, Response, Vendor, page, stamp, unauthorized};
-use crate::world::{GitlabAccount, World};
+use crate::sim::server::{Request, Response, Vendor, page, stamp, unauthorized};
+use crate::sim::world::{GitlabAccount, World};
 
 pub const TOKEN: &str = "glpat-simSIMsimSIMsim0000";
 const MAX: usize = 100;
@@ -25,7 +25,7 @@ fn user(a: &GitlabAccount, host: &str) -> Value {
         "last_sign_in_at": a.last_activity_days_ago.map(stamp),
         "confirmed_at": stamp(a.created_days_ago),
         "last_activity_on": a.last_activity_days_ago
-            .map(|d| crate::server::days_ago(d).format("%Y-%m-%d").to_string()),
+            .map(|d| crate::sim::server::days_ago(d).format("%Y-%m-%d").to_string()),
         "email": a.email, "theme_id": 1, "color_scheme_id": 1, "projects_limit": 100000,
         "current_sign_in_at": a.last_activity_days_ago.map(stamp),
         "identities": [], "can_create_group": true, "can_create_project": true,

@@ -7,8 +7,8 @@ use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
 
 use super::Gen;
-use crate::names::{Name, handle, nickname_for};
-use crate::world::{Activity, Convention, Kind, Person, Scenario, Status, Story};
+use crate::sim::names::{Name, handle, nickname_for};
+use crate::sim::world::{Activity, Convention, Kind, Person, Scenario, Status, Story};
 
 pub const ENGINEERING_DEPARTMENTS: &[&str] = &[
     "Engineering",

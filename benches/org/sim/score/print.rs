@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use super::{AddedVerdict, Judgement, Pairwise, RowOutcome, Scored};
-use crate::truth::{Action, Addition};
+use crate::sim::truth::{Action, Addition};
 
 /// The six figures of one scored report.
 #[derive(Clone, Debug)]
@@ -289,7 +289,7 @@ fn homonyms(s: &Scored) -> String {
     let mut crossed = 0;
     let mut merged = 0;
     for (k, a) in s.truth.accounts.iter().enumerate() {
-        if a.evidence == crate::truth::index::Evidence::Directory
+        if a.evidence == crate::sim::truth::index::Evidence::Directory
             && let Some(d) = s.holders[k]
         {
             records_of.entry(a.person.as_str()).or_default().push(d);
@@ -333,7 +333,7 @@ fn homonyms(s: &Scored) -> String {
                 .any(|p| p == "story: homonym leaver")
         })
         .collect();
-    let departed = Some(crate::truth::Reason::Departed);
+    let departed = Some(crate::sim::truth::Reason::Departed);
     let removed = leaver_rows
         .iter()
         .filter(|&&r| s.outcomes[r].action == Action::Remove && s.outcomes[r].reason == departed)
@@ -376,7 +376,7 @@ fn accounts(s: &Scored) -> String {
 }
 
 fn additions(s: &Scored) -> String {
-    let people: HashMap<&str, &crate::truth::PersonTruth> =
+    let people: HashMap<&str, &crate::sim::truth::PersonTruth> =
         s.truth.people.iter().map(|p| (p.id.as_str(), p)).collect();
     let mut false_kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for a in s.added.iter().filter(|a| a.verdict == AddedVerdict::False) {
@@ -473,7 +473,7 @@ fn row_example(s: &Scored, r: usize) -> String {
 }
 
 fn addition_examples(s: &Scored, n: usize) -> String {
-    let people: HashMap<&str, &crate::truth::PersonTruth> =
+    let people: HashMap<&str, &crate::sim::truth::PersonTruth> =
         s.truth.people.iter().map(|p| (p.id.as_str(), p)).collect();
     let false_ones: Vec<_> = s
         .added

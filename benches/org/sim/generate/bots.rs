@@ -7,8 +7,8 @@ use rand::seq::{IndexedRandom, SliceRandom};
 
 use super::Gen;
 use super::people::IT_DEPARTMENT;
-use crate::names::handle;
-use crate::world::{
+use crate::sim::names::handle;
+use crate::sim::world::{
     Bot, DirRecord, DirState, GithubAccount, GitlabAccount, JiraAccount, Owner, Row, RowKind,
     Scenario,
 };
