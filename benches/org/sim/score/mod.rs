@@ -90,15 +90,7 @@ fn parse_action(s: &str) -> Action {
 }
 
 fn parse_reason(s: &str) -> Option<Reason> {
-    Some(match s {
-        "duplicate" => Reason::Duplicate,
-        "departed" => Reason::Departed,
-        "bot" => Reason::Bot,
-        "excluded_role" => Reason::ExcludedRole,
-        "inactive" => Reason::Inactive,
-        "unseen" => Reason::Unseen,
-        _ => return None,
-    })
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
 }
 
 fn lower_emails(d: &Developer) -> Vec<String> {

@@ -30,29 +30,9 @@ pub enum Action {
     Review,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    Duplicate,
-    Departed,
-    Bot,
-    ExcludedRole,
-    Inactive,
-    Unseen,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Duplicate => "duplicate",
-            Reason::Departed => "departed",
-            Reason::Bot => "bot",
-            Reason::ExcludedRole => "excluded_role",
-            Reason::Inactive => "inactive",
-            Reason::Unseen => "unseen",
-        }
-    }
-}
+/// The reasons of SPEC §3.5, in the words the report uses (the library's own enum: the words are
+/// the contract's, not an assumption about how they are decided).
+pub use seatwarden::model::Reason;
 
 /// One outcome for a row.
 #[derive(Clone, Debug, PartialEq, Serialize)]

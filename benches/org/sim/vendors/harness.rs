@@ -49,17 +49,7 @@ impl Harness {
 
 fn table(world: &World) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "Email",
-        "Manager Email",
-        "Full Name",
-        "Role",
-        "Site",
-        "Team",
-        "Sub Role",
-        "Department",
-    ])
-    .expect("header");
+    w.write_record(seatwarden::sei_csv::HEADER).expect("header");
     for r in &world.rows {
         let cell = |v: &Option<String>| v.clone().unwrap_or_default();
         w.write_record([
