@@ -34,25 +34,32 @@
 //! An outcome fits a verdict when the action matches; for `remove` the reason too; for `merge`
 //! the target row is one the verdict lists or a row of the same true person.
 //! - **rows wrongly recommended for removal** = rows none of whose acceptable outcomes takes the
-//!   license (truth keep or review) that got `remove` or `merge`, plus rows merged into a row of
-//!   another person that no acceptable outcome lists;
+//!   license (truth keep or review) that got `remove` or `merge` — a row the directory knows
+//!   merged into its own duplicate included (SPEC §3.5 keeps that row) — plus rows merged into a
+//!   row of another person that no acceptable outcome lists;
 //! - **rows that should go, proposed** = rows whose expected outcome is `remove` or `merge` that
 //!   got `remove` or `merge`, over those rows;
 //! - **reason right** = of those proposed, the share whose reason (a merge's is `duplicate`) is the
 //!   reason of an acceptable `remove`/`merge` (a duplicate called a leaver is wrong unless the
 //!   truth says the data cannot tell them apart);
-//! - **reviews** = `review` recommendations over the rows of the table as seeded;
-//! - **identity F1** = pairwise precision / recall over every source account (directory and agency
-//!   records, GitHub, GitLab, Jira accounts); predicted clusters are the rows' `identities`, joined
-//!   along `merge` recommendations (the report's claim that two rows are one person) and where one
-//!   account sits on two rows; an account on no row is a singleton; true clusters are the true
-//!   persons. The "evidence ceiling" is the F1 of attaching every account exactly where its
-//!   evidence points (derivable or misleading) and nothing else;
+//! - **reviews** = `review` recommendations over the table's rows (as seeded; in the stored
+//!   variant plus the rows the first run added);
+//! - **identity F1** = pairwise precision / recall over the source accounts (directory and agency
+//!   records, GitHub, GitLab, Jira accounts) of the people the table holds or should hold (a row
+//!   in it, or eligible and seen in a tool) — SPEC §4's `developers` is the table, so nobody
+//!   else's accounts can ever be shown together; the figure over every account is printed
+//!   beside it. Predicted clusters are the rows' `identities`, joined along `merge`
+//!   recommendations (the report's claim that two rows are one person) and where one account sits
+//!   on two rows; an account on no row is a singleton; true clusters are the true persons. The
+//!   "evidence ceiling" is the F1 of attaching every account exactly where its evidence points
+//!   (derivable or misleading) and nothing else;
 //! - **additions precision / recall** = `changes.added` judged by the true person most of the added
 //!   row's accounts belong to: right for a should-add person (first addition only), neutral for an
 //!   either-way person whose rows all go, false otherwise (already covered by a row, not eligible,
 //!   a leaver, a bot, nobody); precision = right / (added − neutral), recall = should-add people
-//!   added / should-add people.
+//!   added / should-add people. In the stored variant, the should-add people the first run
+//!   already added have a row: recall counts only those it missed, and a second addition of
+//!   anyone is false.
 //!
 //! In the stored variant the rows the first run added are scored too: keep when their person was
 //! an addition, a duplicate of the person's row when they had one, else a row that should go.
@@ -65,9 +72,9 @@
 //! `person`, `evidence` (directory record, profile link, SAML NameID, address, name, login,
 //! misleading, none) and `points_at` for misleading evidence; `people[]`: `employed`,
 //! `engineering`, `eligible`, `seen_in_tool`, `in_table`, `addition` (yes / no / either), `rows`;
-//! `homonym_pairs`; `params` (the drawn proportions). Labels are what a careful admin holding
-//! SPEC.md and the served data would conclude (`truth/`); where the data cannot tell, the label
-//! says which outcomes are acceptable rather than demanding the true one.
+//! `homonym_pairs`; `bots`; `company`; `params` (the drawn proportions). Labels are what a careful
+//! admin holding SPEC.md and the served data would conclude (`sim/truth/`); where the data cannot
+//! tell, the label says which outcomes are acceptable rather than demanding the true one.
 //!
 //! ## Running
 //!

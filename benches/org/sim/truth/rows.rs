@@ -208,11 +208,15 @@ impl Labeler<'_> {
                 unique.push(v);
             }
         }
+        let mut phenomena = self.phenomena(r);
+        let mut verdict = expected.clone();
+        verdict.into.clear();
+        phenomena.push(format!("expected: {}", verdict.describe()));
         RowTruth {
             email: row.email.clone(),
             name: row.full_name.clone(),
             person: self.world.owner_label(&row.owner),
-            phenomena: self.phenomena(r),
+            phenomena,
             expected,
             alternatives: unique,
             evidence: note,
