@@ -17,7 +17,7 @@
 //! Every run starts from an empty store: the table is seeded from SEI's `GET /v2/developers`
 //! ("as last uploaded, with its mess"). The organisation — who is who, every phenomenon, every
 //! account — is drawn from `SEATWARDEN_ORG_SEED` (default 1) with proportions drawn from ranges
-//! (`params.rs`) and names from the real distributions in `../shared/data/identities/*.csv`.
+//! (`sim/params.rs`) and names from the real distributions in `../shared/data/identities/*.csv`.
 //! Phenomena: employees and contractors, leavers (deprovisioned or deleted from the directory,
 //! their GitHub membership, Copilot seat and Jira user often left behind), suspended accounts,
 //! people starting soon, converted contractors (agency row ended, now an employee at a new

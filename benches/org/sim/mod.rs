@@ -1,5 +1,5 @@
 //! The simulator and its scorer, apart from the bench's driver so the test suite can use them too
-//! (`tests/org_sim.rs` includes this module by path).
+//! (`tests/tests.rs` includes this module by path; `tests/org_sim.rs` tests it).
 //!
 //! - `params`: the proportions, drawn from ranges with the seed;
 //! - `names`: name pools from real distributions, the ways a name is written, name keys;
