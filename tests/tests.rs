@@ -10,3 +10,11 @@ mod cli_reconcile;
 mod cli_resolve;
 mod cli_vendors;
 mod contracts;
+
+// The org bench's simulator and scorer, included by path so `crate::sim` means the same here as
+// in the bench; the bench's driver uses parts these tests do not.
+#[allow(dead_code)]
+#[path = "../benches/org/sim/mod.rs"]
+mod sim;
+
+mod org_sim;
