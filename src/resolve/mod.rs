@@ -8,6 +8,7 @@
 
 mod cluster;
 mod evidence;
+mod interner;
 mod mailmap;
 mod names;
 mod normalize;
@@ -16,7 +17,8 @@ use std::collections::HashMap;
 
 use crate::model::Identity;
 use cluster::{Clusters, GUARD_DIRECTORY, GUARD_EMPLOYEE_ID, GUARD_ORG_EMAIL, Refusal};
-use evidence::{Interner, NameStats, Prepared};
+use evidence::{NameStats, Prepared};
+use interner::Interner;
 pub use mailmap::mailmap;
 use names::NameInfo;
 use normalize::{EmailKey, email_key, is_generic_local, nfkc_lower};
