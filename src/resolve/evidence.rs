@@ -354,19 +354,18 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     // Ratna Praneeth"): the same name, written with a family name first or one more name.
     if persons && (a.full.len() >= 2 && b.full.len() >= 2) {
         // As multisets: "Yang Yang" is not within "Yang Ming".
-        // Without allocating: it runs for every candidate pair. Words past the 64th are ignored.
         let within = |x: &NameInfo, y: &NameInfo| {
-            let mut used = 0u64;
+            let mut used = UsedWords::default();
             x.full.iter().all(|w| {
                 let free = y
                     .full
                     .iter()
-                    .take(64)
+                    .take(UsedWords::MAX)
                     .enumerate()
-                    .find(|&(k, v)| used & (1 << k) == 0 && v == w);
+                    .find(|&(k, v)| !used.contains(k) && v == w);
                 match free {
                     Some((k, _)) => {
-                        used |= 1 << k;
+                        used.insert(k);
                         true
                     }
                     None => false,
@@ -397,6 +396,23 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
         NameRel::Conflict
     } else {
         NameRel::Unknown
+    }
+}
+
+/// Which words of a name (by position) are already matched: a bit per word, since it runs for
+/// every candidate pair and must not allocate. Words past the [`UsedWords::MAX`]th are ignored.
+#[derive(Debug, Default, Clone, Copy)]
+struct UsedWords(u64);
+
+impl UsedWords {
+    const MAX: usize = 64;
+
+    fn contains(self, k: usize) -> bool {
+        self.0 & (1 << k) != 0
+    }
+
+    fn insert(&mut self, k: usize) {
+        self.0 |= 1 << k;
     }
 }
 
@@ -908,11 +924,22 @@ pub fn describe(
 /// distinct domain rather than once per address.
 #[derive(Debug, Default)]
 pub struct DomainLabels {
-    /// Per domain id: 0 not yet seen, 1 no handle (too short, generic), else handle id + 2.
-    by_domain: Vec<u32>,
+    /// Per domain id.
+    by_domain: Vec<Label>,
+}
+
+/// What a domain's name is as a handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    NotYetSeen,
+    /// Too short or generic to be anyone's handle.
+    NoHandle,
+    /// The interned handle.
+    Handle(u32),
 }
 
 impl DomainLabels {
+    /// The handle of `domain`'s name, interned into `handles` the first time it is asked for.
     pub fn handle_of(
         &mut self,
         domain: u32,
@@ -921,16 +948,19 @@ impl DomainLabels {
     ) -> Option<u32> {
         let k = domain as usize;
         if self.by_domain.len() <= k {
-            self.by_domain.resize(k + 1, 0);
+            self.by_domain.resize(k + 1, Label::NotYetSeen);
         }
-        if self.by_domain[k] == 0 {
+        if self.by_domain[k] == Label::NotYetSeen {
             let label = domain_name(domains.get(domain)).map(compact);
             self.by_domain[k] = match label {
-                Some(label) if !is_weak_local(&label) => handles.intern(&label) + 2,
-                _ => 1,
+                Some(label) if !is_weak_local(&label) => Label::Handle(handles.intern(&label)),
+                _ => Label::NoHandle,
             };
         }
-        self.by_domain[k].checked_sub(2)
+        match self.by_domain[k] {
+            Label::Handle(h) => Some(h),
+            Label::NoHandle | Label::NotYetSeen => None,
+        }
     }
 }
 
