@@ -127,6 +127,7 @@ pub async fn reconcile(
         org_domains: cfg.resolution.org_domains.clone(),
         overrides,
         explain: Vec::new(),
+        on_phase: crate::timing::logged_resolve_phases(),
     };
     tracing::debug!(
         peak_rss_mb = peak_rss_mb(),

@@ -14,3 +14,4 @@ pub mod resolve;
 pub mod sei_csv;
 pub mod sources;
 pub mod store;
+pub mod timing;

@@ -2,7 +2,8 @@
 //! keep the evidence of every merge. Also what `seatwarden resolve` runs on a flat CSV.
 //!
 //! Architecture invariant: pure and synchronous. Reads no clock, no file, no socket; imports no I/O
-//! crate. Large inputs are parsed and scored on scoped threads that finish
+//! crate and no configuration. A caller that wants to time the phases passes a [`PhaseObserver`]
+//! and reads the clock itself. Large inputs are parsed and scored on scoped threads that finish
 //! before `resolve` returns; the output never depends on them. A name alone never merges two
 //! people, and a GitHub login read from noreply addresses is never a strong key on its own
 //! (homonyms share logins).
@@ -32,6 +33,8 @@ mod scoring;
 mod strong;
 #[cfg(test)]
 mod test_support;
+
+use std::sync::Arc;
 
 use crate::model::Identity;
 use cluster::Clusters;
@@ -67,6 +70,8 @@ pub struct ResolveOptions {
     /// Pairs (indices into the input) to explain: how weak evidence scores them, whatever the
     /// outcome. For "why were these two (not) merged?"; empty in normal runs.
     pub explain: Vec<(usize, usize)>,
+    /// Told as each phase starts and finishes (nobody by default).
+    pub on_phase: PhaseObserver,
 }
 
 impl Default for ResolveOptions {
@@ -77,6 +82,7 @@ impl Default for ResolveOptions {
             org_domains: Vec::new(),
             overrides: Overrides::default(),
             explain: Vec::new(),
+            on_phase: PhaseObserver::default(),
         }
     }
 }
@@ -118,6 +124,101 @@ pub struct Resolution {
     /// One per valid [`ResolveOptions::explain`] pair (both indices in range and different), in
     /// the same order; invalid pairs are left out.
     pub explanations: Vec<Explanation>,
+}
+
+/// The phases of a resolution, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Parse and normalise every identity, intern its values; guard keys and overrides.
+    Parsing,
+    /// Merge on strong keys: emails, GitHub logins and accounts, links, employee ids.
+    StrongEvidence,
+    /// Give a personal domain's name to its owner as a handle.
+    PersonalDomains,
+    /// Name statistics, handle ambiguity and the blocks that make candidate pairs.
+    StatisticsAndBlocks,
+    /// Score the candidate pairs by weak evidence.
+    Scoring,
+    /// Merge the pairs that weak evidence joins, keep the rest as pending reviews.
+    WeakMerges,
+    /// Clusters, reviews, evidence words and explanations.
+    Output,
+}
+
+impl Phase {
+    /// Every phase, in the order they run.
+    pub const ALL: [Phase; 7] = [
+        Phase::Parsing,
+        Phase::StrongEvidence,
+        Phase::PersonalDomains,
+        Phase::StatisticsAndBlocks,
+        Phase::Scoring,
+        Phase::WeakMerges,
+        Phase::Output,
+    ];
+
+    /// The phase's name in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Parsing => "parsing",
+            Phase::StrongEvidence => "strong evidence",
+            Phase::PersonalDomains => "personal domains",
+            Phase::StatisticsAndBlocks => "statistics and blocks",
+            Phase::Scoring => "scoring",
+            Phase::WeakMerges => "weak merges",
+            Phase::Output => "clusters, reviews and evidence words",
+        }
+    }
+}
+
+/// What a [`PhaseObserver`] is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhaseEvent {
+    Started(Phase),
+    Finished(Phase),
+}
+
+/// A callback told as each phase of a resolution starts and finishes: how a caller times the
+/// phases (resolve reads no clock). Called on the resolving thread only, in phase order.
+#[derive(Clone, Default)]
+pub struct PhaseObserver(Option<Arc<dyn Fn(PhaseEvent) + Send + Sync>>);
+
+impl PhaseObserver {
+    /// An observer that calls `f` with every event.
+    pub fn new(f: impl Fn(PhaseEvent) + Send + Sync + 'static) -> PhaseObserver {
+        PhaseObserver(Some(Arc::new(f)))
+    }
+
+    /// Run one phase's `work`, telling the observer as it starts and finishes.
+    fn observe<T>(&self, phase: Phase, work: impl FnOnce() -> T) -> T {
+        let tell = |event| {
+            if let Some(f) = &self.0 {
+                f(event);
+            }
+        };
+        tell(PhaseEvent::Started(phase));
+        let out = work();
+        tell(PhaseEvent::Finished(phase));
+        out
+    }
+}
+
+impl std::fmt::Debug for PhaseObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.is_some() { "set" } else { "none" };
+        write!(f, "PhaseObserver({state})")
+    }
+}
+
+/// Two observers are equal when both are none or both are the same callback.
+impl PartialEq for PhaseObserver {
+    fn eq(&self, other: &PhaseObserver) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 /// Resolve identities into people.
@@ -227,49 +328,20 @@ impl<'a> Resolver<'a> {
 
     /// The phases, in order; what one phase hands the next is passed on (and freed) explicitly.
     fn run(mut self) -> Resolution {
-        let mut phase = PhaseTimer::new(self.identities.len());
-        let holders = self.prepare();
-        phase.done("parsing");
-        self.merge_strong(holders);
-        phase.done("strong evidence");
-        let domain_holders = self.label_personal_domains();
-        phase.done("personal domains");
-        let blocks = self.build_blocks(domain_holders);
-        let asked = blocks.asked_pairs(&self.opts.explain, self.identities.len());
-        phase.done("statistics and blocks");
-        let scored = self.score_candidates(blocks);
-        phase.done("scoring");
-        let pending = self.merge_weak(scored);
-        phase.done("weak merges");
-        let resolution = self.into_resolution(pending, asked);
-        phase.done("clusters, reviews and evidence words");
-        resolution
-    }
-}
-
-/// Logs how long each phase of a resolution took (`debug`): where a slow run spends its time.
-struct PhaseTimer {
-    identities: usize,
-    since: std::time::Instant,
-}
-
-impl PhaseTimer {
-    fn new(identities: usize) -> PhaseTimer {
-        PhaseTimer {
-            identities,
-            since: std::time::Instant::now(),
-        }
-    }
-
-    fn done(&mut self, phase: &str) {
-        let ms = self.since.elapsed().as_secs_f64() * 1000.0;
-        tracing::debug!(
-            phase,
-            ms = format!("{ms:.0}"),
-            identities = self.identities,
-            "resolution phase done"
-        );
-        self.since = std::time::Instant::now();
+        let opts = self.opts;
+        let on_phase = &opts.on_phase;
+        let holders = on_phase.observe(Phase::Parsing, || self.prepare());
+        on_phase.observe(Phase::StrongEvidence, || self.merge_strong(holders));
+        let domain_holders =
+            on_phase.observe(Phase::PersonalDomains, || self.label_personal_domains());
+        let (blocks, asked) = on_phase.observe(Phase::StatisticsAndBlocks, || {
+            let blocks = self.build_blocks(domain_holders);
+            let asked = blocks.asked_pairs(&opts.explain, self.identities.len());
+            (blocks, asked)
+        });
+        let scored = on_phase.observe(Phase::Scoring, || self.score_candidates(blocks));
+        let pending = on_phase.observe(Phase::WeakMerges, || self.merge_weak(scored));
+        on_phase.observe(Phase::Output, || self.into_resolution(pending, asked))
     }
 }
 
@@ -289,5 +361,34 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     match handle.join() {
         Ok(out) => out,
         Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::test_support::*;
+    use super::{Phase, PhaseEvent, PhaseObserver};
+
+    #[test]
+    fn the_observer_is_told_each_phase_start_and_finish_in_order() {
+        let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let opts = ResolveOptions {
+            on_phase: PhaseObserver::new(move |event| log.lock().unwrap().push(event)),
+            ..ResolveOptions::default()
+        };
+        let ids = [
+            id("1", "Jane Doe", &["jane@acme.example"]),
+            id("2", "Jane Doe", &["jane@acme.example"]),
+        ];
+        let res = resolve(&ids, &opts);
+        assert!(together(&res, 0, 1));
+        let expected: Vec<PhaseEvent> = Phase::ALL
+            .iter()
+            .flat_map(|&p| [PhaseEvent::Started(p), PhaseEvent::Finished(p)])
+            .collect();
+        assert_eq!(*seen.lock().unwrap(), expected);
     }
 }
