@@ -21,11 +21,13 @@ const SHARED_MAILBOX_NAMES: usize = 3;
 const GITHUB_LOGIN_PREFIX: &str = "github:";
 const GITHUB_ACCOUNT_PREFIX: &str = "github-id:";
 
-/// Which raw value of an identity gave a strong key. Ordered as the keys are visited: a holder's
-/// addresses, then the address in its name, then its login.
+/// Which raw value of an identity gave a strong key. The order matters: when one identity holds a
+/// key twice (a noreply address and its own login), [`keys_of`] keeps the first, so an address
+/// wins over the name, and both over the login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Origin {
-    /// `identity.emails[k]` (`u16`: a holder is 12 bytes, and a million identities hold more).
+    /// `identity.emails[k]`; a `u16`, so that a holder stays 12 bytes (a million identities hold
+    /// more than a million keys). An index past `u16::MAX` reads as the last.
     Email(u16),
     /// An address typed as the display name or spelled out in it.
     Name,
