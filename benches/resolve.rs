@@ -119,6 +119,18 @@ fn status_mb(field: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// The default options; with `SEATWARDEN_BENCH_PHASES`, phases timed and logged.
+fn options() -> ResolveOptions {
+    if std::env::var_os("SEATWARDEN_BENCH_PHASES").is_some() {
+        ResolveOptions {
+            on_phase: seatwarden::telemetry::logged_resolve_phases(),
+            ..ResolveOptions::default()
+        }
+    } else {
+        ResolveOptions::default()
+    }
+}
+
 fn run(label: &str, path: &str) {
     let started = Instant::now();
     let loaded = match load(path) {
@@ -132,7 +144,7 @@ fn run(label: &str, path: &str) {
     // measured against (peak minus this, per identity).
     let loaded_mb = status_mb("VmRSS:").unwrap_or(0.0);
     let resolving = Instant::now();
-    let res = resolve(&loaded.identities, &ResolveOptions::default());
+    let res = resolve(&loaded.identities, &options());
     let resolve_secs = resolving.elapsed().as_secs_f64();
     let total_secs = started.elapsed().as_secs_f64();
     let (p, r, f1) = score(&res.cluster_of, &loaded.truth);
@@ -235,7 +247,7 @@ fn run(label: &str, path: &str) {
 
 fn main() {
     if std::env::var_os("SEATWARDEN_BENCH_PHASES").is_some() {
-        // The resolver's own phase timings (debug events), on stderr.
+        // The resolver's phase timings (debug events, see `options`), on stderr.
         tracing_subscriber::fmt()
             .with_env_filter("seatwarden::resolve=debug")
             .with_writer(std::io::stderr)

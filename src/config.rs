@@ -222,14 +222,19 @@ pub struct ResolutionConfig {
 }
 
 impl ResolutionConfig {
-    /// What the resolver is run with, given this run's overrides.
-    pub fn options(&self, overrides: crate::resolve::Overrides) -> crate::resolve::ResolveOptions {
+    /// What the resolver is run with, given this run's overrides and who hears of its phases.
+    pub fn options(
+        &self,
+        overrides: crate::resolve::Overrides,
+        on_phase: crate::resolve::PhaseObserver,
+    ) -> crate::resolve::ResolveOptions {
         crate::resolve::ResolveOptions {
             merge_threshold: self.merge_threshold,
             review_threshold: self.review_threshold,
             org_domains: self.org_domains.clone(),
             overrides,
             explain: Vec::new(),
+            on_phase,
         }
     }
 }

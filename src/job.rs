@@ -18,7 +18,7 @@ use crate::report::json::{self, DriftJson, Report, RunMeta};
 use crate::sei_csv::{self, FileError};
 use crate::sources::{self, HttpCache, Secrets, SourceContext};
 use crate::store::{RunRecord, Store, StoreError};
-use crate::telemetry::Phase;
+use crate::telemetry::{self, Phase};
 use gather::Gathered;
 
 /// Why a job could not finish.
@@ -84,7 +84,9 @@ pub async fn reconcile(
     let outcome = reconcile::reconcile(reconcile::Input {
         now,
         policy: &cfg.policy,
-        resolve: &cfg.resolution.options(overrides),
+        resolve: &cfg
+            .resolution
+            .options(overrides, telemetry::logged_resolve_phases()),
         table,
         sources: gathered.inputs,
         last_good: &stored.last_good,

@@ -1,14 +1,21 @@
 //! What a run says about itself while it runs: each phase's wall time and the process's peak memory,
-//! as debug log lines (`seatwarden -v`).
+//! as debug log lines (`seatwarden -v`). The clock the pure rooms never read: the resolver is told
+//! about its phases through a [`PhaseObserver`] and the time is read here.
 //!
-//! Never changes what a run does; reads only the process's own status (`/proc/self/status`).
+//! Never changes what a run does; reads only the clock and the process's own status
+//! (`/proc/self/status`).
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use crate::resolve::{PhaseEvent, PhaseObserver};
 
 /// A phase's wall time, logged with the peak memory so far when the phase is done.
-pub struct Phase(std::time::Instant);
+pub struct Phase(Instant);
 
 impl Phase {
     pub fn start() -> Phase {
-        Phase(std::time::Instant::now())
+        Phase(Instant::now())
     }
 
     pub fn done(self, what: &str) {
@@ -23,4 +30,25 @@ pub fn peak_rss_mb() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024)
+}
+
+/// An observer that logs each resolution phase's duration in milliseconds, as the resolver's own
+/// event (target `seatwarden::resolve`, so `RUST_LOG=seatwarden::resolve=debug` selects them).
+pub fn logged_resolve_phases() -> PhaseObserver {
+    let started: Mutex<Option<Instant>> = Mutex::new(None);
+    PhaseObserver::new(move |event| {
+        let mut started = started.lock().unwrap_or_else(PoisonError::into_inner);
+        match event {
+            PhaseEvent::Started(_) => *started = Some(Instant::now()),
+            PhaseEvent::Finished(phase) => {
+                let ms = started.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
+                tracing::debug!(
+                    target: "seatwarden::resolve",
+                    phase = phase.name(),
+                    ms = format!("{ms:.0}"),
+                    "resolution phase done"
+                );
+            }
+        }
+    })
 }

@@ -96,3 +96,41 @@ fn resolve_explains_a_pair_and_writes_the_reviews() {
     bad.expect_code(2);
     assert!(bad.stderr().contains("--explain 1,99"), "{}", bad.stderr());
 }
+
+#[test]
+fn resolve_verbose_logs_how_long_each_phase_took() {
+    // The resolver reads no clock: the command times the phases it is told of, and logs them.
+    let s = Scratch::new();
+    s.write(
+        "ids.csv",
+        "id,name,email\n1,Jane Doe,jane@acme.example\n2,Jane Doe,jane@acme.example\n",
+    );
+    let run = s.run(&[
+        "-v",
+        "--log-format",
+        "text",
+        "resolve",
+        "ids.csv",
+        "--out",
+        "clusters.csv",
+    ]);
+    run.expect_code(0);
+    let stderr = run.stderr();
+    let phases = [
+        "parsing",
+        "strong evidence",
+        "personal domains",
+        "statistics and blocks",
+        "scoring",
+        "weak merges",
+        "clusters, reviews and evidence words",
+    ];
+    for phase in phases {
+        let logged = stderr.lines().any(|l| {
+            l.contains("resolution phase done")
+                && l.contains(&format!("phase=\"{phase}\""))
+                && l.contains(" ms=")
+        });
+        assert!(logged, "{phase}: {stderr}");
+    }
+}

@@ -135,6 +135,7 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
             .merge_threshold
             .min(ResolveOptions::default().review_threshold),
         explain,
+        on_phase: crate::telemetry::logged_resolve_phases(),
         ..ResolveOptions::default()
     };
     let resolution = resolve::resolve(&identities, &options);

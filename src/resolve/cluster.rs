@@ -10,16 +10,21 @@
 pub enum Refusal {
     /// A split override separates the two clusters.
     Split,
-    /// Both clusters hold a different strong key of the same kind (guard kind given).
-    Guard(u8),
+    /// Both clusters hold a different strong key of the same kind.
+    Guard(GuardKind),
 }
 
-/// Guard key kinds.
-pub const GUARD_EMPLOYEE_ID: u8 = 0;
-pub const GUARD_ORG_EMAIL: u8 = 1;
-/// Directory accounts: one kind per directory source (`GUARD_DIRECTORY + source number`), since
-/// the same person has one account in each directory.
-pub const GUARD_DIRECTORY: u8 = 2;
+/// What a guard key is. Ordered as conflicts are looked for: the first kind in conflict is the one
+/// a refusal names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GuardKind {
+    EmployeeId,
+    /// An address at one of the organisation's domains.
+    OrgEmail,
+    /// An account of one directory source (its number): one kind per directory source, since
+    /// the same person has one account in each directory.
+    Directory(u32),
+}
 
 /// A union-find with split constraints and guard keys kept at each root.
 #[derive(Debug, Clone)]
@@ -29,7 +34,7 @@ pub struct Clusters {
     /// Split partners (identity indices) of the members of each root's cluster.
     splits: Vec<Vec<u32>>,
     /// `(kind, value)` guard keys held by each root's cluster, sorted and deduplicated.
-    guards: Vec<Vec<(u8, u32)>>,
+    guards: Vec<Vec<(GuardKind, u32)>>,
 }
 
 impl Clusters {
@@ -51,7 +56,7 @@ impl Clusters {
     }
 
     /// Give identity `i`'s cluster a guard key.
-    pub fn add_guard(&mut self, i: usize, kind: u8, value: u32) {
+    pub fn add_guard(&mut self, i: usize, kind: GuardKind, value: u32) {
         let r = self.find(i);
         let g = &mut self.guards[r];
         if let Err(pos) = g.binary_search(&(kind, value)) {
@@ -93,7 +98,7 @@ impl Clusters {
 
     /// The guard kind on which the clusters of `a` and `b` conflict, if any: both hold keys of that
     /// kind and share none of them.
-    pub fn guard_conflict(&mut self, a: usize, b: usize) -> Option<u8> {
+    pub fn guard_conflict(&mut self, a: usize, b: usize) -> Option<GuardKind> {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return None;
@@ -164,9 +169,12 @@ mod tests {
     #[test]
     fn guard_refuses_only_guarded_unions_with_disjoint_keys() {
         let mut c = Clusters::new(3);
-        c.add_guard(0, GUARD_EMPLOYEE_ID, 7);
-        c.add_guard(1, GUARD_EMPLOYEE_ID, 8);
-        assert_eq!(c.union(0, 1, true), Err(Refusal::Guard(GUARD_EMPLOYEE_ID)));
+        c.add_guard(0, GuardKind::EmployeeId, 7);
+        c.add_guard(1, GuardKind::EmployeeId, 8);
+        assert_eq!(
+            c.union(0, 1, true),
+            Err(Refusal::Guard(GuardKind::EmployeeId))
+        );
         assert_eq!(c.union(0, 2, true), Ok(true));
         assert_eq!(c.union(0, 1, false), Ok(true));
     }

@@ -8,189 +8,9 @@
 //! domain beyond it. Handles made of the name, or held by people with conflicting names, weigh
 //! little.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
+use super::interner::{FastMap, Interner};
 use super::names::{NameInfo, Shape, letters_of, shape_of_letters};
 use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
-
-/// FxHash: a fast multiplicative hash. The keys are normalised strings and the maps live for one
-/// run; SipHash's resistance to chosen keys costs a third of the time at a million identities.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// A `HashMap` with [`FxHasher`].
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
-/// Strings interned to dense ids so pairs compare integers, not text. All the text lives in one
-/// arena `String`; an id's text is the span between its end and the previous id's end, and the
-/// lookup table is open addressing over ids: about 12 bytes per distinct string beyond its text,
-/// where a map of owned strings costs near a hundred.
-#[derive(Debug, Default)]
-pub struct Interner {
-    text: String,
-    /// End offset in `text` of each id's string.
-    ends: Vec<usize>,
-    /// `(id + 1, hash tag)` per slot, id 0 for empty; a power of two in length, at most half
-    /// full. The tag (the hash's high half) spares comparing text on most probes, and holds the
-    /// slot bits, so growing never reads the text again.
-    table: Vec<(u32, u32)>,
-}
-
-impl Interner {
-    /// The id of `s`, if it was interned.
-    pub fn find(&self, s: &str) -> Option<u32> {
-        if self.table.is_empty() {
-            return None;
-        }
-        self.probe(s, hash_str(s)).ok()
-    }
-
-    /// `Ok(id)` of `s`, or `Err(slot)`: the empty slot where it would go.
-    fn probe(&self, s: &str, hash: u64) -> Result<u32, usize> {
-        let mut pos = self.slot(hash);
-        loop {
-            match self.table[pos] {
-                (0, _) => return Err(pos),
-                (found, tag) => {
-                    if tag == tag_of(hash) && self.get(found - 1) == s {
-                        return Ok(found - 1);
-                    }
-                    pos = (pos + 1) & (self.table.len() - 1);
-                }
-            }
-        }
-    }
-
-    /// The id of `s`, adding it if new.
-    pub fn intern(&mut self, s: &str) -> u32 {
-        if (self.ends.len() + 1) * 2 > self.table.len() {
-            self.grow();
-        }
-        let hash = hash_str(s);
-        let pos = match self.probe(s, hash) {
-            Ok(id) => return id,
-            Err(pos) => pos,
-        };
-        let id = self.ends.len() as u32;
-        self.text.push_str(s);
-        self.ends.push(self.text.len());
-        self.table[pos] = (id + 1, tag_of(hash));
-        id
-    }
-
-    /// The text of an id handed out by [`Interner::intern`] (empty for any other).
-    pub fn get(&self, id: u32) -> &str {
-        let id = id as usize;
-        let end = self.ends.get(id).copied().unwrap_or(0);
-        let start = if id == 0 {
-            0
-        } else {
-            self.ends.get(id - 1).copied().unwrap_or(end)
-        };
-        self.text.get(start..end).unwrap_or("")
-    }
-
-    /// How many distinct strings.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// The strings in id order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.ends.len() as u32).map(|id| self.get(id))
-    }
-
-    /// The first slot to probe for `s`: the high bits of its hash (the low bits of a
-    /// multiplicative hash are weak).
-    fn slot(&self, hash: u64) -> usize {
-        self.slot_of_tag(tag_of(hash))
-    }
-
-    /// The slot bits are the tag's top bits (ids are `u32`, so the table never outgrows them).
-    fn slot_of_tag(&self, tag: u32) -> usize {
-        let bits = self.table.len().trailing_zeros();
-        (u64::from(tag) >> (32 - bits)) as usize
-    }
-
-    fn grow(&mut self) {
-        let size = (self.table.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.table, vec![(0, 0); size]);
-        for (id, tag) in old.into_iter().filter(|&(id, _)| id != 0) {
-            let mut pos = self.slot_of_tag(tag);
-            while self.table[pos].0 != 0 {
-                pos = (pos + 1) & (size - 1);
-            }
-            self.table[pos] = (id, tag);
-        }
-    }
-}
-
-/// The tag kept per slot: the hash's high half.
-fn tag_of(hash: u64) -> u32 {
-    (hash >> 32) as u32
-}
-
-/// FxHash of the bytes and the length, mixed so that both halves depend on every byte (the slot
-/// takes the high bits, the tag the low ones).
-fn hash_str(s: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(s.as_bytes());
-    h.write_usize(s.len());
-    let mut x = h.finish();
-    x ^= x >> 31;
-    x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    x ^ (x >> 29)
-}
 
 /// Where a handle (a compact login-like word) came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -534,19 +354,18 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
     // Ratna Praneeth"): the same name, written with a family name first or one more name.
     if persons && (a.full.len() >= 2 && b.full.len() >= 2) {
         // As multisets: "Yang Yang" is not within "Yang Ming".
-        // Without allocating: it runs for every candidate pair. Words past the 64th are ignored.
         let within = |x: &NameInfo, y: &NameInfo| {
-            let mut used = 0u64;
+            let mut used = UsedWords::default();
             x.full.iter().all(|w| {
                 let free = y
                     .full
                     .iter()
-                    .take(64)
+                    .take(UsedWords::MAX)
                     .enumerate()
-                    .find(|&(k, v)| used & (1 << k) == 0 && v == w);
+                    .find(|&(k, v)| !used.contains(k) && v == w);
                 match free {
                     Some((k, _)) => {
-                        used |= 1 << k;
+                        used.insert(k);
                         true
                     }
                     None => false,
@@ -577,6 +396,23 @@ pub fn relation(a: &NameInfo, b: &NameInfo) -> NameRel {
         NameRel::Conflict
     } else {
         NameRel::Unknown
+    }
+}
+
+/// Which words of a name (by position) are already matched: a bit per word, since it runs for
+/// every candidate pair and must not allocate. Words past the [`UsedWords::MAX`]th are ignored.
+#[derive(Debug, Default, Clone, Copy)]
+struct UsedWords(u64);
+
+impl UsedWords {
+    const MAX: usize = 64;
+
+    fn contains(self, k: usize) -> bool {
+        self.0 & (1 << k) != 0
+    }
+
+    fn insert(&mut self, k: usize) {
+        self.0 |= 1 << k;
     }
 }
 
@@ -1088,11 +924,22 @@ pub fn describe(
 /// distinct domain rather than once per address.
 #[derive(Debug, Default)]
 pub struct DomainLabels {
-    /// Per domain id: 0 not yet seen, 1 no handle (too short, generic), else handle id + 2.
-    by_domain: Vec<u32>,
+    /// Per domain id.
+    by_domain: Vec<Label>,
+}
+
+/// What a domain's name is as a handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    NotYetSeen,
+    /// Too short or generic to be anyone's handle.
+    NoHandle,
+    /// The interned handle.
+    Handle(u32),
 }
 
 impl DomainLabels {
+    /// The handle of `domain`'s name, interned into `handles` the first time it is asked for.
     pub fn handle_of(
         &mut self,
         domain: u32,
@@ -1101,16 +948,19 @@ impl DomainLabels {
     ) -> Option<u32> {
         let k = domain as usize;
         if self.by_domain.len() <= k {
-            self.by_domain.resize(k + 1, 0);
+            self.by_domain.resize(k + 1, Label::NotYetSeen);
         }
-        if self.by_domain[k] == 0 {
+        if self.by_domain[k] == Label::NotYetSeen {
             let label = domain_name(domains.get(domain)).map(compact);
             self.by_domain[k] = match label {
-                Some(label) if !is_weak_local(&label) => handles.intern(&label) + 2,
-                _ => 1,
+                Some(label) if !is_weak_local(&label) => Label::Handle(handles.intern(&label)),
+                _ => Label::NoHandle,
             };
         }
-        self.by_domain[k].checked_sub(2)
+        match self.by_domain[k] {
+            Label::Handle(h) => Some(h),
+            Label::NoHandle | Label::NotYetSeen => None,
+        }
     }
 }
 
@@ -1247,46 +1097,11 @@ pub fn intern_weak(
 mod tests {
     use super::*;
 
-    #[test]
-    fn interner_finds_every_string_after_growing_from_tags() {
-        // The table grows from its stored tags without rereading text: every string keeps its id
-        // across many growths, and absent strings are not found.
-        let mut interner = Interner::default();
-        let strings: Vec<String> = (0..20_000).map(|k| format!("h{k}x")).collect();
-        for (k, s) in strings.iter().enumerate() {
-            assert_eq!(interner.intern(s), k as u32);
-        }
-        for (k, s) in strings.iter().enumerate() {
-            assert_eq!(interner.find(s), Some(k as u32));
-            assert_eq!(interner.get(k as u32), s);
-        }
-        assert_eq!(interner.find("h20000x"), None);
-        assert_eq!(Interner::default().find("a"), None);
-    }
-
     fn named(name: &str) -> Prepared {
         Prepared {
             name: NameInfo::parse(name),
             ..Prepared::default()
         }
-    }
-
-    #[test]
-    fn interner_hands_out_dense_stable_ids_across_growth() {
-        let mut i = Interner::default();
-        let words: Vec<String> = (0..1000).map(|k| format!("w{k}")).collect();
-        for (k, w) in words.iter().enumerate() {
-            assert_eq!(i.intern(w), k as u32);
-        }
-        for (k, w) in words.iter().enumerate() {
-            assert_eq!(i.intern(w), k as u32, "{w}");
-            assert_eq!(i.get(k as u32), w);
-        }
-        assert_eq!(i.intern(""), 1000);
-        assert_eq!(i.get(1000), "");
-        assert_eq!(i.len(), 1001);
-        assert_eq!(i.get(5000), "");
-        assert_eq!(i.iter().nth(7), Some("w7"));
     }
 
     #[test]

@@ -393,7 +393,7 @@ struct NicknameIndex {
     /// (formal, nickname), sorted by formal name.
     by_formal: NicknamePairs,
     /// Each formal name's span in `by_formal`: one hash lookup for the many words that have none.
-    formal_span: super::evidence::FastMap<&'static str, (usize, usize)>,
+    formal_span: super::interner::FastMap<&'static str, (usize, usize)>,
 }
 
 /// [`NICKNAMES`] sorted by nickname and, as (formal, nickname), by formal name: searched for
@@ -407,7 +407,7 @@ fn nickname_index() -> &'static NicknameIndex {
         by_nick.dedup_by_key(|&mut (nick, _)| nick);
         let mut by_formal: NicknamePairs = NICKNAMES.iter().map(|&(n, f)| (f, n)).collect();
         by_formal.sort_unstable();
-        let mut formal_span = super::evidence::FastMap::default();
+        let mut formal_span = super::interner::FastMap::default();
         let mut start = 0;
         for run in by_formal.chunk_by(|x, y| x.0 == y.0) {
             formal_span.insert(run[0].0, (start, start + run.len()));
