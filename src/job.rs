@@ -54,12 +54,8 @@ pub async fn reconcile(
     // The local files first: a typo in one is exit 2 in milliseconds, not after a full fetch.
     let overrides_file = cfg.resolution.overrides.as_deref().map(overrides::load);
     let overrides_file = overrides_file.transpose()?;
-    let seed = cfg
-        .store
-        .seed
-        .as_deref()
-        .map(sei_csv::read_file)
-        .transpose()?;
+    let seed = cfg.store.seed.as_deref().map(sei_csv::read_file);
+    let seed = seed.transpose()?;
     let store = Store::open_for(&cfg.store.url, dry_run).await?;
     let ctx = SourceContext {
         secrets: secrets.clone(),
@@ -81,12 +77,13 @@ pub async fn reconcile(
     }
     let overrides = overrides::combine(&stored.overrides, overrides_file.as_ref(), &table);
     let timer = Phase::start();
+    let resolve = cfg
+        .resolution
+        .options(overrides, telemetry::logged_resolve_phases());
     let outcome = reconcile::reconcile(reconcile::Input {
         now,
         policy: &cfg.policy,
-        resolve: &cfg
-            .resolution
-            .options(overrides, telemetry::logged_resolve_phases()),
+        resolve: &resolve,
         table,
         sources: gathered.inputs,
         last_good: &stored.last_good,
@@ -94,10 +91,11 @@ pub async fn reconcile(
     });
     timer.done("resolved and reconciled");
 
-    let (id, finished_at) = (run_id(now), Utc::now().max(now));
+    let finished_at = Utc::now().max(now);
+    let (id, started_at) = (run_id(now), now);
     let meta = RunMeta {
         id,
-        started_at: now,
+        started_at,
         finished_at,
         dry_run,
     };
