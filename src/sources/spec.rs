@@ -251,6 +251,15 @@ impl VendorConfig {
         })
     }
 
+    /// Lets a kind whose keys name other sources check them against every configured source
+    /// (name, kind) once all are read (`harness`: `sei_integrations`). Other kinds name none.
+    pub fn resolve_sources(&mut self, sources: &[(String, SourceKind)]) -> Result<(), FieldError> {
+        match self {
+            VendorConfig::Harness(h) => h.resolve_sources(sources),
+            _ => Ok(()),
+        }
+    }
+
     /// A kind's settings with nothing configured (tests; kinds whose keys are all optional).
     pub fn default_for(kind: SourceKind) -> VendorConfig {
         match kind {
