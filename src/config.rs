@@ -99,6 +99,7 @@ struct RawPolicy {
     protect: Option<Vec<String>>,
     add_new_developers: Option<bool>,
     bot_patterns: Option<Vec<String>>,
+    max_apply_percent: Option<f64>,
     guard: Option<RawGuard>,
 }
 
@@ -426,6 +427,7 @@ fn validate_subscription(
         licenses_purchased: s.licenses,
         period_start: date(s.period_start.as_deref(), "period_start")?,
         period_end: date(s.period_end.as_deref(), "period_end")?,
+        license: None,
     };
     if let (Some(a), Some(b)) = (subscription.period_start, subscription.period_end)
         && b < a
@@ -449,6 +451,14 @@ fn validate_policy(p: RawPolicy, file: &Path) -> Result<Policy, ConfigError> {
         return Err(ConfigError::new(
             file,
             "policy.guard.max_drop_percent",
+            "must be between 0 and 100",
+        ));
+    }
+    let max_apply_percent = p.max_apply_percent.unwrap_or(defaults.max_apply_percent);
+    if !(0.0..=100.0).contains(&max_apply_percent) {
+        return Err(ConfigError::new(
+            file,
+            "policy.max_apply_percent",
             "must be between 0 and 100",
         ));
     }
@@ -481,6 +491,7 @@ fn validate_policy(p: RawPolicy, file: &Path) -> Result<Policy, ConfigError> {
             file,
         )?,
         max_drop_percent,
+        max_apply_percent,
     })
 }
 
@@ -540,6 +551,7 @@ fn validate_sources(
         sources.push(src);
     }
     sources::resolve_links(&mut sources, file)?;
+    sources::resolve_references(&mut sources, file)?;
     Ok(sources)
 }
 
