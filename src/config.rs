@@ -869,4 +869,44 @@ mod tests {
         assert_eq!(c.sources.len(), 7);
         assert_eq!(c.subscription.as_ref().unwrap().licenses_purchased, 500);
     }
+
+    #[test]
+    fn the_harness_keys_of_the_example_resolve() {
+        let c = load_str(include_str!("../config/example.toml"), &[]).unwrap();
+        assert_eq!(c.policy.max_apply_percent, 10.0);
+        let sei = c.sources.iter().find(|s| s.name == "sei").unwrap();
+        let crate::sources::VendorConfig::Harness(h) = &sei.vendor else {
+            panic!("{sei:?}");
+        };
+        assert_eq!(h.auth, crate::sources::harness::AuthScheme::ApiKey);
+        let keys: Vec<(&str, u64, crate::model::IdentityKey)> = h
+            .integrations
+            .iter()
+            .map(|i| (i.source.as_str(), i.integration_id, i.key))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("github", 101, crate::model::IdentityKey::Login),
+                ("jira", 202, crate::model::IdentityKey::AccountId),
+            ]
+        );
+    }
+
+    #[test]
+    fn harness_keys_are_checked_with_their_paths() {
+        let harness = "[[sources]]\nname='sei'\nkind='harness'\naccount='a'\n";
+        let e = load_str(&format!("{harness}auth='bearer'\n"), &[]).unwrap_err();
+        assert_eq!(e.key, "sources[0].auth");
+        assert!(e.message.contains("`x-api-key`"), "{e}");
+        let e = load_str(
+            &format!("{harness}[sources.sei_integrations]\ngithub=1\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "sources[0].sei_integrations.github");
+        assert!(e.message.contains("names no configured source"), "{e}");
+        let e = load_str("[policy]\nmax_apply_percent = 150\n", &[]).unwrap_err();
+        assert_eq!(e.key, "policy.max_apply_percent");
+    }
 }
