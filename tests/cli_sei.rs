@@ -95,24 +95,12 @@ jira = {JIRA_INTEGRATION}
 
     /// `seatwarden ARGS` off the async runtime (the mocks keep answering), with the secrets set.
     async fn run(&self, args: &[&str]) -> Run {
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let dir = self.scratch.dir.path().to_path_buf();
-        tokio::task::spawn_blocking(move || {
-            let mut cmd = seatwarden();
-            cmd.current_dir(&dir)
-                .arg("--config")
-                .arg(dir.join("seatwarden.toml"))
-                .args(&args)
-                .env("HARNESS_API_KEY", KEY)
-                .env("GITHUB_TOKEN", GITHUB_TOKEN)
-                .env("JIRA_TOKEN", JIRA_TOKEN);
-            Run {
-                output: cmd.output().expect("run seatwarden"),
-                what: format!("seatwarden {}", args.join(" ")),
-            }
-        })
-        .await
-        .expect("join")
+        let env = [
+            ("HARNESS_API_KEY", KEY),
+            ("GITHUB_TOKEN", GITHUB_TOKEN),
+            ("JIRA_TOKEN", JIRA_TOKEN),
+        ];
+        run_async(self.scratch.dir.path(), args, &env).await
     }
 
     fn sei_get(&self, p: &str) -> wiremock::MockBuilder {

@@ -962,7 +962,10 @@ async fn check_reaches_every_vendor() {
             .unwrap_or_else(|| panic!("no line for {name}:\n{out}"));
         assert!(line.starts_with("ok "), "{line}");
     }
-    assert!(out.contains("SEI license for 6 developers"), "{out}");
+    assert!(
+        out.contains("SEI license current for 6 developers"),
+        "{out}"
+    );
     assert!(!out.contains("FAIL"), "{out}");
 
     // GitLab rejects its token (and echoes it back): FAIL for GitLab only, exit 1, no token shown.

@@ -130,6 +130,23 @@ pub fn identity_key(kind: SourceKind) -> Option<IdentityKey> {
 }
 
 impl Config {
+    /// A client for `base` sending the source's key as `auth` says.
+    fn client(
+        &self,
+        cfg: &SourceConfig,
+        base: &Url,
+        ctx: &SourceContext,
+    ) -> Result<HttpClient, SourceError> {
+        let token = required_token(cfg, ctx)?;
+        HttpClient::new(
+            &cfg.name,
+            base,
+            cfg.http,
+            self.auth.with(token),
+            ctx.cache.clone(),
+        )
+    }
+
     /// Resolves `sei_integrations` against the configured sources (name, kind): each must name
     /// one, of a kind SEI integrates.
     pub(crate) fn resolve_sources(
@@ -191,14 +208,7 @@ impl SeiApi {
                 "sei_url is required to reach SEI",
             ));
         };
-        let token = required_token(cfg, ctx)?;
-        let client = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            harness.auth.with(token),
-            ctx.cache.clone(),
-        )?;
+        let client = harness.client(cfg, &base, ctx)?;
         Ok(SeiApi {
             source: cfg.name.clone(),
             account: harness.account.clone(),
@@ -283,15 +293,8 @@ impl HarnessSource {
         harness: &Config,
         ctx: &SourceContext,
     ) -> Result<HarnessSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
         let base = http_base(cfg)?;
-        let platform = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            harness.auth.with(token),
-            ctx.cache.clone(),
-        )?;
+        let platform = harness.client(cfg, &base, ctx)?;
         let sei = match harness.sei_url {
             Some(_) => Some(SeiApi::of(cfg, ctx)?),
             None => None,

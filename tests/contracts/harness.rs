@@ -11,7 +11,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
-use crate::support::multipart_file;
+use crate::support::{multipart_file, run_async};
 
 const KEY: &str = "harness-contract-key";
 const SEI: &str = "/prod1/sei/api";
@@ -210,22 +210,7 @@ fn config(s: &Scratch, server: &MockServer) {
 }
 
 async fn run(s: &Scratch, args: &[&str]) -> Run {
-    let dir = s.dir.path().to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = seatwarden();
-        cmd.current_dir(&dir)
-            .arg("--config")
-            .arg(dir.join("seatwarden.toml"))
-            .args(&args)
-            .env("VENDOR_TOKEN", KEY);
-        Run {
-            output: cmd.output().expect("run seatwarden"),
-            what: format!("seatwarden {}", args.join(" ")),
-        }
-    })
-    .await
-    .expect("join")
+    run_async(s.dir.path(), args, &[("VENDOR_TOKEN", KEY)]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -165,3 +165,28 @@ pub fn multipart_file(r: &wiremock::Request) -> (String, String, String, String)
         content.to_string(),
     )
 }
+
+/// `seatwarden --config DIR/seatwarden.toml ARGS` in `dir` with `env` set, off the async runtime
+/// (so the mock servers of the calling test keep answering).
+pub async fn run_async(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = seatwarden();
+        cmd.current_dir(&dir)
+            .arg("--config")
+            .arg(dir.join("seatwarden.toml"))
+            .args(&args)
+            .envs(env);
+        Run {
+            output: cmd.output().expect("run seatwarden"),
+            what: format!("seatwarden {}", args.join(" ")),
+        }
+    })
+    .await
+    .expect("join")
+}

@@ -151,11 +151,12 @@ fn percent(part: usize, whole: usize) -> f64 {
 }
 
 fn upload_plan(api: &SeiApi, rows: usize, csv: &str, held: usize, diff: &Drift) -> String {
+    const ACTIVATE: &str = r#"{"active": true}"#;
     let mut plan = String::new();
     let _ = writeln!(
         plan,
         "upload: PUT {} (multipart/form-data, part `file`: developers.csv, text/csv, {} bytes, {rows} rows), \
-         then PATCH {}/{{versionId}} {{\"active\": true}}",
+         then PATCH {}/VERSION_ID {ACTIVATE}",
         api.url("/v2/developers"),
         csv.len(),
         api.url("/v2/developers/versions"),

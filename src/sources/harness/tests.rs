@@ -30,6 +30,48 @@ fn licenses() -> Value {
     ], "metaData": null, "correlationId": "c"})
 }
 
+/// The licenses, and SEI's table answering `table`, on `server`.
+async fn mount_license_and_table(server: &MockServer, table: &str) {
+    Mock::given(method("GET"))
+        .and(path("/ng/api/licenses/modules/AbCdEf123"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/prod1/sei/api/v2/developers"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(table.to_string()))
+        .mount(server)
+        .await;
+}
+
+/// The licenses, answered once to a request carrying the `(name, value)` auth header.
+async fn mount_authed_license(server: &MockServer, (name, value): (&'static str, &str)) {
+    Mock::given(method("GET"))
+        .and(path("/ng/api/licenses/modules/AbCdEf123"))
+        .and(query_param("moduleType", "SEI"))
+        .and(header(name, value))
+        .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// SEI's table as CSV, answered once to a request carrying the auth header and `Accept: text/csv`.
+async fn mount_authed_table(server: &MockServer, (name, value): (&'static str, &str)) {
+    Mock::given(method("GET"))
+        .and(path("/prod1/sei/api/v2/developers"))
+        .and(header(name, value))
+        .and(header("accept", "text/csv"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/csv")
+                .set_body_string(TABLE),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 fn run_ctx(token: &str) -> SourceContext {
     SourceContext {
         now: Some(now()),
@@ -53,26 +95,9 @@ fn with_integrations(mut c: SourceConfig, auth: AuthScheme) -> SourceConfig {
 async fn license_table_and_identities_with_the_apikey_header() {
     let platform = MockServer::start().await;
     let sei = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/ng/api/licenses/modules/AbCdEf123"))
-        .and(query_param("moduleType", "SEI"))
-        .and(header("authorization", "ApiKey pat.harness"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
-        .expect(1)
-        .mount(&platform)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/prod1/sei/api/v2/developers"))
-        .and(header("authorization", "ApiKey pat.harness"))
-        .and(header("accept", "text/csv"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "text/csv")
-                .set_body_string(TABLE),
-        )
-        .expect(1)
-        .mount(&sei)
-        .await;
+    let auth = ("authorization", "ApiKey pat.harness");
+    mount_authed_license(&platform, auth).await;
+    mount_authed_table(&sei, auth).await;
     Mock::given(method("GET"))
         .and(path("/prod1/sei/api/v2/developers/identities"))
         .and(header("authorization", "ApiKey pat.harness"))
@@ -119,20 +144,9 @@ async fn license_table_and_identities_with_the_apikey_header() {
 #[tokio::test]
 async fn older_keys_go_as_x_api_key_and_no_identities_are_read_without_integrations() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/ng/api/licenses/modules/AbCdEf123"))
-        .and(header("x-api-key", "old-key"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/prod1/sei/api/v2/developers"))
-        .and(header("x-api-key", "old-key"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(TABLE))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let auth = ("x-api-key", "old-key");
+    mount_authed_license(&server, auth).await;
+    mount_authed_table(&server, auth).await;
     Mock::given(method("GET"))
         .and(path("/prod1/sei/api/v2/developers/identities"))
         .respond_with(ResponseTemplate::new(500))
@@ -158,20 +172,13 @@ async fn older_keys_go_as_x_api_key_and_no_identities_are_read_without_integrati
 #[tokio::test]
 async fn a_live_table_with_a_duplicate_and_a_dangling_manager_is_read_with_findings() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/ng/api/licenses/modules/AbCdEf123"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/prod1/sei/api/v2/developers"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(
-            "Email,Manager Email,Full Name\n\
-             ada@acme.example,gone@acme.example,Ada\n\
-             Ada@Acme.example,,Ada Again\n",
-        ))
-        .mount(&server)
-        .await;
+    mount_license_and_table(
+        &server,
+        "Email,Manager Email,Full Name\n\
+         ada@acme.example,gone@acme.example,Ada\n\
+         Ada@Acme.example,,Ada Again\n",
+    )
+    .await;
     let out = build(&harness_cfg(&server.uri(), &server.uri()), &run_ctx("k"))
         .unwrap()
         .fetch()
@@ -294,16 +301,7 @@ async fn etag_round_trip_on_the_table() {
 #[tokio::test]
 async fn a_table_without_an_email_column_fails_the_source_naming_the_line() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/ng/api/licenses/modules/AbCdEf123"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/prod1/sei/api/v2/developers"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("Name,Team\nA,B\n"))
-        .mount(&server)
-        .await;
+    mount_license_and_table(&server, "Name,Team\nA,B\n").await;
     let e = build(&harness_cfg(&server.uri(), &server.uri()), &run_ctx("k"))
         .unwrap()
         .fetch()
