@@ -192,6 +192,14 @@ jira = {JIRA_INTEGRATION}
             .run(&["reconcile", "--json", "report.json", "--csv", "recs.csv"])
             .await;
         run.expect_code(0);
+        let summary = run.stdout();
+        for line in [
+            "Identities SEI (sei) attributes 1 accounts to nobody and 1 to the wrong developer (2 agree)",
+            "· 101 ada-gh is ada@acme.example's, SEI says carol@acme.example",
+            "License    SEI module license lic-2026",
+        ] {
+            assert!(summary.contains(line), "{line:?} not in:\n{summary}");
+        }
         let text = std::fs::read_to_string(self.scratch.path("report.json")).expect("report");
         serde_json::from_str(&text).expect("report JSON")
     }
