@@ -256,6 +256,7 @@ async fn run(base: &str, graphql: bool, cache: Arc<dyn HttpCache>, counters: &Co
     let ctx = SourceContext {
         secrets: Secrets::from_pairs([("GITHUB_TOKEN", "ghp_bench")]),
         cache: Some(cache),
+        now: None,
     };
     let source = build(&github_cfg(base, graphql), &ctx).expect("github source");
     let t = Instant::now();

@@ -99,6 +99,7 @@ struct RawPolicy {
     protect: Option<Vec<String>>,
     add_new_developers: Option<bool>,
     bot_patterns: Option<Vec<String>>,
+    max_apply_percent: Option<f64>,
     guard: Option<RawGuard>,
 }
 
@@ -431,6 +432,7 @@ fn validate_subscription(
         licenses_purchased: s.licenses,
         period_start: date(s.period_start.as_deref(), "period_start")?,
         period_end: date(s.period_end.as_deref(), "period_end")?,
+        license: None,
     };
     if let (Some(a), Some(b)) = (subscription.period_start, subscription.period_end)
         && b < a
@@ -454,6 +456,14 @@ fn validate_policy(p: RawPolicy, file: &Path) -> Result<Policy, ConfigError> {
         return Err(ConfigError::new(
             file,
             "policy.guard.max_drop_percent",
+            "must be between 0 and 100",
+        ));
+    }
+    let max_apply_percent = p.max_apply_percent.unwrap_or(defaults.max_apply_percent);
+    if !(0.0..=100.0).contains(&max_apply_percent) {
+        return Err(ConfigError::new(
+            file,
+            "policy.max_apply_percent",
             "must be between 0 and 100",
         ));
     }
@@ -486,6 +496,7 @@ fn validate_policy(p: RawPolicy, file: &Path) -> Result<Policy, ConfigError> {
             file,
         )?,
         max_drop_percent,
+        max_apply_percent,
     })
 }
 
@@ -545,6 +556,7 @@ fn validate_sources(
         sources.push(src);
     }
     sources::resolve_links(&mut sources, file)?;
+    sources::resolve_references(&mut sources, file)?;
     Ok(sources)
 }
 
@@ -861,5 +873,45 @@ mod tests {
         let c = load_str(text, &[]).unwrap();
         assert_eq!(c.sources.len(), 7);
         assert_eq!(c.subscription.as_ref().unwrap().licenses_purchased, 500);
+    }
+
+    #[test]
+    fn the_harness_keys_of_the_example_resolve() {
+        let c = load_str(include_str!("../config/example.toml"), &[]).unwrap();
+        assert_eq!(c.policy.max_apply_percent, 10.0);
+        let sei = c.sources.iter().find(|s| s.name == "sei").unwrap();
+        let crate::sources::VendorConfig::Harness(h) = &sei.vendor else {
+            panic!("{sei:?}");
+        };
+        assert_eq!(h.auth, crate::sources::harness::AuthScheme::ApiKey);
+        let keys: Vec<(&str, u64, crate::model::IdentityKey)> = h
+            .integrations
+            .iter()
+            .map(|i| (i.source.as_str(), i.integration_id, i.key))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("github", 101, crate::model::IdentityKey::Login),
+                ("jira", 202, crate::model::IdentityKey::AccountId),
+            ]
+        );
+    }
+
+    #[test]
+    fn harness_keys_are_checked_with_their_paths() {
+        let harness = "[[sources]]\nname='sei'\nkind='harness'\naccount='a'\n";
+        let e = load_str(&format!("{harness}auth='bearer'\n"), &[]).unwrap_err();
+        assert_eq!(e.key, "sources[0].auth");
+        assert!(e.message.contains("`x-api-key`"), "{e}");
+        let e = load_str(
+            &format!("{harness}[sources.sei_integrations]\ngithub=1\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "sources[0].sei_integrations.github");
+        assert!(e.message.contains("names no configured source"), "{e}");
+        let e = load_str("[policy]\nmax_apply_percent = 150\n", &[]).unwrap_err();
+        assert_eq!(e.key, "policy.max_apply_percent");
     }
 }

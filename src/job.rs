@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::overrides::{self, OverridesError};
 use crate::reconcile::{self, Outcome, table::Start};
-use crate::report::json::{self, DriftJson, Report, RunMeta};
+use crate::report::json::{self, DriftJson, IdentityDriftJson, Report, RunMeta};
 use crate::sei_csv::{self, FileError};
 use crate::sources::{self, HttpCache, Secrets, SourceContext};
 use crate::store::{RunRecord, Store, StoreError};
@@ -60,6 +60,7 @@ pub async fn reconcile(
     let ctx = SourceContext {
         secrets: secrets.clone(),
         cache: store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>),
+        now: Some(now),
     };
     let timer = Phase::start();
     let (stored, fetched) = tokio::join!(
@@ -99,7 +100,18 @@ pub async fn reconcile(
         finished_at,
         dry_run,
     };
-    let report = json::build(&meta, &outcome, drift.map(DriftJson::from));
+    // Identity drift is read against the table after this run: its rows carry the accounts this
+    // run attached.
+    let identity_drift = gathered
+        .sei_identities
+        .as_ref()
+        .map(|(source, sei)| reconcile::identities::identity_drift(source, &outcome.table, sei));
+    let report = json::build(
+        &meta,
+        &outcome,
+        drift.map(DriftJson::from),
+        identity_drift.map(IdentityDriftJson::from),
+    );
     if let Some(store) = store.as_ref().filter(|_| !dry_run) {
         let timer = Phase::start();
         let record = RunRecord::from_report(&report)?;

@@ -125,6 +125,16 @@ pub struct Subscription {
     pub licenses_purchased: u64,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
+    /// The vendor's license record the figures came from (a `harness` source), if any.
+    pub license: Option<LicenseUsed>,
+}
+
+/// The one license record a subscription was read from: its id and exact window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseUsed {
+    pub id: String,
+    pub starts: Option<DateTime<Utc>>,
+    pub expires: Option<DateTime<Utc>>,
 }
 
 /// What to do with a table row (SPEC §3.5).
@@ -238,6 +248,77 @@ pub struct SeiRow {
     pub team: Option<String>,
     pub sub_role: Option<String>,
     pub department: Option<String>,
+}
+
+/// SEI's developer table as a `harness` source read it: the rows it could use, and what a live
+/// table may hold that an import would refuse (a duplicate email, a manager who is no row, …),
+/// each as a line-numbered finding.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SeiTable {
+    pub rows: Vec<SeiRow>,
+    pub findings: Vec<String>,
+}
+
+/// Which value of an account SEI takes as its identity in an integration (SEI's "identifier type
+/// used" per integration type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKey {
+    /// The account's login (GitHub: "Username").
+    Login,
+    /// The source's own account id (Jira: "Account ID").
+    AccountId,
+    /// The display name (GitLab: "Name").
+    Name,
+    /// The account's email (Azure DevOps, Bitbucket Server, Harness Code: "Email").
+    Email,
+}
+
+impl IdentityKey {
+    /// Whether two identity values name the same account: account ids exactly, the rest
+    /// case-insensitively (logins, names and emails are not case-sensitive in these tools).
+    pub fn same(self, a: &str, b: &str) -> bool {
+        match self {
+            IdentityKey::AccountId => a.trim() == b.trim(),
+            _ => a.trim().to_lowercase() == b.trim().to_lowercase(),
+        }
+    }
+
+    /// The value of `account` SEI expects, if it has one.
+    pub fn value_of(self, account: &IdentityRef) -> Option<&str> {
+        let value = match self {
+            IdentityKey::Login => account.login.as_deref(),
+            IdentityKey::AccountId => Some(account.id.as_str()),
+            IdentityKey::Name => account.name.as_deref(),
+            IdentityKey::Email => account.email.as_deref(),
+        };
+        value.map(str::trim).filter(|v| !v.is_empty())
+    }
+}
+
+/// One seatwarden source that SEI knows as an integration: the source's name, SEI's integration
+/// id, and which value of an account SEI takes as its identity there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeiIntegration {
+    pub source: String,
+    pub integration_id: u64,
+    pub key: IdentityKey,
+}
+
+/// One developer identity in SEI's terms (`email,integrationId,identity`): this integration
+/// account belongs to the developer with this email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeiIdentity {
+    pub email: String,
+    pub integration_id: u64,
+    pub identity: String,
+}
+
+/// The developer identities SEI holds, with the integrations they were compared through.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SeiIdentities {
+    pub integrations: Vec<SeiIntegration>,
+    pub held: Vec<SeiIdentity>,
 }
 
 /// A readable name from an email's local part: `jane.doe+sei@x.com` → `Jane Doe` (the email itself

@@ -7,6 +7,8 @@
 //!   `Full Name`, a UTF-8 BOM, CRLF or LF, blank lines, unknown extra columns) and refuses anything SEI
 //!   would reject, reporting every problem with its 1-based physical line number (the header is line
 //!   1; lines inside quoted fields count).
+//! - [`parse_live`] reads SEI's own table with the same header rules, tolerating what a live table
+//!   may hold (a duplicate, a dangling manager, a cycle): each becomes a finding, not an error.
 //! - [`write`] never produces what SEI rejects: it drops blank, malformed and duplicate emails, fills
 //!   blank names from the email, blanks managers that are not exported rows or that close a cycle.
 //!   [`export_problems`] lists what it had to fix.
@@ -14,6 +16,9 @@
 //!   carriage return is written with a leading `'`. [`parse`] removes exactly that one `'` again, so
 //!   write → parse round-trips. To keep the escape unambiguous, a cell that already starts with `'`s
 //!   followed by one of those characters gets one more `'`.
+//! - [`identities`]: the developer identities CSV (`email,integrationId,identity`).
+
+pub mod identities;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -193,18 +198,20 @@ fn read_header(record: &ByteRecord, line: usize, errors: &mut Vec<LineError>) ->
             message: "missing Email column".to_string(),
         });
     }
-    if columns[Column::FullName as usize].is_none() {
-        errors.push(LineError {
-            line,
-            field: None,
-            message: "missing Full Name column (Name and Display Name are accepted too)"
-                .to_string(),
-        });
-    }
     Layout {
         columns,
         width: record.len(),
     }
+}
+
+/// The problem of a header without a name column: [`parse`] refuses the file, [`parse_live`]
+/// reads it with blank names.
+fn missing_name_column(layout: &Layout, line: usize) -> Option<LineError> {
+    layout.index(Column::FullName).is_none().then(|| LineError {
+        line,
+        field: None,
+        message: "missing Full Name column (Name and Display Name are accepted too)".to_string(),
+    })
 }
 
 /// A syntactic email check: one `@`, non-empty local part, a domain with an inner dot, no whitespace
@@ -307,16 +314,80 @@ pub fn read_file(path: &std::path::Path) -> Result<Vec<SeiRow>, FileError> {
 
 /// Parses and validates an SEI developer CSV. Returns the rows in file order, or every problem found.
 pub fn parse(bytes: &[u8]) -> Result<Vec<SeiRow>, ParseErrors> {
+    let scan = scan(bytes)?;
+    let mut errors = scan.header_errors.clone();
+    errors.extend(missing_name_column(&scan.layout, scan.header_line));
+    errors.extend(scan.record_errors.iter().cloned());
+    errors.extend(scan.unreadable.clone());
+    errors.extend(scan.cycle_errors());
+    if errors.is_empty() {
+        Ok(scan.rows)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(ParseErrors { errors })
+    }
+}
+
+/// SEI's own table as its download answers it, read with [`parse`]'s header rules but tolerating
+/// what a live table may hold: a duplicate email (the first row is kept), a manager who is no row,
+/// a manager cycle, a blank name, a row with a bad email (skipped). Each is a finding, not an error.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveTable {
+    pub rows: Vec<SeiRow>,
+    /// What an import would have refused, by line.
+    pub findings: Vec<LineError>,
+}
+
+/// Reads SEI's own table (see [`LiveTable`]). Refuses only what leaves no table to read: no Email
+/// column, a column named twice, a header that is not UTF-8, CSV that breaks off.
+pub fn parse_live(bytes: &[u8]) -> Result<LiveTable, ParseErrors> {
+    let scan = scan(bytes)?;
+    let mut fatal = scan.header_errors.clone();
+    fatal.extend(scan.unreadable.clone());
+    if !fatal.is_empty() {
+        fatal.sort_by_key(|e| e.line);
+        return Err(ParseErrors { errors: fatal });
+    }
+    let mut findings: Vec<LineError> = missing_name_column(&scan.layout, scan.header_line)
+        .into_iter()
+        .collect();
+    findings.extend(scan.record_errors.iter().cloned());
+    findings.extend(scan.cycle_errors());
+    findings.extend(scan.dangling_managers());
+    findings.sort_by_key(|e| e.line);
+    Ok(LiveTable {
+        rows: scan.rows,
+        findings,
+    })
+}
+
+/// One pass over a file: the usable rows in file order (duplicates dropped) and every problem
+/// found on the way, sorted into the kinds [`parse`] and [`parse_live`] treat differently.
+struct Scan {
+    layout: Layout,
+    header_line: usize,
+    rows: Vec<SeiRow>,
+    row_lines: Vec<usize>,
+    /// Lowercased email → index in `rows`.
+    by_email: HashMap<String, usize>,
+    /// What makes the header unusable (no Email column, a column named twice, bytes not UTF-8).
+    header_errors: Vec<LineError>,
+    /// Problems of single records: skipped rows, refused cells, duplicates.
+    record_errors: Vec<LineError>,
+    /// Where the CSV syntax broke off; nothing after it was read.
+    unreadable: Option<LineError>,
+}
+
+fn scan(bytes: &[u8]) -> Result<Scan, ParseErrors> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let mut errors = Vec::new();
     let mut record = ByteRecord::new();
-
+    let mut lines = Lines::new(bytes);
     let header_line = match reader.read_byte_record(&mut record) {
-        Ok(true) => record_line(&record),
+        Ok(true) => lines.at(record.position()),
         Ok(false) => {
             return Err(ParseErrors {
                 errors: vec![LineError {
@@ -328,89 +399,152 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<SeiRow>, ParseErrors> {
         }
         Err(error) => {
             return Err(ParseErrors {
-                errors: vec![csv_error(&error, 1)],
+                errors: vec![csv_error(&error, &mut lines)],
             });
         }
     };
-    let layout = read_header(&record, header_line, &mut errors);
-
-    let mut rows: Vec<SeiRow> = Vec::new();
-    let mut row_lines: Vec<usize> = Vec::new();
-    let mut by_email: HashMap<String, usize> = HashMap::new();
-    let mut last_line = header_line;
+    let mut header_errors = Vec::new();
+    let layout = read_header(&record, header_line, &mut header_errors);
+    let mut scan = Scan {
+        layout,
+        header_line,
+        rows: Vec::new(),
+        row_lines: Vec::new(),
+        by_email: HashMap::new(),
+        header_errors,
+        record_errors: Vec::new(),
+        unreadable: None,
+    };
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(error) => {
-                errors.push(csv_error(&error, last_line));
+                scan.unreadable = Some(csv_error(&error, &mut lines));
                 break;
             }
         }
-        let line = record_line(&record);
-        last_line = line;
-        if let Some(row) = check_record(&record, line, &layout, &mut errors) {
-            let key = lowercase(&row.email);
-            match by_email.get(&key) {
-                Some(&first) => errors.push(LineError {
-                    line,
-                    field: Some(layout.name(Column::Email)),
-                    message: format!(
-                        "duplicate of line {} ({:?} and {:?})",
-                        row_lines[first], rows[first].email, row.email
-                    ),
-                }),
-                None => {
-                    by_email.insert(key, rows.len());
-                    rows.push(row);
-                    row_lines.push(line);
-                }
-            }
-        }
+        let line = lines.at(record.position());
+        scan.take(&record, line);
     }
+    Ok(scan)
+}
 
-    let managers = manager_links(rows.iter().map(|r| r.manager_email.as_deref()), &by_email);
-    for cycle in find_cycles(&managers) {
-        let Some(&first) = cycle.iter().min() else {
-            continue;
+impl Scan {
+    /// Checks one data record and keeps its row unless its email is unusable or a duplicate.
+    fn take(&mut self, record: &ByteRecord, line: usize) {
+        let Some(row) = check_record(record, line, &self.layout, &mut self.record_errors) else {
+            return;
         };
-        let start = cycle.iter().position(|&i| i == first).unwrap_or(0);
-        let mut members: Vec<String> = Vec::new();
-        for &i in cycle[start..].iter().chain(&cycle[..start]) {
-            if members.len() == SHOWN_CYCLE_MEMBERS {
-                members.push(format!("… ({} rows in all)", cycle.len()));
-                break;
-            }
-            members.push(format!("{} (line {})", rows[i].email, row_lines[i]));
+        let key = lowercase(&row.email);
+        if let Some(&first) = self.by_email.get(&key) {
+            self.record_errors.push(LineError {
+                line,
+                field: Some(self.layout.name(Column::Email)),
+                message: format!(
+                    "duplicate of line {} ({:?} and {:?})",
+                    self.row_lines[first], self.rows[first].email, row.email
+                ),
+            });
+            return;
         }
-        members.push(rows[first].email.clone());
-        errors.push(LineError {
-            line: row_lines[first],
-            field: Some(layout.name(Column::ManagerEmail)),
-            message: format!("manager cycle: {}", members.join(" → ")),
-        });
+        self.by_email.insert(key, self.rows.len());
+        self.rows.push(row);
+        self.row_lines.push(line);
     }
 
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        errors.sort_by_key(|e| e.line);
-        Err(ParseErrors { errors })
+    /// One problem per manager cycle, at the line of its first member.
+    fn cycle_errors(&self) -> Vec<LineError> {
+        let managers = manager_links(
+            self.rows.iter().map(|r| r.manager_email.as_deref()),
+            &self.by_email,
+        );
+        let mut errors = Vec::new();
+        for cycle in find_cycles(&managers) {
+            let Some(&first) = cycle.iter().min() else {
+                continue;
+            };
+            let start = cycle.iter().position(|&i| i == first).unwrap_or(0);
+            let mut members: Vec<String> = Vec::new();
+            for &i in cycle[start..].iter().chain(&cycle[..start]) {
+                if members.len() == SHOWN_CYCLE_MEMBERS {
+                    members.push(format!("… ({} rows in all)", cycle.len()));
+                    break;
+                }
+                members.push(format!(
+                    "{} (line {})",
+                    self.rows[i].email, self.row_lines[i]
+                ));
+            }
+            members.push(self.rows[first].email.clone());
+            errors.push(LineError {
+                line: self.row_lines[first],
+                field: Some(self.layout.name(Column::ManagerEmail)),
+                message: format!("manager cycle: {}", members.join(" → ")),
+            });
+        }
+        errors
+    }
+
+    /// Rows whose manager is not itself a row (SEI's `MANAGER_EMAIL_MISSING_IN_DEVELOPER_EMAILS`).
+    fn dangling_managers(&self) -> Vec<LineError> {
+        let links = manager_links(
+            self.rows.iter().map(|r| r.manager_email.as_deref()),
+            &self.by_email,
+        );
+        let mut findings = Vec::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            if let (Some(manager), None) = (&row.manager_email, links[i]) {
+                findings.push(LineError {
+                    line: self.row_lines[i],
+                    field: Some(self.layout.name(Column::ManagerEmail)),
+                    message: format!("{manager} is not a developer in the table"),
+                });
+            }
+        }
+        findings
     }
 }
 
-fn record_line(record: &ByteRecord) -> usize {
-    record
-        .position()
-        .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX))
+/// Physical line numbers from the csv crate's byte positions. The crate's own line count falls one
+/// behind at every CRLF (a record's position points at the `\n` of the `\r\n` before it), so the
+/// line breaks are counted from the bytes instead: a record's line is one more than the breaks up
+/// to its position, the `\n` it may point at included. Counting resumes where it stopped, so a
+/// whole file costs one pass.
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    counted_to: usize,
+    breaks: usize,
 }
 
-fn csv_error(error: &csv::Error, fallback_line: usize) -> LineError {
-    let line = error.position().map_or(fallback_line, |p| {
-        usize::try_from(p.line()).unwrap_or(usize::MAX)
-    });
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            counted_to: 0,
+            breaks: 0,
+        }
+    }
+
+    /// The 1-based line of the record or error at `position`.
+    pub(crate) fn at(&mut self, position: Option<&csv::Position>) -> usize {
+        let Some(p) = position else {
+            return self.breaks + 1;
+        };
+        let byte = usize::try_from(p.byte()).unwrap_or(usize::MAX);
+        let end = byte.saturating_add(1).min(self.bytes.len());
+        if end < self.counted_to {
+            (self.counted_to, self.breaks) = (0, 0);
+        }
+        self.breaks += newlines(&self.bytes[self.counted_to..end]);
+        self.counted_to = end;
+        self.breaks + 1
+    }
+}
+
+fn csv_error(error: &csv::Error, lines: &mut Lines<'_>) -> LineError {
     LineError {
-        line,
+        line: lines.at(error.position()),
         field: None,
         message: format!("unreadable CSV: {error}"),
     }
@@ -1280,5 +1414,76 @@ mod tests {
     fn parse_keeps_a_quote_that_is_not_an_escape() {
         let rows = parse(b"Email,Full Name\na@x.com,'Tis Bob\n").expect("parses");
         assert_eq!(rows[0].full_name, "'Tis Bob");
+    }
+
+    #[test]
+    fn live_table_keeps_duplicates_dangling_managers_and_cycles_as_findings() {
+        let text = "Email Address,Manager Email,Name\n\
+                    ada@acme.example,boss@acme.example,Ada\n\
+                    ADA@acme.example,,Ada again\n\
+                    bob@acme.example,carol@acme.example,Bob\n\
+                    carol@acme.example,bob@acme.example,Carol\n\
+                    not-an-email,,Nobody\n";
+        let live = parse_live(text.as_bytes()).expect("a live table is read");
+        let emails: Vec<&str> = live.rows.iter().map(|r| r.email.as_str()).collect();
+        assert_eq!(
+            emails,
+            ["ada@acme.example", "bob@acme.example", "carol@acme.example"]
+        );
+        let found: Vec<String> = live.findings.iter().map(|f| f.to_string()).collect();
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with("2: Manager Email: boss@acme.example is not a developer"),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("3: Email Address: duplicate of line 2"),
+            "{found:#?}"
+        );
+        assert!(
+            found[2].starts_with("4: Manager Email: manager cycle"),
+            "{found:#?}"
+        );
+        assert!(
+            found[3].starts_with("6: Email Address: not an email address"),
+            "{found:#?}"
+        );
+        assert!(
+            parse(text.as_bytes()).is_err(),
+            "an import refuses the same file"
+        );
+    }
+
+    #[test]
+    fn live_table_uses_the_import_header_rules() {
+        // `Full Name` beats `Name`, `Email Address` is the email: the rules of `parse`.
+        let text = "Name,Full Name,Email Address\nshort,Ada Lovelace,ada@acme.example\n";
+        let live = parse_live(text.as_bytes()).unwrap();
+        assert_eq!(live.rows[0].full_name, "Ada Lovelace");
+        assert_eq!(live.rows[0].email, "ada@acme.example");
+        assert!(live.findings.is_empty());
+    }
+
+    #[test]
+    fn live_table_without_an_email_column_is_refused_but_a_missing_name_is_a_finding() {
+        let e = parse_live(b"Name,Team\nA,B\n").unwrap_err();
+        assert_eq!(e.errors[0].message, "missing Email column");
+        let live = parse_live(b"Email\nada@acme.example\n").unwrap();
+        assert_eq!(live.rows.len(), 1);
+        assert!(
+            live.findings[0]
+                .message
+                .starts_with("missing Full Name column")
+        );
+    }
+
+    #[test]
+    fn crlf_files_report_the_same_lines_as_lf_files() {
+        for text in [
+            "Email,Full Name\na@x.com,A\n\"bad\nstill bad\",B\nc@x.com,\n",
+            "Email,Full Name\r\na@x.com,A\r\n\"bad\r\nstill bad\",B\r\nc@x.com,\r\n",
+        ] {
+            assert_eq!(lines_of(text.as_bytes()), [3, 5], "{text:?}");
+        }
     }
 }

@@ -8,6 +8,7 @@ mod cli_demo;
 mod cli_developers;
 mod cli_reconcile;
 mod cli_resolve;
+mod cli_sei;
 mod cli_vendors;
 mod contracts;
 

@@ -52,7 +52,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
 
     let ctx = SourceContext {
         secrets: Secrets::from_env(cfg.secret_vars()),
-        cache: None,
+        ..SourceContext::default()
     };
     let checks = cfg.sources.iter().map(|src| {
         let ctx = &ctx;

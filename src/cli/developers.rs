@@ -1,7 +1,10 @@
-//! `seatwarden developers …`: import and export the SEI developer CSV, list the table, and record
-//! manual merges and splits that every later run respects.
+//! `seatwarden developers …`: import and export the SEI developer CSV, list the table, write the
+//! developers' integration accounts in SEI's terms, and record manual merges and splits that every
+//! later run respects. The uploads to SEI (`--push`) are in [`push`].
 //!
 //! Never changes the table from a file with any error in it: a bad import changes nothing (exit 2).
+
+mod push;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,9 +35,16 @@ pub enum Command {
         /// Write here instead of stdout
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Upload it to SEI through the `harness` source (re-upload, then activate the version)
-        #[arg(long)]
-        push: bool,
+        #[command(flatten)]
+        push: push::PushArgs,
+    },
+    /// Write every active developer's integration accounts as SEI's `email,integrationId,identity`
+    Identities {
+        /// Write here instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        push: push::PushArgs,
     },
     /// Print the table
     List {
@@ -57,7 +67,8 @@ pub enum Command {
 pub async fn run(cfg: &Config, cmd: &Command, out: Output) -> Result<Exit, Failure> {
     match cmd {
         Command::Import { file, replace } => import(cfg, file, *replace, out).await,
-        Command::Export { out: path, push } => export(cfg, path.as_ref(), *push, out).await,
+        Command::Export { out: path, push } => export(cfg, path.as_ref(), push, out).await,
+        Command::Identities { out: path, push } => identities(cfg, path.as_ref(), push, out).await,
         Command::List { json } => list(cfg, *json).await,
         Command::Merge { a, b } => record_override(cfg, OverrideKind::Merge, a, b, None, out).await,
         Command::Split { a, b, note } => {
@@ -143,7 +154,12 @@ fn sei_fields_equal(a: &Developer, b: &Developer) -> bool {
         && a.sub_role == b.sub_role
 }
 
-async fn import(cfg: &Config, file: &PathBuf, replace: bool, out: Output) -> Result<Exit, Failure> {
+async fn import(
+    cfg: &Config,
+    file: &std::path::Path,
+    replace: bool,
+    out: Output,
+) -> Result<Exit, Failure> {
     let name = file.display().to_string();
     let timer = Phase::start();
     let rows = sei_csv::read_file(file).map_err(Failure::usage)?;
@@ -178,29 +194,12 @@ async fn import(cfg: &Config, file: &PathBuf, replace: bool, out: Output) -> Res
 async fn export(
     cfg: &Config,
     path: Option<&PathBuf>,
-    push: bool,
+    push: &push::PushArgs,
     out: Output,
 ) -> Result<Exit, Failure> {
     // Find the upload target before writing anything, so a misconfiguration changes nothing.
-    let harness = if push {
-        let mut found = cfg
-            .sources
-            .iter()
-            .filter(|s| s.kind() == crate::sources::SourceKind::Harness);
-        match (found.next(), found.next()) {
-            (Some(one), None) => Some(one),
-            (None, _) => {
-                return Err(Failure::usage(anyhow!(
-                    "--push needs a source of kind `harness` in {}",
-                    cfg.file.display()
-                )));
-            }
-            (Some(_), Some(_)) => {
-                return Err(Failure::usage(anyhow!(
-                    "--push found several `harness` sources; keep one"
-                )));
-            }
-        }
+    let harness = if push.push {
+        Some(push::harness_source(cfg)?)
     } else {
         None
     };
@@ -210,30 +209,46 @@ async fn export(
         tracing::warn!(%problem, "export fixed a row SEI would reject");
     }
     let csv = sei_csv::write(&rows);
-    if path.is_some() || !push {
+    if path.is_some() || !push.push {
         let target = path.cloned().unwrap_or_else(|| PathBuf::from("-"));
         write_output(&target, &csv)?;
         if !out.quiet && path.is_some() {
             eprintln!("{}: {} developers written", target.display(), rows.len());
         }
     }
-    if let Some(source) = harness {
-        let ctx = crate::sources::SourceContext {
-            secrets: crate::sources::Secrets::from_env(cfg.secret_vars()),
-            cache: None,
-        };
-        let version = crate::deliver::sei::push_developers(source, &ctx, &csv)
-            .await
-            .map_err(Failure::runtime)?;
-        if !out.quiet {
+    match harness {
+        Some(source) => push::upload(cfg, source, &rows, &csv, push, out).await,
+        None => Ok(Exit::Success),
+    }
+}
+
+/// `developers identities`: the accounts of every active row, in SEI's terms, to a file or stdout;
+/// with `--push`, what SEI lacks or holds differently goes to SEI.
+async fn identities(
+    cfg: &Config,
+    path: Option<&PathBuf>,
+    push: &push::PushArgs,
+    out: Output,
+) -> Result<Exit, Failure> {
+    let source = push::harness_source(cfg)?;
+    let integrations = push::integrations_of(source)?;
+    let table = read_table(cfg).await?;
+    let expected = reconcile::identities::expected_identities(&table, integrations);
+    if path.is_some() || !push.push {
+        let target = path.cloned().unwrap_or_else(|| PathBuf::from("-"));
+        write_output(&target, &sei_csv::identities::write(&expected))?;
+        if !out.quiet && path.is_some() {
             eprintln!(
-                "{}: uploaded {} developers to SEI and activated version {version}",
-                source.name,
-                rows.len()
+                "{}: {} identities written",
+                target.display(),
+                expected.len()
             );
         }
     }
-    Ok(Exit::Success)
+    if !push.push {
+        return Ok(Exit::Success);
+    }
+    push::identities(cfg, source, &table, integrations, push, out).await
 }
 
 async fn list(cfg: &Config, json: bool) -> Result<Exit, Failure> {

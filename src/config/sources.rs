@@ -205,6 +205,22 @@ fn http_settings(raw: &RawSource) -> Result<HttpSettings, (&'static str, String)
     Ok(http)
 }
 
+/// Every source whose keys name other sources checks them against the configured ones (the kind
+/// says which keys; errors name `sources[N].key`).
+pub(super) fn resolve_references(
+    sources: &mut [SourceConfig],
+    file: &Path,
+) -> Result<(), ConfigError> {
+    let names: Vec<(String, SourceKind)> =
+        sources.iter().map(|s| (s.name.clone(), s.kind())).collect();
+    for (i, s) in sources.iter_mut().enumerate() {
+        s.vendor
+            .resolve_sources(&names)
+            .map_err(|e| ConfigError::new(file, format!("sources[{i}].{}", e.key), e.message))?;
+    }
+    Ok(())
+}
+
 /// Every source's `links` must name a configured source, or the kind of exactly one source; a
 /// kind is rewritten to that source's name, so the rest of the program only sees source names.
 pub(super) fn resolve_links(sources: &mut [SourceConfig], file: &Path) -> Result<(), ConfigError> {

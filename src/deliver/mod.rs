@@ -1,5 +1,6 @@
-//! Deliver: the room that sends seatwarden's results out — today the SEI developer table upload of
-//! `developers export --push` ([`sei`]); the report's SMTP mail and webhooks join it next.
+//! Deliver: the room that sends seatwarden's results out — today SEI's writes ([`sei`]): the
+//! developer table upload of `developers export --push` and the identities of `developers
+//! identities --push`; the report's SMTP mail and webhooks join it next.
 //!
 //! Besides `sources`, this is the only room that talks to the network, and it does so only through
 //! `sources::http` (a token goes to its configured host and nowhere else, secrets stay out of

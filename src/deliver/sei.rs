@@ -1,139 +1,220 @@
-//! The SEI developer table upload: `PUT {sei_url}/v2/developers` with the CSV, then activating the
-//! version SEI answers with, through the configured `harness` source's `sei_url` and API key.
+//! The writes to SEI, as Harness documents them (developer.harness.io, "Upload and Manage
+//! Developer Records Using the Harness SEI API" and "Upload Developer Cloud IDs"; the documented
+//! shapes are kept in `tests/fixtures/vendors/harness/`):
 //!
-//! Never retries either call after a 5xx or a timeout (both change state in SEI and may have been
-//! received), never sends the key anywhere but `sei_url`'s host, and sends exactly the CSV it is
-//! given.
+//! - [`upload_developers`]: re-upload the developer table, `PUT {sei_url}/v2/developers` as
+//!   `multipart/form-data` with the CSV in the part `file` (`text/csv`); SEI maps the columns with
+//!   the field mappings saved at first setup and answers review data naming the new version's
+//!   `versionId`; then activate it, `PATCH {sei_url}/v2/developers/versions/{versionId}` with
+//!   `{"active": true}`.
+//! - [`patch_identities`]: `PATCH {sei_url}/v2/developers/identities` with the JSON list
+//!   `[{"email", "integrationId", "identity"}]` (add or update).
+//!
+//! What SEI answers is turned into something an admin can act on: `412 Precondition Failed` (the
+//! first-time setup never saved field mappings) into what to do in SEI; a validation failure
+//! (`{"status": "FAILURE", "errors": [{"errorType", "fieldName", "errorDeveloperCount",
+//! "sampleErrorDevelopers"}]}`, checked before SEI saves anything) into one line per error.
+//!
+//! Never retries the upload or the activation after a 5xx or a timeout (both change state in SEI
+//! and may have been received), never sends the key anywhere but `sei_url`'s host, and sends
+//! exactly what it is given: what to send, and whether to, is the caller's decision.
 
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Value, json};
 
-use crate::sources::common::{config_error, join_path, required_token, value_text};
-use crate::sources::http::{Auth, HttpClient, Request};
-use crate::sources::{SourceConfig, SourceContext, SourceError, VendorConfig};
+use crate::model::SeiIdentity;
+use crate::sources::SourceError;
+use crate::sources::common::value_text;
+use crate::sources::harness::SeiApi;
+use crate::sources::http::{Request, Response};
 
-/// Uploads `csv_text` as the new SEI developer table and activates it; returns the version.
-///
-/// The Harness docs describe the developer records API as upload → (re)upload → approve, without
-/// a stable public schema for the re-upload response. This speaks the shape we settled on:
-/// `PUT {sei_url}/v2/developers` with `Content-Type: text/csv` answers JSON carrying the new
-/// version (`version`, `versionId`, `uploadId` or `id`, at the top level or under `data`), then
-/// `POST {sei_url}/v2/developers/versions/{version}/activate` makes it live. Both calls carry
-/// `x-api-key` and `Harness-Account`.
-pub async fn push_developers(
-    cfg: &SourceConfig,
-    ctx: &SourceContext,
-    csv_text: &str,
-) -> Result<String, SourceError> {
-    let VendorConfig::Harness(harness) = &cfg.vendor else {
-        return Err(config_error(cfg, "is not a `harness` source"));
-    };
-    let token = required_token(cfg, ctx)?;
-    let account = harness.account.clone();
-    let sei_url = harness
-        .sei_url
-        .clone()
-        .ok_or_else(|| config_error(cfg, "sei_url is required to push developers"))?;
-    let client = HttpClient::new(&cfg.name, &sei_url, cfg.http, Auth::ApiKey(token), None)?;
-    let url = join_path(&sei_url, "/v2/developers");
-    let resp = client
-        .send(
-            Request::put(url.clone())
-                .not_idempotent()
-                .header("harness-account", &account)
-                .header("accept", "application/json")
-                .text("text/csv", csv_text),
-        )
-        .await?;
-    let body: Value = resp.json(&cfg.name)?;
-    let version = ["version", "versionId", "uploadId", "id"]
-        .iter()
-        .find_map(|k| {
-            body.get(k)
-                .or_else(|| body.get("data").and_then(|d| d.get(k)))
-                .and_then(value_text)
-        })
-        .ok_or_else(|| SourceError::Data {
-            source_name: cfg.name.clone(),
-            location: url.to_string(),
-            message: "the upload answer names no version (version, versionId, uploadId or id)"
-                .into(),
-        })?;
+/// How many sample developers of one validation error a message names.
+const SAMPLES_SHOWN: usize = 3;
+
+/// Why a write to SEI did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SeiError {
+    #[error(transparent)]
+    Http(#[from] SourceError),
+    /// 412: the developer records' first-time setup is not finished.
+    #[error(
+        "{source_name}: {url}: SEI answered 412 Precondition Failed: the developer records' \
+         first-time setup is not finished. In SEI, upload a developer CSV once and save its field \
+         mappings (Email, Name, Manager Email) — the Developers settings page, or \
+         POST /v2/developers then PUT /v2/developers/versions/{{versionId}}/fieldMappings — and \
+         run this again"
+    )]
+    SetupIncomplete { source_name: String, url: String },
+    /// SEI validated the request and refused it; nothing was saved.
+    #[error("{source_name}: {url}: SEI refused the {what}, nothing was saved:\n  {}", problems.join("\n  "))]
+    Rejected {
+        source_name: String,
+        url: String,
+        what: &'static str,
+        problems: Vec<String>,
+    },
+    /// The upload was accepted, but its answer names no version to activate.
+    #[error(
+        "{source_name}: {url}: the upload answer names no versionId, so nothing was activated; \
+         the new version waits for approval in SEI: {excerpt}"
+    )]
+    NoVersion {
+        source_name: String,
+        url: String,
+        excerpt: String,
+    },
+}
+
+/// Uploads `csv_text` as the new SEI developer table and activates it; returns the version id.
+pub async fn upload_developers(api: &SeiApi, csv_text: &str) -> Result<String, SeiError> {
+    let url = api.url("/v2/developers");
+    let upload = Request::put(url)
+        .not_idempotent()
+        .header("accept", "application/json")
+        .file_part("file", "developers.csv", "text/csv", csv_text.as_bytes())
+        .keeping_client_errors();
+    let resp = api.client.send(api.request(upload)).await?;
+    let answer = read_answer(api, &resp, "upload")?;
+    let version = version_id(&answer).ok_or_else(|| SeiError::NoVersion {
+        source_name: api.source.clone(),
+        url: resp.url.to_string(),
+        excerpt: excerpt(&resp.body),
+    })?;
     let seg: String = url::form_urlencoded::byte_serialize(version.as_bytes()).collect();
-    let activate = join_path(&sei_url, &format!("/v2/developers/versions/{seg}/activate"));
-    client
-        .send(
-            Request::post(activate)
-                .not_idempotent()
-                .header("harness-account", &account)
-                .header("accept", "application/json"),
-        )
-        .await?;
+    let activate = Request::patch(api.url(&format!("/v2/developers/versions/{seg}")))
+        .not_idempotent()
+        .header("accept", "application/json")
+        .json(&json!({"active": true}))
+        .keeping_client_errors();
+    let resp = api.client.send(api.request(activate)).await?;
+    read_answer(api, &resp, "activation")?;
     Ok(version)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sources::testutil::{SEI_TABLE as TABLE, ctx, harness_cfg};
-    use serde_json::json;
-    use wiremock::matchers::{body_string, header, method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
-    #[tokio::test]
-    async fn push_uploads_then_activates_the_version() {
-        let sei = MockServer::start().await;
-        Mock::given(method("PUT"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .and(header("x-api-key", "k"))
-            .and(header("content-type", "text/csv"))
-            .and(body_string(TABLE))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"version": 7}})))
-            .expect(1)
-            .mount(&sei)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/prod1/sei/api/v2/developers/versions/7/activate"))
-            .and(header("x-api-key", "k"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ACTIVE"})))
-            .expect(1)
-            .mount(&sei)
-            .await;
-        let v = push_developers(
-            &harness_cfg("https://app.harness.io", &sei.uri()),
-            &ctx("k"),
-            TABLE,
-        )
-        .await
-        .unwrap();
-        assert_eq!(v, "7");
-        sei.verify().await;
-    }
-
-    #[tokio::test]
-    async fn upload_is_not_retried_after_a_502_but_is_after_a_429() {
-        let sei = MockServer::start().await;
-        Mock::given(method("PUT"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
-            .up_to_n_times(1)
-            .expect(1)
-            .mount(&sei)
-            .await;
-        Mock::given(method("PUT"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .respond_with(ResponseTemplate::new(502))
-            .expect(1)
-            .mount(&sei)
-            .await;
-        let e = push_developers(
-            &harness_cfg("https://app.harness.io", &sei.uri()),
-            &ctx("k"),
-            TABLE,
-        )
-        .await
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("not retried"), "{e}");
-        sei.verify().await;
-    }
+/// One entry of the identities PATCH body, in the field names of Harness's example.
+#[derive(Serialize)]
+struct IdentityBody<'a> {
+    email: &'a str,
+    #[serde(rename = "integrationId")]
+    integration_id: u64,
+    identity: &'a str,
 }
+
+/// Adds or updates these developer identities in SEI. An upsert: sending it twice leaves SEI as
+/// sending it once, so it is retried like a read.
+pub async fn patch_identities(api: &SeiApi, identities: &[SeiIdentity]) -> Result<(), SeiError> {
+    let body: Vec<IdentityBody<'_>> = identities
+        .iter()
+        .map(|i| IdentityBody {
+            email: &i.email,
+            integration_id: i.integration_id,
+            identity: &i.identity,
+        })
+        .collect();
+    let body = serde_json::to_value(&body).unwrap_or(Value::Null);
+    let patch = Request::patch(api.url("/v2/developers/identities"))
+        .header("accept", "application/json")
+        .json(&body)
+        .keeping_client_errors();
+    let resp = api.client.send(api.request(patch)).await?;
+    read_answer(api, &resp, "identities")?;
+    Ok(())
+}
+
+/// SEI's answer as JSON, or the error it stands for: 412, a validation failure, another 4xx.
+fn read_answer(api: &SeiApi, resp: &Response, what: &'static str) -> Result<Value, SeiError> {
+    if resp.status == reqwest::StatusCode::PRECONDITION_FAILED {
+        return Err(SeiError::SetupIncomplete {
+            source_name: api.source.clone(),
+            url: resp.url.to_string(),
+        });
+    }
+    let body: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
+    if let Some(problems) = failure_lines(&body) {
+        return Err(SeiError::Rejected {
+            source_name: api.source.clone(),
+            url: resp.url.to_string(),
+            what,
+            problems,
+        });
+    }
+    api.client.refuse_failure(&resp.url, resp)?;
+    Ok(body)
+}
+
+/// The version a re-upload created: `versionId` (the field Harness's page names), at the top of
+/// the answer or in a `data` envelope.
+fn version_id(answer: &Value) -> Option<String> {
+    answer
+        .get("versionId")
+        .or_else(|| answer.get("data").and_then(|d| d.get("versionId")))
+        .and_then(value_text)
+}
+
+/// One readable line per error of a failure answer (`status: FAILURE`, or the identities API's
+/// `status: error` with a `message`); `None` for any other answer.
+fn failure_lines(body: &Value) -> Option<Vec<String>> {
+    let status = body.get("status")?.as_str()?;
+    if status.eq_ignore_ascii_case("error") {
+        let message = body.get("message").and_then(value_text);
+        return Some(vec![message.unwrap_or_else(|| "error (no message)".into())]);
+    }
+    if !status.eq_ignore_ascii_case("FAILURE") {
+        return None;
+    }
+    let errors = body.get("errors").and_then(Value::as_array);
+    let lines: Vec<String> = errors.into_iter().flatten().map(error_line).collect();
+    if lines.is_empty() {
+        return Some(vec!["FAILURE (SEI listed no errors)".into()]);
+    }
+    Some(lines)
+}
+
+/// `DUPLICATE_EMAIL (email): 2 developers, e.g. a@x.example, b@x.example`.
+fn error_line(error: &Value) -> String {
+    let kind = error
+        .get("errorType")
+        .and_then(value_text)
+        .unwrap_or_else(|| "ERROR".into());
+    let mut line = kind;
+    if let Some(field) = error.get("fieldName").and_then(value_text) {
+        line.push_str(&format!(" ({field})"));
+    }
+    if let Some(count) = error.get("errorDeveloperCount").and_then(value_text) {
+        line.push_str(&format!(": {count} developers"));
+    }
+    let samples: Vec<String> = error
+        .get("sampleErrorDevelopers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(sample_name)
+        .take(SAMPLES_SHOWN)
+        .collect();
+    if !samples.is_empty() {
+        line.push_str(&format!(", e.g. {}", samples.join(", ")));
+    }
+    line
+}
+
+/// How a sample developer is named: its `email`, else a field naming an email, else its first
+/// text value.
+fn sample_name(sample: &Value) -> Option<String> {
+    let fields = sample.as_object()?;
+    let by_key = |wanted: fn(&str) -> bool| {
+        fields
+            .iter()
+            .find(|(k, _)| wanted(&k.to_ascii_lowercase()))
+            .and_then(|(_, v)| value_text(v))
+    };
+    by_key(|k| k == "email")
+        .or_else(|| by_key(|k| k.contains("email") && !k.contains("manager")))
+        .or_else(|| fields.values().find_map(value_text))
+}
+
+fn excerpt(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests;

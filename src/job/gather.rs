@@ -1,10 +1,11 @@
 //! What the sources delivered, sorted for reconcile: one outcome per source (identities, a record
-//! count, or the failure), the subscription a source knows, and SEI's own developer table.
+//! count, or the failure), the subscription a source knows, and SEI's own developer table and
+//! developer identities.
 //!
 //! Never looks at a source's kind: a source that delivers a table is told by its output.
 
 use crate::config::Config;
-use crate::model::{SeiRow, Subscription};
+use crate::model::{SeiIdentities, SeiTable, Subscription};
 use crate::reconcile::{SourceInput, SourceOutcome};
 use crate::sources::{FetchOutput, SourceError};
 
@@ -14,7 +15,9 @@ pub(super) struct Gathered {
     /// The subscription a source reports (the `harness` licensing); it beats `[subscription]`.
     pub subscription: Option<Subscription>,
     /// SEI's table and the source it came from.
-    pub sei_table: Option<(String, Vec<SeiRow>)>,
+    pub sei_table: Option<(String, SeiTable)>,
+    /// The developer identities SEI holds and the source they came from.
+    pub sei_identities: Option<(String, SeiIdentities)>,
 }
 
 impl Gathered {
@@ -24,6 +27,7 @@ impl Gathered {
             inputs: Vec::with_capacity(fetched.len()),
             subscription: None,
             sei_table: None,
+            sei_identities: None,
         };
         for (src, result) in cfg.sources.iter().zip(fetched) {
             let outcome = match result {
@@ -49,10 +53,13 @@ impl Gathered {
         if let Some(s) = out.subscription {
             self.subscription = Some(s);
         }
+        if let Some(identities) = out.sei_identities {
+            self.sei_identities = Some((source.to_string(), identities));
+        }
         match out.sei_table {
-            Some(rows) => {
-                let outcome = SourceOutcome::Counted(rows.len());
-                self.sei_table = Some((source.to_string(), rows));
+            Some(table) => {
+                let outcome = SourceOutcome::Counted(table.rows.len());
+                self.sei_table = Some((source.to_string(), table));
                 outcome
             }
             None => SourceOutcome::Fetched(out.identities),
@@ -60,9 +67,9 @@ impl Gathered {
     }
 
     /// SEI's table as reconcile reads it.
-    pub fn sei(&self) -> Option<(&str, &[SeiRow])> {
+    pub fn sei(&self) -> Option<(&str, &SeiTable)> {
         self.sei_table
             .as_ref()
-            .map(|(source, rows)| (source.as_str(), rows.as_slice()))
+            .map(|(source, table)| (source.as_str(), table))
     }
 }

@@ -10,7 +10,8 @@
 //! 6. `usage`: licenses consumed before, after and if applied (SPEC §4).
 //!
 //! Beside them: [`employment`] (SPEC §3.2), [`policy`] (the policy and its eligibility rules),
-//! `context` (the read-only facts every rule reads) and [`drift`] (SEI's table against ours).
+//! `context` (the read-only facts every rule reads), [`drift`] (SEI's table against ours) and
+//! [`identities`] (SEI's developer identities against the accounts attached to our rows).
 //!
 //! Architecture invariant: pure. `now` comes in as a parameter; no clock, file, socket or I/O crate,
 //! and nothing from `config`, `report`, `sources`, `store` or `job`. Removals are only ever
@@ -21,6 +22,7 @@ mod context;
 pub mod drift;
 pub mod employment;
 pub mod guard;
+pub mod identities;
 mod people;
 pub mod policy;
 mod recommend;

@@ -24,6 +24,9 @@ pub struct Policy {
     pub add_new_developers: bool,
     pub bot_patterns: Vec<Regex>,
     pub max_drop_percent: f64,
+    /// The most of a table one change may take away without `--force` (`apply`, and the uploads
+    /// of `developers export --push` and `developers identities --push`).
+    pub max_apply_percent: f64,
 }
 
 impl Default for Policy {
@@ -37,8 +40,15 @@ impl Default for Policy {
             add_new_developers: true,
             bot_patterns: Vec::new(),
             max_drop_percent: 10.0,
+            max_apply_percent: 10.0,
         }
     }
+}
+
+/// Whether changing `changed` of `total` rows stays within `max_apply_percent` (more needs
+/// `--force`). Nothing to change, or nothing there yet, is always within it.
+pub fn within_apply_cap(changed: usize, total: usize, max_apply_percent: f64) -> bool {
+    changed == 0 || total == 0 || (changed as f64) * 100.0 <= max_apply_percent * (total as f64)
 }
 
 /// Built-in bot patterns over a login, a name or an email's local part. Tight on purpose: a person
@@ -303,5 +313,25 @@ mod tests {
     fn protected_email_matches_case_insensitively() {
         assert!(is_protected(["CEO@acme.example"], &policy()));
         assert!(!is_protected(["cto@acme.example"], &policy()));
+    }
+
+    #[test]
+    fn the_apply_cap_allows_up_to_its_percentage_of_the_table() {
+        // (changed, total, percent, within)
+        for (changed, total, percent, within) in [
+            (10, 100, 10.0, true),
+            (11, 100, 10.0, false),
+            (0, 100, 0.0, true),
+            (1, 100, 0.0, false),
+            (5, 0, 10.0, true),
+            (100, 100, 100.0, true),
+            (1, 3, 10.0, false),
+        ] {
+            assert_eq!(
+                within_apply_cap(changed, total, percent),
+                within,
+                "{changed} of {total} at {percent}%"
+            );
+        }
     }
 }

@@ -11,7 +11,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AccountStatus, Action, Developer, Identity, IdentityRef, RowStatus, SeiRow, name_from_email,
+    AccountStatus, Action, Developer, Identity, IdentityRef, RowStatus, SeiRow, SeiTable,
+    name_from_email,
 };
 
 use super::context::Context;
@@ -315,7 +316,7 @@ pub enum Start {
 /// seed file's rows. Drift is only meaningful against a stored table.
 pub fn starting_table(
     stored: Vec<Developer>,
-    sei: Option<(&str, &[SeiRow])>,
+    sei: Option<(&str, &SeiTable)>,
     seed: Option<&[SeiRow]>,
     now: DateTime<Utc>,
 ) -> (Vec<Developer>, Start, Option<super::drift::Drift>) {
@@ -324,9 +325,11 @@ pub fn starting_table(
         return (stored, Start::Stored, drift);
     }
     match (sei, seed) {
-        (Some((_, rows)), _) if !rows.is_empty() => {
-            (rows_to_developers(rows, &[], now), Start::FromSei, None)
-        }
+        (Some((_, sei)), _) if !sei.rows.is_empty() => (
+            rows_to_developers(&sei.rows, &[], now),
+            Start::FromSei,
+            None,
+        ),
         (_, Some(rows)) => (rows_to_developers(rows, &[], now), Start::FromSeed, None),
         _ => (Vec::new(), Start::Empty, None),
     }

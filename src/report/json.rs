@@ -9,6 +9,7 @@ use crate::model::{
     Action, Developer, Reason, Recommendation, RunStatus, SourceStatus, Subscription, Usage,
 };
 use crate::reconcile::drift::Drift;
+use crate::reconcile::identities::IdentityDrift;
 use crate::reconcile::{Outcome, SourceReport};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -28,6 +29,10 @@ pub struct Report {
     /// Rows where SEI's own table (a `harness` source) and the stored table disagree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftJson>,
+    /// Accounts SEI attributes to the wrong developer or to nobody (a `harness` source with
+    /// `sei_integrations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_drift: Option<IdentityDriftJson>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +49,17 @@ pub struct SubscriptionJson {
     pub licenses_purchased: Option<u64>,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
+    /// Beyond SPEC §4: the license record the figures were read from (a `harness` source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<LicenseJson>,
+}
+
+/// The license a subscription was read from: its id and exact window (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseJson {
+    pub id: String,
+    pub start_time: Option<String>,
+    pub expiry_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +115,9 @@ pub struct DriftJson {
     pub only_in_sei: Vec<String>,
     /// Active rows' emails that SEI does not hold.
     pub only_in_table: Vec<String>,
+    /// What SEI's table holds that an import would refuse, by line (`line 7: Email: duplicate …`).
+    #[serde(default)]
+    pub findings: Vec<String>,
 }
 
 impl From<Drift> for DriftJson {
@@ -107,6 +126,66 @@ impl From<Drift> for DriftJson {
             source: d.source,
             only_in_sei: d.only_in_sei,
             only_in_table: d.only_in_table,
+            findings: d.findings,
+        }
+    }
+}
+
+/// One developer identity in SEI's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeiIdentityJson {
+    /// The row's email: whose account it is.
+    pub email: String,
+    pub integration_id: u64,
+    pub identity: String,
+}
+
+/// An account SEI holds under another developer's email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MisattributedJson {
+    pub email: String,
+    pub integration_id: u64,
+    pub identity: String,
+    /// The email SEI holds it under.
+    pub sei_email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IdentityDriftJson {
+    /// The harness source SEI's identities came from.
+    pub source: String,
+    /// Accounts of active rows that SEI attributes to nobody.
+    pub unattributed: Vec<SeiIdentityJson>,
+    /// Accounts of active rows that SEI attributes to another developer.
+    pub misattributed: Vec<MisattributedJson>,
+    /// Accounts SEI holds as the table does.
+    pub agreed: usize,
+}
+
+impl From<IdentityDrift> for IdentityDriftJson {
+    fn from(d: IdentityDrift) -> IdentityDriftJson {
+        IdentityDriftJson {
+            source: d.source,
+            unattributed: d
+                .unattributed
+                .into_iter()
+                .map(|i| SeiIdentityJson {
+                    email: i.email,
+                    integration_id: i.integration_id,
+                    identity: i.identity,
+                })
+                .collect(),
+            misattributed: d
+                .misattributed
+                .into_iter()
+                .map(|m| MisattributedJson {
+                    email: m.expected.email,
+                    integration_id: m.expected.integration_id,
+                    identity: m.expected.identity,
+                    sei_email: m.sei_email,
+                })
+                .collect(),
+            agreed: d.agreed,
         }
     }
 }
@@ -126,7 +205,12 @@ pub struct RunMeta {
 }
 
 /// Build the report of one reconciliation.
-pub fn build(meta: &RunMeta, outcome: &Outcome, drift: Option<DriftJson>) -> Report {
+pub fn build(
+    meta: &RunMeta,
+    outcome: &Outcome,
+    drift: Option<DriftJson>,
+    identity_drift: Option<IdentityDriftJson>,
+) -> Report {
     let by_id: std::collections::HashMap<&str, &Developer> =
         outcome.table.iter().map(|d| (d.id.as_str(), d)).collect();
     Report {
@@ -153,6 +237,7 @@ pub fn build(meta: &RunMeta, outcome: &Outcome, drift: Option<DriftJson>) -> Rep
             .map(|r| recommendation_json(r, by_id.get(r.developer.as_str()).copied()))
             .collect(),
         drift,
+        identity_drift,
     }
 }
 
@@ -161,6 +246,11 @@ pub fn subscription_json(s: Option<&Subscription>) -> SubscriptionJson {
         licenses_purchased: s.map(|s| s.licenses_purchased),
         period_start: s.and_then(|s| s.period_start),
         period_end: s.and_then(|s| s.period_end),
+        license: s.and_then(|s| s.license.as_ref()).map(|l| LicenseJson {
+            id: l.id.clone(),
+            start_time: l.starts.map(timestamp),
+            expiry_time: l.expires.map(timestamp),
+        }),
     }
 }
 
@@ -216,6 +306,7 @@ impl Report {
             changes: self.changes.clone(),
             recommendations: self.recommendations.clone(),
             drift: self.drift.clone(),
+            identity_drift: self.identity_drift.clone(),
         }
     }
 
@@ -238,6 +329,8 @@ impl Report {
             recommendations: &'a [RecommendationJson],
             #[serde(skip_serializing_if = "Option::is_none")]
             drift: Option<&'a DriftJson>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            identity_drift: Option<&'a IdentityDriftJson>,
         }
         struct Rows<'a>(&'a [Developer]);
         impl Serialize for Rows<'_> {
@@ -255,6 +348,7 @@ impl Report {
             changes: &self.changes,
             recommendations: &self.recommendations,
             drift: self.drift.as_ref(),
+            identity_drift: self.identity_drift.as_ref(),
         };
         serde_json::to_writer_pretty(out, &out_value)
     }
@@ -314,6 +408,7 @@ mod tests {
                 licenses_purchased: 5,
                 period_start: NaiveDate::from_ymd_opt(2026, 1, 1),
                 period_end: NaiveDate::from_ymd_opt(2026, 12, 31),
+                license: None,
             }),
         };
         let meta = RunMeta {
@@ -323,7 +418,7 @@ mod tests {
             dry_run: true,
         };
         let mut bytes = Vec::new();
-        build(&meta, &outcome, None)
+        build(&meta, &outcome, None, None)
             .write_with_developers(&outcome.table, &mut bytes)
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();

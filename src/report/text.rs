@@ -22,26 +22,8 @@ fn reason_title(r: Reason) -> &'static str {
     }
 }
 
-/// Render the summary. `verbose` shows every row instead of the top ones.
-pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool) -> String {
-    let mut out = String::new();
-    let run = &report.run;
-    let mode = if run.dry_run {
-        "dry run — nothing stored"
-    } else {
-        "stored"
-    };
-    let status = match run.status {
-        RunStatus::Ok => "ok",
-        RunStatus::Degraded => "DEGRADED",
-    };
-    let _ = writeln!(
-        out,
-        "seatwarden reconcile · {mode} · status {status} · {}",
-        run.finished_at
-    );
-    let _ = writeln!(out);
-
+/// Licenses purchased, consumed, overage and the period, with the license record they came from.
+fn licenses(out: &mut String, report: &Report) {
     let u = &report.usage;
     let purchased = report
         .subscription
@@ -70,6 +52,88 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
     ) {
         let _ = writeln!(out, "Period     {a} to {b}");
     }
+    if let Some(l) = &report.subscription.license {
+        let _ = writeln!(
+            out,
+            "License    SEI module license {} ({} to {})",
+            l.id,
+            l.start_time.as_deref().unwrap_or("?"),
+            l.expiry_time.as_deref().unwrap_or("?")
+        );
+    }
+}
+
+/// SEI's table and identities against ours: counts, the table's findings and (verbose, or the top
+/// ones) the accounts SEI attributes wrongly.
+fn drift(out: &mut String, report: &Report, verbose: bool) {
+    let shown = |n: usize| if verbose { n } else { TOP_ROWS.min(n) };
+    if let Some(d) = &report.drift {
+        let _ = writeln!(
+            out,
+            "Drift      SEI ({}) holds {} rows the table does not; the table has {} active rows SEI does not",
+            d.source,
+            d.only_in_sei.len(),
+            d.only_in_table.len()
+        );
+        if !d.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "           SEI's table holds {} rows an import would refuse:",
+                d.findings.len()
+            );
+            for f in &d.findings[..shown(d.findings.len())] {
+                let _ = writeln!(out, "             · {f}");
+            }
+        }
+    }
+    let Some(i) = &report.identity_drift else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Identities SEI ({}) attributes {} accounts to nobody and {} to the wrong developer ({} agree); `developers identities --push` sends them",
+        i.source,
+        i.unattributed.len(),
+        i.misattributed.len(),
+        i.agreed
+    );
+    for m in &i.misattributed[..shown(i.misattributed.len())] {
+        let _ = writeln!(
+            out,
+            "             · {} {} is {}'s, SEI says {}",
+            m.integration_id, m.identity, m.email, m.sei_email
+        );
+    }
+    for u in &i.unattributed[..shown(i.unattributed.len())] {
+        let _ = writeln!(
+            out,
+            "             · {} {} is {}'s, SEI has no one",
+            u.integration_id, u.identity, u.email
+        );
+    }
+}
+
+/// Render the summary. `verbose` shows every row instead of the top ones.
+pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool) -> String {
+    let mut out = String::new();
+    let run = &report.run;
+    let mode = if run.dry_run {
+        "dry run — nothing stored"
+    } else {
+        "stored"
+    };
+    let status = match run.status {
+        RunStatus::Ok => "ok",
+        RunStatus::Degraded => "DEGRADED",
+    };
+    let _ = writeln!(
+        out,
+        "seatwarden reconcile · {mode} · status {status} · {}",
+        run.finished_at
+    );
+    let _ = writeln!(out);
+
+    licenses(&mut out, report);
     let _ = writeln!(out);
 
     let _ = writeln!(out, "Sources");
@@ -103,15 +167,7 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         report.changes.added.len(),
         report.changes.updated.len()
     );
-    if let Some(d) = &report.drift {
-        let _ = writeln!(
-            out,
-            "Drift      SEI ({}) holds {} rows the table does not; the table has {} active rows SEI does not",
-            d.source,
-            d.only_in_sei.len(),
-            d.only_in_table.len()
-        );
-    }
+    drift(&mut out, report, verbose);
     let _ = writeln!(out);
 
     let recs = &report.recommendations;

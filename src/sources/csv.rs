@@ -460,7 +460,7 @@ mod tests {
             &c,
             &SourceContext {
                 secrets: Secrets::default(),
-                cache: None,
+                ..SourceContext::default()
             },
         )
         .err()

@@ -1,24 +1,65 @@
-//! Kind `harness`: the SEI subscription and the developer table as SEI holds it. Licensing comes
-//! from `GET {url}/ng/api/licenses/modules/{account}?moduleType=SEI` (the latest ACTIVE module
-//! license: `numberOfContributors`, `startTime` / `expiryTime` in epoch ms); the table from SEI
-//! `GET {sei_url}/v2/developers` as CSV.
+//! Kind `harness`: the SEI subscription, the developer table as SEI holds it, and — when
+//! `[sources.sei_integrations]` names seatwarden sources — the developer identities SEI holds.
 //!
-//! Never changes anything in Harness: it only reads (the upload of `developers export --push` is
-//! `deliver::sei`).
+//! - Licensing: `GET {url}/ng/api/licenses/modules/{account}?moduleType=SEI`; the license that
+//!   counts is chosen in [`license`].
+//! - The table: SEI `GET {sei_url}/v2/developers` with `Accept: text/csv` (the whole table), read
+//!   with the SEI CSV module's header rules, tolerantly (`sei_csv::parse_live`): a duplicate or a
+//!   dangling manager is a finding for the report, not a failed source.
+//! - Identities: `GET {sei_url}/v2/developers/identities` with `Accept: text/csv`.
+//!
+//! Harness's pages (developer.harness.io, "Upload and Manage Developer Records Using the Harness
+//! SEI API", "Upload Developer Cloud IDs", "Automatch Developer Identities"; harness/developer-hub
+//! `docs/software-engineering-insights/harness-sei/`, fixture `tests/fixtures/vendors/harness/`)
+//! send current keys as `Authorization: ApiKey <key>` and older ones as `x-api-key: <key>`: the
+//! `auth` key picks one, for every call of the source.
+//!
+//! Never changes anything in Harness: it only reads (the uploads are `deliver::sei`, which reaches
+//! SEI through [`SeiApi`]).
+
+mod license;
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::common::{epoch_time, http_base, join_path, non_empty, push_email, required_token};
-use super::http::{Auth, HttpClient, Request};
+use super::common::{http_base, join_path, non_empty, push_email, required_token};
+use super::http::{Auth, HttpClient, Request, Response};
 use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
-use super::{FetchOutput, Source, SourceContext, SourceError};
-use crate::model::{Identity, SeiRow, Subscription};
+use super::{FetchOutput, Secret, Source, SourceContext, SourceError};
+use crate::model::{
+    Identity, IdentityKey, SeiIdentities, SeiIntegration, SeiRow, SeiTable, Subscription,
+};
+use crate::sei_csv;
+use license::{ModuleLicense, current_license};
 
 /// The Harness platform (licensing) for accounts on the shared SaaS cluster.
 pub const DEFAULT_URL: &str = "https://app.harness.io";
+
+/// How the API key is sent (`auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum AuthScheme {
+    /// `Authorization: ApiKey <key>`: current SEI keys.
+    #[default]
+    #[serde(rename = "apikey")]
+    ApiKey,
+    /// `x-api-key: <key>`: older keys.
+    #[serde(rename = "x-api-key")]
+    XApiKey,
+}
+
+impl AuthScheme {
+    fn with(self, key: Secret) -> Auth {
+        match self {
+            AuthScheme::ApiKey => Auth::ApiKey(key),
+            AuthScheme::XApiKey => Auth::XApiKey(key),
+        }
+    }
+}
 
 /// Kind `harness`'s own settings.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +69,12 @@ pub struct Config {
     /// The region's SEI API (`https://app.harness.io/prod1/sei/api`, …): SEI's developer table is read
     /// (and pushed) there; without it only the license is read.
     pub sei_url: Option<Url>,
+    pub auth: AuthScheme,
+    /// `[sources.sei_integrations]` as written: seatwarden source name → SEI integration id.
+    pub sei_integrations: BTreeMap<String, u64>,
+    /// The same, with SEI's identity value for each source's kind; filled in by
+    /// [`Config::resolve_sources`] once every source is known.
+    pub integrations: Vec<SeiIntegration>,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +82,8 @@ pub struct Config {
 pub(crate) struct RawConfig {
     account: Option<String>,
     sei_url: Option<String>,
+    auth: Option<String>,
+    sei_integrations: Option<BTreeMap<String, u64>>,
 }
 
 impl KindConfig for Config {
@@ -47,7 +96,84 @@ impl KindConfig for Config {
                 Some(u) => Some(http_url_key(&u, "sei_url")?),
                 None => None,
             },
+            auth: match raw.auth {
+                Some(word) => auth_word(&word)?,
+                None => AuthScheme::default(),
+            },
+            sei_integrations: raw.sei_integrations.unwrap_or_default(),
+            integrations: Vec::new(),
         })
+    }
+}
+
+/// The `auth` word, the error listing the valid ones.
+fn auth_word(word: &str) -> Result<AuthScheme, FieldError> {
+    use serde::de::IntoDeserializer;
+    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        word.into_deserializer();
+    AuthScheme::deserialize(de).map_err(|e| FieldError::new("auth", e.to_string()))
+}
+
+/// The value SEI takes as an account's identity in an integration of this kind, from Harness's
+/// "Automatch Developer Identities" page (its "Identifier Type Used" per integration): GitHub
+/// "Username" (the login), Jira "Account ID" (the accountId), GitLab "Name" (the display name),
+/// Azure DevOps, Bitbucket Server and Harness Code "Email" — what a `csv` or `json` export of
+/// another tool is taken to hold. Directories (Okta, Entra) are no SEI integration.
+pub fn identity_key(kind: SourceKind) -> Option<IdentityKey> {
+    match kind {
+        SourceKind::Github => Some(IdentityKey::Login),
+        SourceKind::Jira => Some(IdentityKey::AccountId),
+        SourceKind::Gitlab => Some(IdentityKey::Name),
+        SourceKind::Csv | SourceKind::Json => Some(IdentityKey::Email),
+        SourceKind::Okta | SourceKind::Msgraph | SourceKind::Harness => None,
+    }
+}
+
+impl Config {
+    /// A client for `base` sending the source's key as `auth` says.
+    fn client(
+        &self,
+        cfg: &SourceConfig,
+        base: &Url,
+        ctx: &SourceContext,
+    ) -> Result<HttpClient, SourceError> {
+        let token = required_token(cfg, ctx)?;
+        HttpClient::new(
+            &cfg.name,
+            base,
+            cfg.http,
+            self.auth.with(token),
+            ctx.cache.clone(),
+        )
+    }
+
+    /// Resolves `sei_integrations` against the configured sources (name, kind): each must name
+    /// one, of a kind SEI integrates.
+    pub(crate) fn resolve_sources(
+        &mut self,
+        sources: &[(String, SourceKind)],
+    ) -> Result<(), FieldError> {
+        self.integrations.clear();
+        for (name, &integration_id) in &self.sei_integrations {
+            let key = format!("sei_integrations.{name}");
+            let Some((_, kind)) = sources.iter().find(|(n, _)| n == name) else {
+                return Err(FieldError::new(key, "names no configured source"));
+            };
+            let Some(identity) = identity_key(*kind) else {
+                return Err(FieldError::new(
+                    key,
+                    format!(
+                        "a `{kind}` source is no SEI integration (github, gitlab, jira, csv or json)"
+                    ),
+                ));
+            };
+            self.integrations.push(SeiIntegration {
+                source: name.clone(),
+                integration_id,
+                key: identity,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -57,14 +183,96 @@ struct ResponseDto {
     data: Value,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ModuleLicense {
-    module_type: Option<String>,
-    status: Option<String>,
-    number_of_contributors: Option<u64>,
-    start_time: Option<i64>,
-    expiry_time: Option<i64>,
+/// The SEI service of one `harness` source: its client (key sent as `auth` says), base URL and
+/// account; the reads the source makes and the writes `deliver::sei` makes go through it.
+#[derive(Debug)]
+pub struct SeiApi {
+    pub source: String,
+    pub account: String,
+    pub base: Url,
+    pub client: HttpClient,
+}
+
+impl SeiApi {
+    /// The SEI service of a `harness` source, or a config error naming what is missing.
+    pub fn of(cfg: &SourceConfig, ctx: &SourceContext) -> Result<SeiApi, SourceError> {
+        let super::VendorConfig::Harness(harness) = &cfg.vendor else {
+            return Err(super::common::config_error(
+                cfg,
+                "is not a `harness` source",
+            ));
+        };
+        let Some(base) = harness.sei_url.clone() else {
+            return Err(super::common::config_error(
+                cfg,
+                "sei_url is required to reach SEI",
+            ));
+        };
+        let client = harness.client(cfg, &base, ctx)?;
+        Ok(SeiApi {
+            source: cfg.name.clone(),
+            account: harness.account.clone(),
+            base,
+            client,
+        })
+    }
+
+    /// `{sei_url}` with an API path appended.
+    pub fn url(&self, path: &str) -> Url {
+        join_path(&self.base, path)
+    }
+
+    /// A request to this SEI service carrying the account header.
+    pub fn request(&self, req: Request) -> Request {
+        req.header("harness-account", &self.account)
+    }
+
+    async fn get_csv(&self, path: &str) -> Result<Response, SourceError> {
+        let req = self.request(Request::get(self.url(path)).header("accept", "text/csv"));
+        self.client.send(req).await
+    }
+
+    fn data_error(&self, url: &Url, message: String) -> SourceError {
+        SourceError::Data {
+            source_name: self.source.clone(),
+            location: url.to_string(),
+            message,
+        }
+    }
+
+    /// The whole table (`GET /v2/developers`, `Accept: text/csv`), read tolerantly: what an
+    /// import would refuse becomes a finding, with its line.
+    pub async fn read_table(&self) -> Result<SeiTable, SourceError> {
+        let resp = self.get_csv("/v2/developers").await?;
+        let live = sei_csv::parse_live(&resp.body)
+            .map_err(|e| self.data_error(&resp.url, e.render_for("SEI's developer table")))?;
+        let findings: Vec<String> = live.findings.iter().map(|f| format!("line {f}")).collect();
+        for finding in &findings {
+            tracing::warn!(source = %self.source, %finding, "SEI's developer table");
+        }
+        Ok(SeiTable {
+            rows: live.rows,
+            findings,
+        })
+    }
+
+    /// The identities SEI holds (`GET /v2/developers/identities`, `Accept: text/csv`: the whole
+    /// list). A row it cannot use is skipped with a warning naming its line.
+    pub async fn read_identities(
+        &self,
+        integrations: &[SeiIntegration],
+    ) -> Result<SeiIdentities, SourceError> {
+        let resp = self.get_csv("/v2/developers/identities").await?;
+        let parsed = sei_csv::identities::parse(&resp.body)
+            .map_err(|e| self.data_error(&resp.url, e.render_for("SEI's developer identities")))?;
+        for skipped in &parsed.skipped {
+            tracing::warn!(source = %self.source, line = skipped.line, problem = %skipped.message, "SEI's developer identities");
+        }
+        Ok(SeiIdentities {
+            integrations: integrations.to_vec(),
+            held: parsed.identities,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -72,9 +280,11 @@ pub(crate) struct HarnessSource {
     cfg: SourceConfig,
     account: String,
     base: Url,
-    sei_url: Option<Url>,
     platform: HttpClient,
-    sei: Option<HttpClient>,
+    sei: Option<SeiApi>,
+    integrations: Vec<SeiIntegration>,
+    /// The run's `now`, which picks the license that counts; `None`: the clock, read here.
+    now: Option<DateTime<Utc>>,
 }
 
 impl HarnessSource {
@@ -83,33 +293,20 @@ impl HarnessSource {
         harness: &Config,
         ctx: &SourceContext,
     ) -> Result<HarnessSource, SourceError> {
-        let token = required_token(cfg, ctx)?;
-        let account = harness.account.clone();
         let base = http_base(cfg)?;
-        let platform = HttpClient::new(
-            &cfg.name,
-            &base,
-            cfg.http,
-            Auth::ApiKey(token.clone()),
-            ctx.cache.clone(),
-        )?;
-        let sei = match &harness.sei_url {
-            Some(u) => Some(HttpClient::new(
-                &cfg.name,
-                u,
-                cfg.http,
-                Auth::ApiKey(token),
-                ctx.cache.clone(),
-            )?),
+        let platform = harness.client(cfg, &base, ctx)?;
+        let sei = match harness.sei_url {
+            Some(_) => Some(SeiApi::of(cfg, ctx)?),
             None => None,
         };
         Ok(HarnessSource {
             cfg: cfg.clone(),
-            account,
+            account: harness.account.clone(),
             base,
-            sei_url: harness.sei_url.clone(),
             platform,
             sei,
+            integrations: harness.integrations.clone(),
+            now: ctx.now,
         })
     }
 
@@ -123,7 +320,8 @@ impl HarnessSource {
         url
     }
 
-    async fn subscription(&self) -> Result<Option<Subscription>, SourceError> {
+    /// Every SEI module license of the account.
+    async fn licenses(&self) -> Result<Vec<ModuleLicense>, SourceError> {
         let url = self.license_url();
         let dto: ResponseDto = self.platform.get(url.clone()).await?.json(&self.cfg.name)?;
         let items = match dto.data {
@@ -131,61 +329,30 @@ impl HarnessSource {
             Value::Null => Vec::new(),
             other => vec![other],
         };
-        let mut best: Option<ModuleLicense> = None;
-        for item in items {
-            let lic: ModuleLicense =
+        items
+            .into_iter()
+            .map(|item| {
                 serde_json::from_value(item).map_err(|e| SourceError::Data {
                     source_name: self.cfg.name.clone(),
                     location: url.to_string(),
                     message: format!("unexpected module license: {e}"),
-                })?;
-            let active = lic
-                .status
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case("ACTIVE"));
-            let sei = lic
-                .module_type
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case("SEI"));
-            if !active || !sei || lic.number_of_contributors.is_none() {
-                continue;
-            }
-            let newer = best
-                .as_ref()
-                .is_none_or(|b| (lic.start_time, lic.expiry_time) > (b.start_time, b.expiry_time));
-            if newer {
-                best = Some(lic);
-            }
-        }
-        let Some(lic) = best else {
-            tracing::warn!(source = %self.cfg.name, "no ACTIVE SEI module license found");
-            return Ok(None);
-        };
-        let date = |ms: Option<i64>| {
-            ms.and_then(|m| epoch_time(m as f64))
-                .map(|t| t.date_naive())
-        };
-        Ok(Some(Subscription {
-            licenses_purchased: lic.number_of_contributors.unwrap_or(0),
-            period_start: date(lic.start_time),
-            period_end: date(lic.expiry_time),
-        }))
+                })
+            })
+            .collect()
     }
 
-    async fn sei_table(&self) -> Result<Option<Vec<SeiRow>>, SourceError> {
-        let (Some(sei), Some(sei_url)) = (&self.sei, &self.sei_url) else {
+    async fn subscription(&self) -> Result<Option<Subscription>, SourceError> {
+        let licenses = self.licenses().await?;
+        let now = self.now.unwrap_or_else(Utc::now);
+        let Some(chosen) = current_license(&licenses, now) else {
+            tracing::warn!(
+                source = %self.cfg.name,
+                licenses = licenses.len(),
+                "no ACTIVE SEI module license holds today"
+            );
             return Ok(None);
         };
-        let url = join_path(sei_url, "/v2/developers");
-        let resp = sei
-            .send(
-                Request::get(url.clone())
-                    .header("accept", "text/csv")
-                    .header("harness-account", &self.account),
-            )
-            .await?;
-        let text = resp.text(&self.cfg.name)?;
-        parse_sei_csv(&self.cfg.name, url.as_str(), text).map(Some)
+        Ok(Some(chosen.subscription()))
     }
 
     fn identity(&self, row: &SeiRow) -> Identity {
@@ -213,260 +380,50 @@ impl Source for HarnessSource {
 
     async fn fetch(&self) -> Result<FetchOutput, SourceError> {
         let subscription = self.subscription().await?;
-        let sei_table = self.sei_table().await?;
+        let (sei_table, sei_identities) = match &self.sei {
+            None => (None, None),
+            Some(sei) => {
+                let table = sei.read_table().await?;
+                let identities = if self.integrations.is_empty() {
+                    None
+                } else {
+                    Some(sei.read_identities(&self.integrations).await?)
+                };
+                (Some(table), identities)
+            }
+        };
         let identities = sei_table
             .iter()
-            .flatten()
+            .flat_map(|t| &t.rows)
             .map(|row| self.identity(row))
             .collect();
         Ok(FetchOutput {
             identities,
             subscription,
             sei_table,
+            sei_identities,
         })
     }
 
     async fn check(&self) -> Result<String, SourceError> {
-        match self.subscription().await? {
-            Some(s) => Ok(format!(
-                "Harness account {}: SEI license for {} developers ({} to {})",
-                self.account,
-                s.licenses_purchased,
-                s.period_start
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "?".into()),
-                s.period_end
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "?".into()),
-            )),
-            None => Ok(format!(
-                "Harness account {}: reachable, but no ACTIVE SEI license",
+        let Some(s) = self.subscription().await? else {
+            return Ok(format!(
+                "Harness account {}: reachable, but no ACTIVE SEI license holds today",
                 self.account
-            )),
-        }
-    }
-}
-
-/// The SEI developer CSV (SPEC §5 columns, header case-insensitive, `Name` / `Display Name`
-/// accepted for `Full Name`). Rows without an email are skipped with a warning; the strict
-/// validation of imports lives in `sei_csv`.
-fn parse_sei_csv(source: &str, location: &str, text: &str) -> Result<Vec<SeiRow>, SourceError> {
-    let err = |line: Option<u64>, message: String| SourceError::Data {
-        source_name: source.to_string(),
-        location: match line {
-            Some(l) => format!("{location}:{l}"),
-            None => location.to_string(),
-        },
-        message,
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| err(Some(1), format!("cannot read the header: {e}")))?
-        .clone();
-    let col = |names: &[&str]| {
-        headers
-            .iter()
-            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-    };
-    let email = col(&["Email"]).ok_or_else(|| err(Some(1), "no Email column".into()))?;
-    let manager = col(&["Manager Email"]);
-    let name = col(&["Full Name", "Name", "Display Name"]);
-    let role = col(&["Role"]);
-    let site = col(&["Site"]);
-    let team = col(&["Team"]);
-    let sub_role = col(&["Sub Role"]);
-    let department = col(&["Department"]);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| err(e.position().map(|p| p.line()), e.to_string()))?;
-        let cell = |i: Option<usize>| i.and_then(|i| non_empty(record.get(i)));
-        let Some(email_value) = cell(Some(email)) else {
-            tracing::warn!(
-                source,
-                line = record.position().map(|p| p.line()),
-                "SEI row without an email skipped"
-            );
-            continue;
+            ));
         };
-        rows.push(SeiRow {
-            email: email_value,
-            manager_email: cell(manager),
-            full_name: cell(name).unwrap_or_default(),
-            role: cell(role),
-            site: cell(site),
-            team: cell(team),
-            sub_role: cell(sub_role),
-            department: cell(department),
-        });
+        let day =
+            |d: Option<chrono::NaiveDate>| d.map_or_else(|| "?".to_string(), |d| d.to_string());
+        let id = s.license.as_ref().map_or("?", |l| l.id.as_str());
+        Ok(format!(
+            "Harness account {}: SEI license {id} for {} developers ({} to {})",
+            self.account,
+            s.licenses_purchased,
+            day(s.period_start),
+            day(s.period_end),
+        ))
     }
-    Ok(rows)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sources::VendorConfig;
-    use crate::sources::testutil::{SEI_TABLE as TABLE, ctx, harness_cfg};
-    use crate::sources::{MemoryHttpCache, build};
-    use serde_json::json;
-    use std::sync::Arc;
-    use wiremock::matchers::{header, method, path, query_param};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
-    fn licenses() -> Value {
-        json!({"status": "SUCCESS", "data": [
-            {"id": "old", "accountIdentifier": "AbCdEf123", "moduleType": "SEI", "edition": "ENTERPRISE",
-             "licenseType": "PAID", "status": "ACTIVE", "numberOfContributors": 300,
-             "startTime": 1_704_067_200_000_i64, "expiryTime": 1_735_603_200_000_i64},
-            {"id": "new", "accountIdentifier": "AbCdEf123", "moduleType": "SEI", "status": "ACTIVE",
-             "numberOfContributors": 500, "startTime": 1_767_225_600_000_i64, "expiryTime": 1_798_675_200_000_i64},
-            {"id": "gone", "moduleType": "SEI", "status": "EXPIRED", "numberOfContributors": 900,
-             "startTime": 1_800_000_000_000_i64, "expiryTime": 1_900_000_000_000_i64}
-        ], "metaData": null, "correlationId": "c"})
-    }
-
-    #[tokio::test]
-    async fn subscription_and_table_with_the_api_key() {
-        let platform = MockServer::start().await;
-        let sei = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/ng/api/licenses/modules/AbCdEf123"))
-            .and(query_param("moduleType", "SEI"))
-            .and(header("x-api-key", "pat.harness"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
-            .expect(1)
-            .mount(&platform)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .and(header("x-api-key", "pat.harness"))
-            .and(header("accept", "text/csv"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .insert_header("content-type", "text/csv")
-                    .set_body_string(TABLE),
-            )
-            .expect(1)
-            .mount(&sei)
-            .await;
-        let out = build(
-            &harness_cfg(&platform.uri(), &sei.uri()),
-            &ctx("pat.harness"),
-        )
-        .unwrap()
-        .fetch()
-        .await
-        .unwrap();
-        let s = out.subscription.unwrap();
-        assert_eq!(s.licenses_purchased, 500);
-        assert_eq!(s.period_start.unwrap().to_string(), "2026-01-01");
-        assert_eq!(s.period_end.unwrap().to_string(), "2026-12-31");
-        let table = out.sei_table.unwrap();
-        assert_eq!(table.len(), 2);
-        assert_eq!(table[0].full_name, "Ada Lovelace");
-        assert_eq!(table[0].role.as_deref(), Some("Engineer"));
-        assert_eq!(table[0].manager_email.as_deref(), Some("boss@acme.example"));
-        assert_eq!(out.identities[0].id, "ada@acme.example");
-        assert_eq!(out.identities[0].source, "sei");
-        platform.verify().await;
-        sei.verify().await;
-    }
-
-    #[tokio::test]
-    async fn retries_then_succeeds_and_401_is_clear() {
-        let platform = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-            .up_to_n_times(1)
-            .mount(&platform)
-            .await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(502))
-            .up_to_n_times(1)
-            .mount(&platform)
-            .await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(licenses()))
-            .expect(1)
-            .mount(&platform)
-            .await;
-        let mut c = harness_cfg(&platform.uri(), "http://unused.invalid");
-        if let VendorConfig::Harness(h) = &mut c.vendor {
-            h.sei_url = None;
-        }
-        let out = build(&c, &ctx("k")).unwrap().fetch().await.unwrap();
-        assert_eq!(out.subscription.unwrap().licenses_purchased, 500);
-        platform.verify().await;
-
-        let denied = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(401))
-            .expect(1)
-            .mount(&denied)
-            .await;
-        let e = build(
-            &harness_cfg(&denied.uri(), &denied.uri()),
-            &ctx("pat.SECRET"),
-        )
-        .unwrap()
-        .fetch()
-        .await
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.contains("rejected the credentials (HTTP 401)") && !e.contains("pat.SECRET"),
-            "{e}"
-        );
-    }
-
-    #[tokio::test]
-    async fn etag_round_trip_on_the_table() {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(header("if-none-match", "\"t1\""))
-            .respond_with(ResponseTemplate::new(304))
-            .expect(2)
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/ng/api/licenses/modules/AbCdEf123"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .insert_header("etag", "\"t1\"")
-                    .set_body_json(licenses()),
-            )
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/prod1/sei/api/v2/developers"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .insert_header("etag", "\"t1\"")
-                    .set_body_string(TABLE),
-            )
-            .expect(1)
-            .mount(&server)
-            .await;
-        let mut context = ctx("k");
-        context.cache = Some(Arc::new(MemoryHttpCache::default()));
-        let src = build(&harness_cfg(&server.uri(), &server.uri()), &context).unwrap();
-        let a = src.fetch().await.unwrap();
-        let b = src.fetch().await.unwrap();
-        assert_eq!(a.sei_table, b.sei_table);
-        assert_eq!(a.subscription, b.subscription);
-        server.verify().await;
-    }
-
-    #[test]
-    fn sei_csv_without_email_column_is_refused() {
-        let e = parse_sei_csv("sei", "u", "Name,Team\nA,B\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("u:1") && e.contains("no Email column"), "{e}");
-    }
-}
+mod tests;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::model::{Identity, SeiRow, Subscription};
+use crate::model::{Identity, SeiIdentities, SeiTable, Subscription};
 
 pub(crate) mod common;
 pub mod csv;
@@ -38,7 +38,9 @@ pub struct FetchOutput {
     /// The purchased subscription, for kinds that know it (`harness`).
     pub subscription: Option<Subscription>,
     /// The developer table as the vendor holds it (`harness`: SEI `GET /v2/developers`).
-    pub sei_table: Option<Vec<SeiRow>>,
+    pub sei_table: Option<SeiTable>,
+    /// The developer identities SEI holds (`harness` with `sei_integrations`).
+    pub sei_identities: Option<SeiIdentities>,
 }
 
 /// Why a source could not be read. Messages name the source and the URL (never a token).
@@ -175,6 +177,9 @@ impl HttpCache for MemoryHttpCache {
 pub struct SourceContext {
     pub secrets: Secrets,
     pub cache: Option<Arc<dyn HttpCache>>,
+    /// The run's `now`, for what a source decides by the date (which license counts); `None`
+    /// reads the clock where it is needed.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One configured source. Debug shows its settings and client, never a secret.
@@ -281,9 +286,9 @@ mod tests {
             cfg.token_env = Some("MY_TOKEN_VAR".into());
             let ctx = SourceContext {
                 secrets: Secrets::from_pairs([("OTHER", "value-123")]),
-                cache: None,
+                ..SourceContext::default()
             };
-            let e = build(&cfg, &ctx).err().expect("missing token").to_string();
+            let e = build(&cfg, &ctx).expect_err("missing token").to_string();
             assert!(
                 e.contains("MY_TOKEN_VAR") && e.contains("not set"),
                 "{kind}: {e}"
@@ -301,7 +306,7 @@ mod tests {
         let secrets = Secrets::from_pairs([("TOKEN", token), ("SECRET", client_secret)]);
         let ctx = SourceContext {
             secrets: secrets.clone(),
-            cache: None,
+            ..SourceContext::default()
         };
         let mut seen = vec![
             format!("{secrets:?}"),
@@ -336,7 +341,7 @@ mod tests {
         cfg.token_env = Some("T".into());
         let ctx = SourceContext {
             secrets: Secrets::from_pairs([("T", "v")]),
-            cache: None,
+            ..SourceContext::default()
         };
         let e = build(&cfg, &ctx).err().unwrap().to_string();
         assert!(e.contains("http(s) URL"), "{e}");

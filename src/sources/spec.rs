@@ -207,6 +207,8 @@ impl SourceConfig {
 
 /// The settings only one kind reads, one variant per kind (vector's style: each vendor's file owns
 /// its struct).
+// One per configured source, built once when the config is read: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum VendorConfig {
     Okta(okta::Config),
@@ -249,6 +251,15 @@ impl VendorConfig {
             SourceKind::Json => VendorConfig::Json(json::Config::from_raw(keys)?),
             SourceKind::Harness => VendorConfig::Harness(harness::Config::from_raw(keys)?),
         })
+    }
+
+    /// Lets a kind whose keys name other sources check them against every configured source
+    /// (name, kind) once all are read (`harness`: `sei_integrations`). Other kinds name none.
+    pub fn resolve_sources(&mut self, sources: &[(String, SourceKind)]) -> Result<(), FieldError> {
+        match self {
+            VendorConfig::Harness(h) => h.resolve_sources(sources),
+            _ => Ok(()),
+        }
     }
 
     /// A kind's settings with nothing configured (tests; kinds whose keys are all optional).

@@ -40,6 +40,7 @@ pub(crate) fn harness_cfg(url: &str, sei: &str) -> SourceConfig {
     c.vendor = VendorConfig::Harness(super::harness::Config {
         account: "AbCdEf123".into(),
         sei_url: Some(Url::parse(&format!("{sei}/prod1/sei/api")).unwrap()),
+        ..super::harness::Config::default()
     });
     c
 }
@@ -53,7 +54,7 @@ pub(crate) const SEI_TABLE: &str = "\u{feff}email,Manager Email,Name,ROLE,Site,T
 pub(crate) fn ctx(token: &str) -> SourceContext {
     SourceContext {
         secrets: Secrets::from_pairs([("TOKEN", token), ("SECRET", "client-secret-value")]),
-        cache: None,
+        ..SourceContext::default()
     }
 }
 

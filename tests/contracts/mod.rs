@@ -10,6 +10,7 @@
 mod github_graphql;
 mod github_rest;
 mod gitlab;
+mod harness;
 mod jira;
 mod msgraph;
 mod okta;

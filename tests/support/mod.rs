@@ -119,3 +119,74 @@ pub fn sei_csv(rows: &[(&str, &str)]) -> String {
     }
     s
 }
+
+/// The one file part of a `multipart/form-data` request: (form field, file name, content type,
+/// content). Panics, naming what is wrong, when the request is not exactly one file part.
+pub fn multipart_file(r: &wiremock::Request) -> (String, String, String, String) {
+    let content_type = r
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("not multipart/form-data: {content_type:?}"));
+    let body = String::from_utf8_lossy(&r.body).into_owned();
+    let open = format!("--{boundary}\r\n");
+    let close = format!("\r\n--{boundary}--\r\n");
+    let part = body
+        .strip_prefix(&open)
+        .and_then(|b| b.strip_suffix(&close))
+        .unwrap_or_else(|| panic!("not one part between the boundaries: {body:?}"));
+    let (head, content) = part
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("a part without headers: {part:?}"));
+    let header = |name: &str| {
+        head.split("\r\n")
+            .find_map(|l| {
+                let (k, v) = l.split_once(": ")?;
+                k.eq_ignore_ascii_case(name).then(|| v.to_string())
+            })
+            .unwrap_or_else(|| panic!("no {name} in {head:?}"))
+    };
+    let disposition = header("content-disposition");
+    let param = |key: &str| {
+        disposition
+            .split("; ")
+            .find_map(|p| p.strip_prefix(&format!("{key}=\"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no {key} in {disposition:?}"))
+            .to_string()
+    };
+    (
+        param("name"),
+        param("filename"),
+        header("content-type"),
+        content.to_string(),
+    )
+}
+
+/// `seatwarden --config DIR/seatwarden.toml ARGS` in `dir` with `env` set, off the async runtime
+/// (so the mock servers of the calling test keep answering).
+pub async fn run_async(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = seatwarden();
+        cmd.current_dir(&dir)
+            .arg("--config")
+            .arg(dir.join("seatwarden.toml"))
+            .args(&args)
+            .envs(env);
+        Run {
+            output: cmd.output().expect("run seatwarden"),
+            what: format!("seatwarden {}", args.join(" ")),
+        }
+    })
+    .await
+    .expect("join")
+}

@@ -122,6 +122,7 @@ impl Case {
                 licenses_purchased: l,
                 period_start: None,
                 period_end: None,
+                license: None,
             }),
         })
     }

@@ -1,4 +1,5 @@
-//! How a source authenticates: the schemes (Bearer, SSWS, PRIVATE-TOKEN, Basic, x-api-key), the
+//! How a source authenticates: the schemes (Bearer, SSWS, PRIVATE-TOKEN, Basic, Harness's ApiKey
+//! and x-api-key), the
 //! header each one sends, and the secret values each one holds so that echoed text can be
 //! scrubbed of them.
 //!
@@ -24,8 +25,10 @@ pub enum Auth {
     PrivateToken(Secret),
     /// `Authorization: Basic base64(user:token)` (Jira)
     Basic { user: String, token: Secret },
-    /// `x-api-key: <token>` (Harness)
+    /// `Authorization: ApiKey <token>` (Harness: current SEI keys)
     ApiKey(Secret),
+    /// `x-api-key: <token>` (Harness: older keys, the platform API)
+    XApiKey(Secret),
 }
 
 impl fmt::Debug for Auth {
@@ -37,6 +40,7 @@ impl fmt::Debug for Auth {
             Auth::PrivateToken(_) => "PrivateToken(***)",
             Auth::Basic { .. } => "Basic(***)",
             Auth::ApiKey(_) => "ApiKey(***)",
+            Auth::XApiKey(_) => "XApiKey(***)",
         };
         f.write_str(scheme)
     }
@@ -60,7 +64,8 @@ impl Auth {
                     base64_encode(format!("{user}:{}", token.expose()).as_bytes())
                 ),
             ),
-            Auth::ApiKey(t) => (HeaderName::from_static("x-api-key"), t.expose().to_string()),
+            Auth::ApiKey(t) => (header::AUTHORIZATION, format!("ApiKey {}", t.expose())),
+            Auth::XApiKey(t) => (HeaderName::from_static("x-api-key"), t.expose().to_string()),
         };
         // The message deliberately does not include the value.
         let mut value = HeaderValue::from_str(&value).map_err(|_| {
@@ -74,7 +79,11 @@ impl Auth {
     pub(super) fn secrets(&self) -> Vec<String> {
         match self {
             Auth::None => Vec::new(),
-            Auth::Bearer(t) | Auth::Ssws(t) | Auth::PrivateToken(t) | Auth::ApiKey(t) => {
+            Auth::Bearer(t)
+            | Auth::Ssws(t)
+            | Auth::PrivateToken(t)
+            | Auth::ApiKey(t)
+            | Auth::XApiKey(t) => {
                 vec![t.expose().to_string()]
             }
             Auth::Basic { token, .. } => vec![token.expose().to_string()],
@@ -115,6 +124,27 @@ mod tests {
         assert_eq!(base64_encode(b"fo"), "Zm8=");
         assert_eq!(base64_encode(b"foo"), "Zm9v");
         assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn harness_schemes_send_their_documented_headers() {
+        let (name, value) = Auth::ApiKey(Secret::new("pat.k"))
+            .header()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (name.as_str(), value.to_str().unwrap()),
+            ("authorization", "ApiKey pat.k")
+        );
+        assert!(value.is_sensitive());
+        let (name, value) = Auth::XApiKey(Secret::new("pat.k"))
+            .header()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (name.as_str(), value.to_str().unwrap()),
+            ("x-api-key", "pat.k")
+        );
     }
 
     #[test]

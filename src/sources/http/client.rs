@@ -55,7 +55,7 @@ pub struct Request {
     pub(super) method: Method,
     pub(super) url: Url,
     headers: Vec<(HeaderName, HeaderValue)>,
-    body: Option<(&'static str, Vec<u8>)>,
+    body: Option<Body>,
     pub(super) conditional: bool,
     /// False for requests that change state (an upload): retried only on 429, when the server says
     /// it did not process the request, never after a 5xx or a timeout that may have reached it.
@@ -63,6 +63,26 @@ pub struct Request {
     /// Response headers a vendor's paging style reads, kept with a cached body besides the
     /// generic ones, so that a 304 page still knows its next page.
     pub(super) paging_headers: &'static [&'static str],
+    /// True when the caller reads a 4xx answer's body itself (other than 401 / 403): `send` hands
+    /// it back instead of turning it into an error.
+    keep_client_errors: bool,
+}
+
+/// A request body, kept as bytes so that a retry sends it again.
+#[derive(Clone)]
+enum Body {
+    /// The bytes, sent with this content type.
+    Bytes {
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
+    /// `multipart/form-data` holding one file part.
+    FilePart {
+        part: &'static str,
+        file_name: &'static str,
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
 }
 
 impl fmt::Debug for Request {
@@ -90,6 +110,7 @@ impl Request {
             conditional: false,
             idempotent: true,
             paging_headers: &[],
+            keep_client_errors: false,
         }
     }
 
@@ -101,6 +122,10 @@ impl Request {
         Request::with_method(Method::PUT, url)
     }
 
+    pub fn patch(url: Url) -> Request {
+        Request::with_method(Method::PATCH, url)
+    }
+
     /// Adds a header (static name, plain value).
     pub fn header(mut self, name: &'static str, value: &str) -> Request {
         if let Ok(v) = HeaderValue::from_str(value) {
@@ -110,7 +135,10 @@ impl Request {
     }
 
     pub fn json(mut self, body: &serde_json::Value) -> Request {
-        self.body = Some(("application/json", body.to_string().into_bytes()));
+        self.body = Some(Body::Bytes {
+            content_type: "application/json",
+            bytes: body.to_string().into_bytes(),
+        });
         self
     }
 
@@ -120,12 +148,43 @@ impl Request {
         for (k, v) in pairs {
             s.append_pair(k, v);
         }
-        self.body = Some(("application/x-www-form-urlencoded", s.finish().into_bytes()));
+        self.body = Some(Body::Bytes {
+            content_type: "application/x-www-form-urlencoded",
+            bytes: s.finish().into_bytes(),
+        });
         self
     }
 
     pub fn text(mut self, content_type: &'static str, body: &str) -> Request {
-        self.body = Some((content_type, body.as_bytes().to_vec()));
+        self.body = Some(Body::Bytes {
+            content_type,
+            bytes: body.as_bytes().to_vec(),
+        });
+        self
+    }
+
+    /// A `multipart/form-data` body of one file: the form field `part`, its file name and the
+    /// file's content type (curl's `-F "part=@file_name;type=content_type"`).
+    pub fn file_part(
+        mut self,
+        part: &'static str,
+        file_name: &'static str,
+        content_type: &'static str,
+        bytes: &[u8],
+    ) -> Request {
+        self.body = Some(Body::FilePart {
+            part,
+            file_name,
+            content_type,
+            bytes: bytes.to_vec(),
+        });
+        self
+    }
+
+    /// Hand 4xx answers (other than 401 / 403) back to the caller, which reads their bodies (a
+    /// vendor's structured error), instead of failing with the status.
+    pub fn keeping_client_errors(mut self) -> Request {
+        self.keep_client_errors = true;
         self
     }
 
@@ -368,7 +427,9 @@ impl HttpClient {
         if resp.status == StatusCode::NOT_MODIFIED {
             return self.reuse_stored(req.url, stored);
         }
-        self.refuse_failure(&req.url, &resp)?;
+        if !(req.keep_client_errors && is_readable_client_error(resp.status)) {
+            self.refuse_failure(&req.url, &resp)?;
+        }
         self.cache_store(&req, &resp).await;
         Ok(Response {
             url: req.url,
@@ -421,7 +482,7 @@ impl HttpClient {
 
     /// 401 / 403 as "rejected the credentials", any other non-2xx as its status; both with a
     /// scrubbed excerpt of the body.
-    fn refuse_failure(&self, url: &Url, resp: &Response) -> Result<(), SourceError> {
+    pub fn refuse_failure(&self, url: &Url, resp: &Response) -> Result<(), SourceError> {
         if resp.status == StatusCode::UNAUTHORIZED || resp.status == StatusCode::FORBIDDEN {
             return Err(self.http_error(
                 url,
@@ -590,10 +651,28 @@ impl HttpClient {
         {
             builder = builder.header(header::IF_NONE_MATCH, v);
         }
-        if let Some((content_type, body)) = &req.body {
-            builder = builder
-                .header(header::CONTENT_TYPE, *content_type)
-                .body(body.clone());
+        match &req.body {
+            None => {}
+            Some(Body::Bytes {
+                content_type,
+                bytes,
+            }) => {
+                builder = builder
+                    .header(header::CONTENT_TYPE, *content_type)
+                    .body(bytes.clone());
+            }
+            Some(Body::FilePart {
+                part,
+                file_name,
+                content_type,
+                bytes,
+            }) => {
+                let file = reqwest::multipart::Part::bytes(bytes.clone())
+                    .file_name(*file_name)
+                    .mime_str(content_type)
+                    .map_err(|e| self.http_error(&req.url, format!("bad content type: {e}")))?;
+                builder = builder.multipart(reqwest::multipart::Form::new().part(*part, file));
+            }
         }
         Ok(builder)
     }
@@ -606,6 +685,16 @@ impl HttpClient {
             *p = Some(Instant::now() + wait);
         }
     }
+}
+
+/// A 4xx a caller may read for itself: not 401 / 403 (the credentials message says more) and not
+/// 429 (retried, or given up on with its wait).
+fn is_readable_client_error(status: StatusCode) -> bool {
+    status.is_client_error()
+        && !matches!(
+            status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+        )
 }
 
 /// The request a redirect asks for: a 303, and a 301 / 302 after anything but a GET, turn into a

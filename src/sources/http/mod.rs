@@ -2,7 +2,7 @@
 //! retries (exponential backoff with full jitter, `Retry-After` and the vendors' rate-limit
 //! headers, a bounded total wait), a per-host concurrency limit, conditional requests (ETag),
 //! same-host redirects, paging helpers and the auth schemes (Bearer, SSWS, PRIVATE-TOKEN, Basic,
-//! x-api-key).
+//! Harness's `ApiKey` and `x-api-key`).
 //!
 //! In parts: `client` (the client, its requests and responses, `send()` and the attempt loop),
 //! `auth` (the schemes and their headers), `retry` (the retry decision, a pure function),
