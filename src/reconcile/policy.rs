@@ -24,6 +24,8 @@ pub struct Policy {
     pub add_new_developers: bool,
     pub bot_patterns: Vec<Regex>,
     pub max_drop_percent: f64,
+    /// `apply` refuses to change more than this share of the active rows without `--force`.
+    pub max_apply_percent: f64,
 }
 
 impl Default for Policy {
@@ -37,6 +39,7 @@ impl Default for Policy {
             add_new_developers: true,
             bot_patterns: Vec::new(),
             max_drop_percent: 10.0,
+            max_apply_percent: 10.0,
         }
     }
 }

@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Action, Developer, Reason, Recommendation, RunStatus, SourceStatus, Subscription, Usage,
+    Action, AuditAction, AuditEntry, Developer, Reason, Recommendation, RunStatus, SourceStatus,
+    Subscription, Usage,
 };
 use crate::reconcile::drift::Drift;
 use crate::reconcile::{Outcome, SourceReport};
@@ -28,6 +29,43 @@ pub struct Report {
     /// Rows where SEI's own table (a `harness` source) and the stored table disagree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drift: Option<DriftJson>,
+    /// An extension of SPEC §4: the removals, merges and restores recorded since the previous
+    /// stored run (`apply`, `developers restore`), oldest first.
+    #[serde(default)]
+    pub applied: Vec<AppliedJson>,
+}
+
+/// One applied change, as the audit trail recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedJson {
+    pub at: String,
+    pub actor: String,
+    /// `removed`, `merged` or `restored`.
+    pub action: AuditAction,
+    pub developer: Option<String>,
+    pub email: Option<String>,
+    pub into: Option<String>,
+    pub reason: Option<String>,
+    /// The run the recommendation came from.
+    pub run_id: Option<String>,
+}
+
+/// The report's view of the applied changes among `entries`.
+pub fn applied_json(entries: &[AuditEntry]) -> Vec<AppliedJson> {
+    entries
+        .iter()
+        .filter(|e| e.action.is_applied_change())
+        .map(|e| AppliedJson {
+            at: timestamp(e.at),
+            actor: e.actor.clone(),
+            action: e.action,
+            developer: e.developer.clone(),
+            email: e.email.clone(),
+            into: e.into.clone(),
+            reason: e.reason.clone(),
+            run_id: e.run_id.clone(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +191,7 @@ pub fn build(meta: &RunMeta, outcome: &Outcome, drift: Option<DriftJson>) -> Rep
             .map(|r| recommendation_json(r, by_id.get(r.developer.as_str()).copied()))
             .collect(),
         drift,
+        applied: Vec::new(),
     }
 }
 
@@ -216,6 +255,7 @@ impl Report {
             changes: self.changes.clone(),
             recommendations: self.recommendations.clone(),
             drift: self.drift.clone(),
+            applied: self.applied.clone(),
         }
     }
 
@@ -238,6 +278,7 @@ impl Report {
             recommendations: &'a [RecommendationJson],
             #[serde(skip_serializing_if = "Option::is_none")]
             drift: Option<&'a DriftJson>,
+            applied: &'a [AppliedJson],
         }
         struct Rows<'a>(&'a [Developer]);
         impl Serialize for Rows<'_> {
@@ -255,6 +296,7 @@ impl Report {
             changes: &self.changes,
             recommendations: &self.recommendations,
             drift: self.drift.as_ref(),
+            applied: &self.applied,
         };
         serde_json::to_writer_pretty(out, &out_value)
     }
@@ -351,5 +393,34 @@ mod tests {
         );
         assert!(r["into"].is_null());
         assert!(v.get("drift").is_none());
+        assert_eq!(v["applied"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn applied_lists_removals_merges_and_restores_only() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 5, 0, 0).unwrap();
+        let entry = |action| AuditEntry {
+            at: t,
+            actor: "alice".into(),
+            action,
+            developer: Some("d1".into()),
+            email: Some("ada@acme.example".into()),
+            into: None,
+            reason: Some("departed".into()),
+            evidence: vec![],
+            run_id: Some("r1".into()),
+            origin: None,
+            detail: None,
+        };
+        let applied = applied_json(&[
+            entry(AuditAction::Removed),
+            entry(AuditAction::Imported),
+            entry(AuditAction::Restored),
+        ]);
+        let v = serde_json::to_value(&applied).unwrap();
+        assert_eq!(v[0]["action"], "removed");
+        assert_eq!(v[0]["at"], "2026-11-01T05:00:00Z");
+        assert_eq!(v[1]["action"], "restored");
+        assert_eq!(v.as_array().unwrap().len(), 2);
     }
 }

@@ -22,6 +22,25 @@ fn reason_title(r: Reason) -> &'static str {
     }
 }
 
+/// What was applied since the last run, in one line: counts per kind and who did it.
+fn applied_line(applied: &[crate::report::json::AppliedJson]) -> String {
+    use crate::model::AuditAction;
+    if applied.is_empty() {
+        return "nothing since the last run".into();
+    }
+    let count = |a: AuditAction| applied.iter().filter(|e| e.action == a).count();
+    let mut actors: Vec<&str> = applied.iter().map(|e| e.actor.as_str()).collect();
+    actors.sort_unstable();
+    actors.dedup();
+    format!(
+        "since the last run: {} removed · {} merged · {} restored (by {})",
+        count(AuditAction::Removed),
+        count(AuditAction::Merged),
+        count(AuditAction::Restored),
+        actors.join(", ")
+    )
+}
+
 /// Render the summary. `verbose` shows every row instead of the top ones.
 pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool) -> String {
     let mut out = String::new();
@@ -103,6 +122,7 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         report.changes.added.len(),
         report.changes.updated.len()
     );
+    let _ = writeln!(out, "Applied    {}", applied_line(&report.applied));
     if let Some(d) = &report.drift {
         let _ = writeln!(
             out,
