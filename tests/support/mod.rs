@@ -1,6 +1,9 @@
-//! Shared test pieces: a scratch folder with a config, a runner that shows everything on failure.
+//! Shared test pieces: a scratch folder with a config, a runner that shows everything on failure,
+//! and the two store backends (`backend`) the store's scenarios run on.
 
 #![allow(dead_code)]
+
+pub mod backend;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -51,12 +54,15 @@ impl Run {
 /// A scratch folder holding a config file and whatever files a test writes.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
+    /// Set for every command run here (the PostgreSQL backend's `SEATWARDEN__STORE__URL`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Scratch {
     pub fn new() -> Scratch {
         Scratch {
             dir: tempfile::tempdir().expect("temp dir"),
+            env: Vec::new(),
         }
     }
     pub fn path(&self, name: &str) -> PathBuf {
@@ -78,12 +84,7 @@ impl Scratch {
         self.run_env(args, &[])
     }
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut cmd = seatwarden();
-        cmd.current_dir(self.dir.path());
-        if self.config().exists() {
-            cmd.arg("--config").arg(self.config());
-        }
-        cmd.args(args);
+        let mut cmd = self.command(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -96,6 +97,22 @@ impl Scratch {
                 self.dir.path().display()
             ),
         }
+    }
+}
+
+impl Scratch {
+    /// The command `run` would run, to spawn it instead.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = seatwarden();
+        cmd.current_dir(self.dir.path());
+        if self.config().exists() {
+            cmd.arg("--config").arg(self.config());
+        }
+        cmd.args(args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
     }
 }
 
