@@ -119,6 +119,29 @@ pub struct Developer {
     pub identities: Vec<IdentityRef>,
 }
 
+#[cfg(test)]
+impl Developer {
+    /// A plain active row for tests: `id`, `email`, a name made from the id, nothing else known.
+    pub(crate) fn example(id: &str, email: &str) -> Developer {
+        Developer {
+            id: id.into(),
+            name: format!("Name {id}"),
+            email: email.into(),
+            emails: vec![email.into()],
+            status: RowStatus::Active,
+            title: None,
+            department: None,
+            manager_email: None,
+            site: None,
+            team: None,
+            sub_role: None,
+            first_seen: DateTime::<Utc>::UNIX_EPOCH,
+            last_activity: None,
+            identities: Vec::new(),
+        }
+    }
+}
+
 /// What the organisation bought (SPEC §2 `[subscription]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {

@@ -203,14 +203,7 @@ fn small(s: &Scratch, bob_status: &str) {
 fn small_with_bob_removable(b: &Backend) -> Scratch {
     let s = b.scratch();
     small(&s, "Terminated");
-    s.write(
-        "table.csv",
-        &sei_csv(&[
-            ("ada@acme.example", "Ada Lovelace"),
-            ("bob@acme.example", "Bob Stone"),
-        ]),
-    );
-    s.run(&["developers", "import", "table.csv"]).expect_code(0);
+    s.import_table(&ADA_AND_BOB);
     s.run(&["reconcile", "--csv", "recs.csv", "-q"])
         .expect_code(0);
     s

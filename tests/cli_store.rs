@@ -24,26 +24,12 @@ fn directory_at(url: &str) -> String {
 fn three_reconciles_on_a_fresh_store_all_succeed_or_say_the_store_is_busy(b: &Backend) {
     let s = b.scratch();
     s.write("hr.csv", DIRECTORY);
-    s.write(
-        "table.csv",
-        &sei_csv(&[
-            ("ada@acme.example", "Ada Lovelace"),
-            ("bob@acme.example", "Bob Stone"),
-        ]),
-    );
+    s.write("table.csv", &sei_csv(&ADA_AND_BOB));
     s.write(
         "seatwarden.toml",
         &directory_at("hr.csv").replace("[store]\n", "[store]\nseed = \"table.csv\"\n"),
     );
-    let children: Vec<_> = (0..3)
-        .map(|_| {
-            s.command(&["reconcile", "-q"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let children: Vec<_> = (0..3).map(|_| s.spawn(&["reconcile", "-q"])).collect();
     let mut succeeded = 0;
     for child in children {
         let out = child.wait_with_output().unwrap();
@@ -100,20 +86,8 @@ fn an_import_made_during_a_slow_reconcile_is_not_lost(b: &Backend) {
     let s = b.scratch();
     let (url, asked) = slow_server(DIRECTORY, Duration::from_secs(3));
     s.write("seatwarden.toml", &directory_at(&url));
-    s.write(
-        "table.csv",
-        &sei_csv(&[
-            ("ada@acme.example", "Ada Lovelace"),
-            ("bob@acme.example", "Bob Stone"),
-        ]),
-    );
-    s.run(&["developers", "import", "table.csv"]).expect_code(0);
-    let reconcile = s
-        .command(&["reconcile", "-q"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    s.import_table(&ADA_AND_BOB);
+    let reconcile = s.spawn(&["reconcile", "-q"]);
     let started = Instant::now();
     while !asked.load(Ordering::SeqCst) {
         assert!(

@@ -5,31 +5,16 @@ use super::*;
 use chrono::TimeZone;
 
 fn dev(id: &str) -> Developer {
-    Developer {
-        id: id.into(),
-        name: format!("Name {id}"),
-        email: format!("{id}@acme.example"),
-        emails: vec![
-            format!("{id}@acme.example"),
-            format!("{id}.old@acme.example"),
-        ],
-        status: RowStatus::Active,
-        title: None,
-        department: None,
-        manager_email: None,
-        site: None,
-        team: None,
-        sub_role: None,
-        first_seen: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-        last_activity: None,
-        identities: vec![IdentityRef {
-            source: "github".into(),
-            id: format!("gh-{id}"),
-            login: None,
-            email: None,
-            name: None,
-        }],
-    }
+    let mut d = Developer::example(id, &format!("{id}@acme.example"));
+    d.emails.push(format!("{id}.old@acme.example"));
+    d.identities.push(IdentityRef {
+        source: "github".into(),
+        id: format!("gh-{id}"),
+        login: None,
+        email: None,
+        name: None,
+    });
+    d
 }
 
 fn rec(developer: &str, action: Action, into: Option<&str>) -> RecommendationJson {

@@ -201,7 +201,7 @@ fn import_audit(
 
 async fn import(
     cfg: &Config,
-    file: &PathBuf,
+    file: &std::path::Path,
     replace: bool,
     out: Output,
     actor: &str,

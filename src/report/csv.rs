@@ -266,22 +266,7 @@ mod tests {
             email: Some("j@x.example".into()),
             name: Some("@jane".into()),
         }];
-        let table = vec![Developer {
-            id: "d1".into(),
-            name: "Jane".into(),
-            email: "jane@acme.example".into(),
-            emails: vec![],
-            status: crate::model::RowStatus::Active,
-            title: None,
-            department: None,
-            manager_email: None,
-            site: None,
-            team: None,
-            sub_role: None,
-            first_seen: chrono::Utc::now(),
-            last_activity: None,
-            identities: vec![],
-        }];
+        let table = vec![Developer::example("d1", "jane@acme.example")];
         let out = render(&recs, &table);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], HEADER.join(","));
@@ -299,22 +284,7 @@ mod parse_tests {
     fn table() -> Vec<Developer> {
         ["d1", "d2"]
             .iter()
-            .map(|id| Developer {
-                id: id.to_string(),
-                name: format!("Name {id}"),
-                email: format!("{id}@acme.example"),
-                emails: vec![],
-                status: crate::model::RowStatus::Active,
-                title: None,
-                department: None,
-                manager_email: None,
-                site: None,
-                team: None,
-                sub_role: None,
-                first_seen: chrono::Utc::now(),
-                last_activity: None,
-                identities: vec![],
-            })
+            .map(|id| Developer::example(id, &format!("{id}@acme.example")))
             .collect()
     }
 

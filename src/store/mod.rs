@@ -424,7 +424,7 @@ impl Store {
         write_table(&mut tx, rows, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the developer table"))?;
-        audit::append(&mut *tx, audit, self.sqlite)
+        audit::append(&mut tx, audit, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the audit trail"))?;
         tx.commit()
@@ -444,7 +444,7 @@ impl Store {
         update_developers(&mut tx, changed, self.sqlite)
             .await
             .map_err(self.db_err("cannot update the developer table"))?;
-        audit::append(&mut *tx, audit, self.sqlite)
+        audit::append(&mut tx, audit, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the audit trail"))?;
         stall_before_commit_for_tests();
@@ -474,7 +474,7 @@ impl Store {
         write_table(&mut tx, rows, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the developer table"))?;
-        let audit_seq = audit::append(&mut *tx, audit, self.sqlite)
+        let audit_seq = audit::append(&mut tx, audit, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the audit trail"))?;
         sqlx::query(
@@ -653,7 +653,7 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(self.db_err("cannot write an override"))?;
-        audit::append(&mut *tx, std::slice::from_ref(audit), self.sqlite)
+        audit::append(&mut tx, std::slice::from_ref(audit), self.sqlite)
             .await
             .map_err(self.db_err("cannot write the audit trail"))?;
         tx.commit()

@@ -101,6 +101,22 @@ impl Scratch {
 }
 
 impl Scratch {
+    /// Write `rows` as `table.csv` and import it (exit 0 expected).
+    pub fn import_table(&self, rows: &[(&str, &str)]) {
+        self.write("table.csv", &sei_csv(rows));
+        self.run(&["developers", "import", "table.csv"])
+            .expect_code(0);
+    }
+
+    /// Start `seatwarden ARGS` in the background, its output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start seatwarden")
+    }
+
     /// The command `run` would run, to spawn it instead.
     pub fn command(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = seatwarden();
@@ -127,6 +143,12 @@ pub fn config_with(sources: &str) -> String {
         "[subscription]\nlicenses = 10\n\n[store]\nurl = \"sqlite://seatwarden.db\"\n\n[policy]\ninactive_after_days = 90\n\n{sources}"
     )
 }
+
+/// The two people most scenarios start from.
+pub const ADA_AND_BOB: [(&str, &str); 2] = [
+    ("ada@acme.example", "Ada Lovelace"),
+    ("bob@acme.example", "Bob Stone"),
+];
 
 /// SEI developer CSV text from rows of (email, name).
 pub fn sei_csv(rows: &[(&str, &str)]) -> String {
