@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::model::{Action, Developer, RowStatus};
 use crate::report::json::Report;
 use crate::store::{RunRecord, Store, StoreError};
+use crate::telemetry::Phase;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -50,8 +51,11 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
             crate::store::redact_url(&cfg.store.url)
         )));
     };
+    let timer = Phase::start();
     let table = store.load_table().await?;
     let latest = latest_report(&store).await?;
+    timer.done("table and latest run read");
+    let timer = Phase::start();
     let plan = apply::plan(
         &rows,
         &table,
@@ -61,6 +65,7 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
         }),
         args.include_reviews,
     );
+    timer.done("rows checked");
     if !plan.refused.is_empty() {
         return Err(Failure::usage(anyhow!("{}", refused_message(&plan, &file))));
     }
@@ -87,8 +92,10 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
         now: chrono::Utc::now(),
         file: &file,
     };
+    let timer = Phase::start();
     let applied = plan.carry_out(&table, &acting);
     store.update_rows(&applied.rows, &applied.audit).await?;
+    timer.done("changes stored");
     store.close().await;
     if let Some(lock) = lock {
         lock.release().await;
