@@ -190,7 +190,6 @@ async fn bench(backend: &Backend, dir: &Path, n: usize, runs: usize) {
             "reconcile",
             "--csv",
             "recs.csv",
-            "-q",
             "-v",
             "--log-format",
             "json",

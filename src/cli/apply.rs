@@ -1,7 +1,7 @@
 //! `seatwarden apply FILE`: carry out a reviewed recommendations CSV. Every row is re-checked
-//! against the current table and the latest stored run (`apply::plan`), the blast-radius cap is
-//! checked, and the changes and their audit entries are written in one transaction under the store
-//! lock.
+//! against the current table (the rows the file names, read by id) and the latest stored run
+//! (`apply::plan`), the blast-radius cap is checked, and the changes and their audit entries are
+//! written in one transaction under the store lock.
 //!
 //! Never changes anything when a row is refused (exit 2), when the file exceeds
 //! `policy.max_apply_percent` without `--force` (exit 3), or with `--dry-run` (which takes no lock).
@@ -14,7 +14,8 @@ use anyhow::anyhow;
 use crate::apply::{self, Acting, LatestRun, Plan, Skip};
 use crate::cli::{Exit, Failure, Output, lock_store};
 use crate::config::Config;
-use crate::model::{Action, Developer, RowStatus};
+use crate::model::{Action, Developer};
+use crate::report::csv::ReviewedRow;
 use crate::report::json::Report;
 use crate::store::{RunRecord, Store, StoreError};
 use crate::telemetry::Phase;
@@ -52,9 +53,11 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
         )));
     };
     let timer = Phase::start();
-    let table = store.load_table().await?;
+    // Only the rows the file names (and their merge targets) are read: the rest cannot change.
+    let table = store.rows_by_id(&named_rows(&rows)).await?;
+    let active = store.active_rows().await?;
     let latest = latest_report(&store).await?;
-    timer.done("table and latest run read");
+    timer.done("rows and latest run read");
     let timer = Phase::start();
     let plan = apply::plan(
         &rows,
@@ -69,10 +72,6 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
     if !plan.refused.is_empty() {
         return Err(Failure::usage(anyhow!("{}", refused_message(&plan, &file))));
     }
-    let active = table
-        .iter()
-        .filter(|d| d.status == RowStatus::Active)
-        .count();
     if !out.quiet {
         print!("{}", describe(&plan, &table, &file, active));
     }
@@ -110,6 +109,18 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
     Ok(Exit::Success)
 }
 
+/// Every developer id the file names, as a row or as a merge target, once each.
+fn named_rows(rows: &[ReviewedRow]) -> Vec<String> {
+    let mut ids: Vec<String> = rows
+        .iter()
+        .flat_map(|r| std::iter::once(&r.developer).chain(r.into.as_ref()))
+        .cloned()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// The latest stored run's report (its summary), which the file's rows are checked against.
 async fn latest_report(store: &Store) -> Result<Option<Report>, Failure> {
     let Some(RunRecord { id, summary, .. }) = store.latest_run().await? else {
@@ -122,13 +133,19 @@ async fn latest_report(store: &Store) -> Result<Option<Report>, Failure> {
     Ok(Some(report))
 }
 
+/// How many refused rows the error lists before summarising the rest.
+const SHOWN_REFUSALS: usize = 50;
+
 fn refused_message(plan: &Plan, file: &str) -> String {
     let mut text = format!(
         "{file}: {} of its rows cannot be applied; nothing was changed",
         plan.refused.len()
     );
-    for r in &plan.refused {
+    for r in plan.refused.iter().take(SHOWN_REFUSALS) {
         let _ = write!(text, "\n{file}:{r}");
+    }
+    if plan.refused.len() > SHOWN_REFUSALS {
+        let _ = write!(text, "\n… and {} more", plan.refused.len() - SHOWN_REFUSALS);
     }
     text
 }

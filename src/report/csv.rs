@@ -130,12 +130,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ReviewedRow>, ParseErrors> {
         None => return Err(one_error(1, "the file is empty".into())),
     };
     let columns = Columns::read(&header, &mut errors);
+    let mut lines = Lines::new(bytes);
     let mut rows = Vec::new();
     for record in records {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = physical_line(bytes, e.position());
+                let line = lines.at(e.position());
                 errors.push(LineError {
                     line,
                     field: None,
@@ -144,7 +145,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ReviewedRow>, ParseErrors> {
                 continue;
             }
         };
-        let line = physical_line(bytes, record.position());
+        let line = lines.at(record.position());
         if record.len() != header.len() {
             errors.push(LineError {
                 line,
@@ -164,18 +165,38 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ReviewedRow>, ParseErrors> {
     }
 }
 
-/// The 1-based physical line where a record starts. The csv crate's own line count skips blank
-/// lines and counts a CRLF once per record, and its byte offset stops before the line breaks that
-/// precede a record: count the breaks before the offset, then the run of breaks right after it.
-fn physical_line(bytes: &[u8], position: Option<&::csv::Position>) -> usize {
-    let start = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-    let start = start.min(bytes.len());
-    let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
-    let breaks = bytes[start..]
-        .iter()
-        .take_while(|&&c| c == b'\n' || c == b'\r')
-        .count();
-    1 + newlines(&bytes[..start]) + newlines(&bytes[start..start + breaks])
+/// The 1-based physical lines where records start, read in file order. The csv crate's own line
+/// count skips blank lines and counts a CRLF once per record, and its byte offset stops before the
+/// line breaks that precede a record: count the breaks up to the offset, then the run of breaks
+/// right after it. Each call counts only the bytes since the previous one.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// The offset counted up to, and the line breaks before it.
+    offset: usize,
+    breaks: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            offset: 0,
+            breaks: 0,
+        }
+    }
+
+    fn at(&mut self, position: Option<&::csv::Position>) -> usize {
+        let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
+        let start = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let start = start.clamp(self.offset, self.bytes.len());
+        self.breaks += newlines(&self.bytes[self.offset..start]);
+        self.offset = start;
+        let run = self.bytes[start..]
+            .iter()
+            .take_while(|&&c| c == b'\n' || c == b'\r')
+            .count();
+        1 + self.breaks + newlines(&self.bytes[start..start + run])
+    }
 }
 
 fn one_error(line: usize, message: String) -> ParseErrors {

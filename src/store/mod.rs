@@ -400,6 +400,50 @@ impl Store {
         Ok(out)
     }
 
+    /// The rows with these ids, in table order (ids that name no row are left out).
+    pub async fn rows_by_id(&self, ids: &[String]) -> Result<Vec<Developer>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut positions = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(INSERT_BATCH) {
+            // One "row" of chunk.len() values is the IN list: `(?,?,…)`.
+            let list = placeholders(1, chunk.len(), self.sqlite);
+            let sql = format!("SELECT id, data, position FROM developers WHERE id IN {list}");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            let rows = q
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.db_err("cannot read the developer table"))?;
+            for row in rows {
+                let position: i64 = row
+                    .try_get(2)
+                    .map_err(self.db_err("cannot read the developer table"))?;
+                positions.push((position, out.len()));
+                out.push(self.developer_from_row(&row)?);
+            }
+        }
+        positions.sort_unstable();
+        let mut slots: Vec<Option<Developer>> = out.into_iter().map(Some).collect();
+        Ok(positions
+            .into_iter()
+            .filter_map(|(_, i)| slots[i].take())
+            .collect())
+    }
+
+    /// How many rows consume a license.
+    pub async fn active_rows(&self) -> Result<usize, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM developers WHERE status = 'active'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.db_err("cannot count the active rows"))?;
+        let n: i64 = row
+            .try_get(0)
+            .map_err(self.db_err("cannot count the active rows"))?;
+        Ok(usize::try_from(n).unwrap_or_default())
+    }
+
     fn developer_from_row(&self, row: &AnyRow) -> Result<Developer, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt {
             url: self.display_url.clone(),
