@@ -393,7 +393,10 @@ async fn update_rows_rewrites_in_place_and_audits(url: &str) {
         .await
         .unwrap();
     let back = store.load_table().await.unwrap();
-    assert_eq!(back, vec![rows[0].clone(), changed.clone(), rows[2].clone()]);
+    assert_eq!(
+        back,
+        vec![rows[0].clone(), changed.clone(), rows[2].clone()]
+    );
     let some = ["d3", "nobody", "d2"].map(String::from);
     assert_eq!(
         store.rows_by_id(&some).await.unwrap(),
