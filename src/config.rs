@@ -87,6 +87,8 @@ struct RawSubscription {
 struct RawStore {
     url: Option<String>,
     seed: Option<String>,
+    lock_timeout_secs: Option<u64>,
+    keep_runs: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -198,6 +200,15 @@ pub struct StoreConfig {
     pub url: String,
     /// An SEI developer CSV that seeds the table while it is empty (resolved against the config folder).
     pub seed: Option<PathBuf>,
+    /// How long a writer waits for another command's store lock before it gives up (exit 1).
+    pub lock_timeout: std::time::Duration,
+    /// How many runs the store keeps (with their per-source rows); older ones are pruned after a run.
+    pub keep_runs: u32,
+}
+
+impl StoreConfig {
+    pub const DEFAULT_LOCK_TIMEOUT_SECS: u64 = 30;
+    pub const DEFAULT_KEEP_RUNS: u32 = 104;
 }
 
 impl StoreConfig {
@@ -396,14 +407,7 @@ fn validate(raw: RawConfig, file: &Path, base: &Path) -> Result<Config, ConfigEr
         file: file.to_path_buf(),
         base_dir: base.to_path_buf(),
         subscription: validate_subscription(raw.subscription, file)?,
-        store: StoreConfig {
-            url: resolve_store_url(
-                raw.store.url.as_deref().unwrap_or("sqlite://seatwarden.db"),
-                base,
-            )
-            .map_err(|m| ConfigError::new(file, "store.url", m))?,
-            seed: raw.store.seed.map(|p| base.join(p)),
-        },
+        store: validate_store(raw.store, file, base)?,
         policy: validate_policy(raw.policy, file)?,
         resolution: validate_resolution(raw.resolution, file, base)?,
         sources,
@@ -415,6 +419,35 @@ fn validate(raw: RawConfig, file: &Path, base: &Path) -> Result<Config, ConfigEr
             reconcile: s.reconcile,
             report: s.report,
         }),
+    })
+}
+
+fn validate_store(raw: RawStore, file: &Path, base: &Path) -> Result<StoreConfig, ConfigError> {
+    let url = resolve_store_url(raw.url.as_deref().unwrap_or("sqlite://seatwarden.db"), base)
+        .map_err(|m| ConfigError::new(file, "store.url", m))?;
+    let keep_runs = raw.keep_runs.unwrap_or(StoreConfig::DEFAULT_KEEP_RUNS);
+    if keep_runs == 0 {
+        return Err(ConfigError::new(
+            file,
+            "store.keep_runs",
+            "must be at least 1 (the guard compares each source with its last good run)",
+        ));
+    }
+    let lock_timeout_secs = raw
+        .lock_timeout_secs
+        .unwrap_or(StoreConfig::DEFAULT_LOCK_TIMEOUT_SECS);
+    if lock_timeout_secs > 86_400 {
+        return Err(ConfigError::new(
+            file,
+            "store.lock_timeout_secs",
+            "must be at most 86400 (a day)",
+        ));
+    }
+    Ok(StoreConfig {
+        url,
+        seed: raw.seed.map(|p| base.join(p)),
+        lock_timeout: std::time::Duration::from_secs(lock_timeout_secs),
+        keep_runs,
     })
 }
 
@@ -452,20 +485,14 @@ fn validate_policy(p: RawPolicy, file: &Path) -> Result<Policy, ConfigError> {
         .guard
         .and_then(|g| g.max_drop_percent)
         .unwrap_or(defaults.max_drop_percent);
-    if !(0.0..=100.0).contains(&max_drop_percent) {
-        return Err(ConfigError::new(
-            file,
-            "policy.guard.max_drop_percent",
-            "must be between 0 and 100",
-        ));
-    }
     let max_apply_percent = p.max_apply_percent.unwrap_or(defaults.max_apply_percent);
-    if !(0.0..=100.0).contains(&max_apply_percent) {
-        return Err(ConfigError::new(
-            file,
-            "policy.max_apply_percent",
-            "must be between 0 and 100",
-        ));
+    for (key, value) in [
+        ("policy.guard.max_drop_percent", max_drop_percent),
+        ("policy.max_apply_percent", max_apply_percent),
+    ] {
+        if !(0.0..=100.0).contains(&value) {
+            return Err(ConfigError::new(file, key, "must be between 0 and 100"));
+        }
     }
     let protect = lowercased(p.protect);
     if let Some((i, e)) = protect.iter().enumerate().find(|(_, e)| !e.contains('@')) {
@@ -687,6 +714,34 @@ mod tests {
         assert_eq!(c.policy.new_developer_grace_days, 30);
         assert!(c.policy.add_new_developers);
         assert!(c.store.url.starts_with("sqlite://") && c.store.url.ends_with("seatwarden.db"));
+        assert_eq!(c.store.lock_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(c.store.keep_runs, 104);
+        assert_eq!(c.policy.max_apply_percent, 10.0);
+    }
+
+    #[test]
+    fn store_and_apply_limits_are_read_and_checked() {
+        let c = load_str(
+            "[store]\nlock_timeout_secs = 5\nkeep_runs = 3\n[policy]\nmax_apply_percent = 25\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.store.lock_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(c.store.keep_runs, 3);
+        assert_eq!(c.policy.max_apply_percent, 25.0);
+        for (text, key) in [
+            ("[store]\nkeep_runs = 0\n", "store.keep_runs"),
+            (
+                "[store]\nlock_timeout_secs = 100000\n",
+                "store.lock_timeout_secs",
+            ),
+            (
+                "[policy]\nmax_apply_percent = 150\n",
+                "policy.max_apply_percent",
+            ),
+        ] {
+            assert_eq!(load_str(text, &[]).unwrap_err().key, key, "{text}");
+        }
     }
 
     #[test]

@@ -1,17 +1,21 @@
-//! The reconcile job: read the local files, fetch every source while the store loads, reconcile,
-//! build the report, store the run. The one function `reconcile` and `schedule` both call.
+//! The reconcile job: read the local files, take the store lock (not for a dry run), fetch every
+//! source while the store loads, reconcile, build the report, store the run with the audit entries
+//! of the rows it re-added. The one function `reconcile` and `schedule` both call.
 //!
 //! Architecture invariant: the place one run's rooms are wired together. It decides nothing itself
-//! (which table a run starts from, which overrides apply, every rule: the rooms decide) and never
-//! looks at a source's kind.
+//! (which table a run starts from, which overrides apply, who is re-added, every rule: the rooms
+//! decide) and never looks at a source's kind. A stored run holds the store lock from before the
+//! fetch until after the save, so nothing written meanwhile is saved over.
 
 mod gather;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
+use crate::model::{AuditAction, AuditEntry, Developer, RowStatus};
 use crate::overrides::{self, OverridesError};
 use crate::reconcile::{self, Outcome, table::Start};
 use crate::report::json::{self, DriftJson, IdentityDriftJson, Report, RunMeta};
@@ -44,19 +48,25 @@ pub struct JobResult {
     pub outcome: Outcome,
 }
 
-/// Run one reconciliation. With `dry_run` the store is opened read-only and nothing is written.
+/// Run one reconciliation. With `dry_run` the store is opened read-only and nothing is written;
+/// otherwise the store lock is held for the whole run. `actor` signs the run's audit entries.
 pub async fn reconcile(
     cfg: &Config,
     secrets: &Secrets,
     dry_run: bool,
     now: DateTime<Utc>,
+    actor: &str,
 ) -> Result<JobResult, JobError> {
     // The local files first: a typo in one is exit 2 in milliseconds, not after a full fetch.
     let overrides_file = cfg.resolution.overrides.as_deref().map(overrides::load);
     let overrides_file = overrides_file.transpose()?;
     let seed = cfg.store.seed.as_deref().map(sei_csv::read_file);
     let seed = seed.transpose()?;
-    let store = Store::open_for(&cfg.store.url, dry_run).await?;
+    let lock = match dry_run {
+        true => None,
+        false => Some(Store::lock(&cfg.store.url, "reconcile", cfg.store.lock_timeout).await?),
+    };
+    let store = Store::open_for(&cfg.store.url, lock.as_ref()).await?;
     let ctx = SourceContext {
         secrets: secrets.clone(),
         cache: store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>),
@@ -70,6 +80,7 @@ pub async fn reconcile(
     let stored = stored?;
     timer.done("sources fetched");
 
+    let removed_before = removed_ids(&stored.table);
     let gathered = Gathered::new(cfg, fetched);
     let (table, start, drift) =
         reconcile::table::starting_table(stored.table, gathered.sei(), seed.as_deref(), now);
@@ -106,22 +117,71 @@ pub async fn reconcile(
         .sei_identities
         .as_ref()
         .map(|(source, sei)| reconcile::identities::identity_drift(source, &outcome.table, sei));
-    let report = json::build(
+    let mut report = json::build(
         &meta,
         &outcome,
         drift.map(DriftJson::from),
         identity_drift.map(IdentityDriftJson::from),
     );
+    report.applied = json::applied_json(&stored.applied);
     if let Some(store) = store.as_ref().filter(|_| !dry_run) {
         let timer = Phase::start();
         let record = RunRecord::from_report(&report)?;
-        store.save_run(&record, &outcome.table).await?;
+        let readded = readded_entries(&outcome, &removed_before, &meta.id, finished_at, actor);
+        store
+            .save_run(&record, &outcome.table, &readded, cfg.store.keep_runs)
+            .await?;
         timer.done("run stored");
     }
     if let Some(s) = store {
         s.close().await;
     }
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
     Ok(JobResult { report, outcome })
+}
+
+/// The ids of the rows that were removed when the run started.
+fn removed_ids(table: &[Developer]) -> HashSet<String> {
+    table
+        .iter()
+        .filter(|d| d.status == RowStatus::Removed)
+        .map(|d| d.id.clone())
+        .collect()
+}
+
+/// A "re-added" audit entry for each added row that was a removed row of the stored table
+/// (reconcile re-admits such a row only when the directory shows its person active and eligible).
+fn readded_entries(
+    outcome: &Outcome,
+    removed_before: &HashSet<String>,
+    run_id: &str,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Vec<AuditEntry> {
+    outcome
+        .added
+        .iter()
+        .filter(|id| removed_before.contains(id.as_str()))
+        .map(|id| AuditEntry {
+            at,
+            actor: actor.to_string(),
+            action: AuditAction::ReAdded,
+            developer: Some(id.clone()),
+            email: outcome
+                .table
+                .iter()
+                .find(|d| d.id == *id)
+                .map(|d| d.email.clone()),
+            into: None,
+            reason: Some("re-added".into()),
+            evidence: vec!["the directory shows them active and eligible again".into()],
+            run_id: Some(run_id.to_string()),
+            origin: Some("reconcile".into()),
+            detail: None,
+        })
+        .collect()
 }
 
 fn run_id(t: DateTime<Utc>) -> String {

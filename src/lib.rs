@@ -3,6 +3,7 @@
 //! The rooms, left to right (DESIGN.md): [`sources`] → [`resolve`] → [`reconcile`] → [`report`] →
 //! [`deliver`], with [`store`] beside them and [`cli`] wiring them together.
 
+pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod deliver;

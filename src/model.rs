@@ -119,6 +119,29 @@ pub struct Developer {
     pub identities: Vec<IdentityRef>,
 }
 
+#[cfg(test)]
+impl Developer {
+    /// A plain active row for tests: `id`, `email`, a name made from the id, nothing else known.
+    pub(crate) fn example(id: &str, email: &str) -> Developer {
+        Developer {
+            id: id.into(),
+            name: format!("Name {id}"),
+            email: email.into(),
+            emails: vec![email.into()],
+            status: RowStatus::Active,
+            title: None,
+            department: None,
+            manager_email: None,
+            site: None,
+            team: None,
+            sub_role: None,
+            first_seen: DateTime::<Utc>::UNIX_EPOCH,
+            last_activity: None,
+            identities: Vec::new(),
+        }
+    }
+}
+
 /// What the organisation bought (SPEC §2 `[subscription]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
@@ -340,4 +363,87 @@ pub fn name_from_email(email: &str) -> String {
     } else {
         words.join(" ")
     }
+}
+
+/// What one audit entry records (the store's audit trail; never pruned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// `apply` set a row `removed`: it stopped consuming a license.
+    Removed,
+    /// `apply` folded a row into another (its emails and identities carried over); the row is `removed`.
+    Merged,
+    /// `developers restore` undid a removal or a merge.
+    Restored,
+    /// `developers import` added, updated or (with `--replace`) dropped the row.
+    Imported,
+    /// `developers merge`: two rows or identities are one person.
+    MergeOverride,
+    /// `developers split`: two rows or identities are different people.
+    SplitOverride,
+    /// A run made a removed row active again: the directory shows the person active and eligible.
+    #[serde(rename = "re-added")]
+    ReAdded,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 7] = [
+        AuditAction::Removed,
+        AuditAction::Merged,
+        AuditAction::Restored,
+        AuditAction::Imported,
+        AuditAction::MergeOverride,
+        AuditAction::SplitOverride,
+        AuditAction::ReAdded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Removed => "removed",
+            AuditAction::Merged => "merged",
+            AuditAction::Restored => "restored",
+            AuditAction::Imported => "imported",
+            AuditAction::MergeOverride => "merge_override",
+            AuditAction::SplitOverride => "split_override",
+            AuditAction::ReAdded => "re-added",
+        }
+    }
+
+    /// The action a stored word names, if any.
+    pub fn from_word(word: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == word)
+    }
+
+    /// Whether this is a change `apply` or `restore` made to who consumes a license (what a report
+    /// shows as "applied since the last run").
+    pub fn is_applied_change(self) -> bool {
+        matches!(
+            self,
+            AuditAction::Removed | AuditAction::Merged | AuditAction::Restored
+        )
+    }
+}
+
+/// One entry of the audit trail: when, who, what happened to which row, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    /// `--actor`, else `$SEATWARDEN_ACTOR`, else the OS user.
+    pub actor: String,
+    pub action: AuditAction,
+    /// The developer id of the row, when the entry is about one.
+    pub developer: Option<String>,
+    /// The row's email at the time.
+    pub email: Option<String>,
+    /// The row a merge folded this one into.
+    pub into: Option<String>,
+    /// The recommendation's reason (`departed`, …) or why else it happened.
+    pub reason: Option<String>,
+    pub evidence: Vec<String>,
+    /// The stored run the recommendation came from (or that re-added the row).
+    pub run_id: Option<String>,
+    /// Where the change came from: `recs.csv:4`, `table.csv`, `developers split`.
+    pub origin: Option<String>,
+    /// What changed, for a person to read; a merge also records what it carried (JSON, for restore).
+    pub detail: Option<String>,
 }

@@ -276,7 +276,7 @@ pub fn formula_safe(cell: &str) -> Cow<'_, str> {
 }
 
 /// Undoes [`write`]'s formula escape: drops one leading `'` when that is what [`write`] added.
-fn unescape(cell: &str) -> &str {
+pub fn unescape(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
         Some(rest) if needs_escape(rest) => rest,
         _ => cell,

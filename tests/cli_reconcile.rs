@@ -240,26 +240,10 @@ fn reconcile_writes_the_recommendations_csv_and_stores_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_store_through_the_environment_override() {
-    if std::env::var("SEATWARDEN_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("SEATWARDEN_SKIP_POSTGRES=1: skipped");
+    let Some(pg) = seatwarden::store::testing::TempPostgres::create().await else {
         return;
-    }
-    sqlx::any::install_default_drivers();
-    let admin_url = std::env::var("SEATWARDEN_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let admin = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&admin_url)
-        .await
-        .expect("PostgreSQL reachable");
-    let name = format!("seatwarden_e2e_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&admin_url).unwrap();
-    url.set_path(&name);
-    let url = url.to_string();
+    };
+    let url = pg.url.clone();
 
     let s = Scratch::new();
     s.write("hr.csv", DIRECTORY);
@@ -287,9 +271,5 @@ async fn postgres_store_through_the_environment_override() {
         "the SQLite default was not used"
     );
 
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    pg.drop_db().await;
 }

@@ -367,7 +367,6 @@ async fn reconcile_then_a_table_edit_then_export_push_then_identities_push() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs apply"]
 async fn reconcile_then_apply_then_export_push_then_identities_push() {
     round_trip(true).await;
 }

@@ -3,12 +3,14 @@
 
 mod support;
 
+mod cli_apply;
 mod cli_config;
 mod cli_demo;
 mod cli_developers;
 mod cli_reconcile;
 mod cli_resolve;
 mod cli_sei;
+mod cli_store;
 mod cli_vendors;
 mod contracts;
 

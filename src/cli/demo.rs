@@ -80,7 +80,7 @@ pub fn write_demo(dir: &Path, days: i64) -> Result<PathBuf, Failure> {
     Ok(dir.join("demo.toml"))
 }
 
-pub async fn run(args: &DemoArgs, out: Output) -> Result<Exit, Failure> {
+pub async fn run(args: &DemoArgs, out: Output, actor: &str) -> Result<Exit, Failure> {
     let dir = args
         .dir
         .clone()
@@ -91,7 +91,7 @@ pub async fn run(args: &DemoArgs, out: Output) -> Result<Exit, Failure> {
     let days = (chrono::Utc::now().date_naive() - anchor).num_days();
     let config_path = write_demo(&dir, days)?;
     let cfg = crate::cli::load_config(&config_path)?;
-    let exit = crate::cli::reconcile::run(&cfg, &args.reconcile, out).await?;
+    let exit = crate::cli::reconcile::run(&cfg, &args.reconcile, out, actor).await?;
     if !out.quiet {
         println!();
         println!(

@@ -1,8 +1,11 @@
 //! `seatwarden developers …`: import and export the SEI developer CSV, list the table, write the
-//! developers' integration accounts in SEI's terms, and record manual merges and splits that every
-//! later run respects. The uploads to SEI (`--push`) are in [`push`].
+//! developers' integration accounts in SEI's terms, record manual merges and splits that every
+//! later run respects, print a row's audit trail and undo a removal. The uploads to SEI (`--push`)
+//! are in [`push`].
 //!
 //! Never changes the table from a file with any error in it: a bad import changes nothing (exit 2).
+//! Every command that writes holds the store lock and records what it did in the audit trail;
+//! `list`, `export` and `history` only read, and never wait for the lock.
 
 mod push;
 
@@ -11,9 +14,10 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 
+use crate::cli::lock_store;
 use crate::cli::{Exit, Failure, Output, write_output};
 use crate::config::Config;
-use crate::model::{Developer, RowStatus};
+use crate::model::{AuditAction, AuditEntry, Developer, RowStatus};
 use crate::overrides::resolve_reference;
 use crate::reconcile;
 use crate::report::json::developer_json;
@@ -62,18 +66,32 @@ pub enum Command {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Print a row's audit trail: imports, applied removals and merges, overrides, restores
+    History { email: String },
+    /// Undo the removal (or merge) of the row with this email: it consumes a license again
+    Restore { email: String },
 }
 
-pub async fn run(cfg: &Config, cmd: &Command, out: Output) -> Result<Exit, Failure> {
+pub async fn run(cfg: &Config, cmd: &Command, out: Output, actor: &str) -> Result<Exit, Failure> {
     match cmd {
-        Command::Import { file, replace } => import(cfg, file, *replace, out).await,
+        Command::Import { file, replace } => import(cfg, file, *replace, out, actor).await,
         Command::Export { out: path, push } => export(cfg, path.as_ref(), push, out).await,
         Command::Identities { out: path, push } => identities(cfg, path.as_ref(), push, out).await,
         Command::List { json } => list(cfg, *json).await,
-        Command::Merge { a, b } => record_override(cfg, OverrideKind::Merge, a, b, None, out).await,
-        Command::Split { a, b, note } => {
-            record_override(cfg, OverrideKind::Split, a, b, note.clone(), out).await
+        Command::Merge { a, b } => {
+            let pair = Pair { a, b, note: None };
+            record_override(cfg, OverrideKind::Merge, pair, out, actor).await
         }
+        Command::Split { a, b, note } => {
+            let pair = Pair {
+                a,
+                b,
+                note: note.clone(),
+            };
+            record_override(cfg, OverrideKind::Split, pair, out, actor).await
+        }
+        Command::History { email } => history(cfg, email).await,
+        Command::Restore { email } => restore(cfg, email, out, actor).await,
     }
 }
 
@@ -95,6 +113,8 @@ pub struct ImportSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub dropped: usize,
+    /// Each row added, updated or dropped: `(what, developer id, email)`, for the audit trail.
+    pub changed: Vec<(&'static str, String, String)>,
 }
 
 /// The table after importing `rows` into `existing`.
@@ -109,19 +129,29 @@ pub fn merge_import(
     let old_by_id: HashMap<&str, &Developer> =
         existing.iter().map(|d| (d.id.as_str(), d)).collect();
     for d in &imported {
-        match old_by_id.get(d.id.as_str()) {
-            None => summary.added += 1,
-            Some(old) if sei_fields_equal(old, d) => summary.unchanged += 1,
-            Some(_) => summary.updated += 1,
+        let what = match old_by_id.get(d.id.as_str()) {
+            None => "added",
+            Some(old) if sei_fields_equal(old, d) => "unchanged",
+            Some(_) => "updated",
+        };
+        match what {
+            "added" => summary.added += 1,
+            "updated" => summary.updated += 1,
+            _ => summary.unchanged += 1,
+        }
+        if what != "unchanged" {
+            summary.changed.push((what, d.id.clone(), d.email.clone()));
         }
     }
     if replace {
         let kept: std::collections::HashSet<&str> =
             imported.iter().map(|d| d.id.as_str()).collect();
-        summary.dropped = existing
-            .iter()
-            .filter(|d| !kept.contains(d.id.as_str()))
-            .count();
+        for d in existing.iter().filter(|d| !kept.contains(d.id.as_str())) {
+            summary.dropped += 1;
+            summary
+                .changed
+                .push(("dropped (--replace)", d.id.clone(), d.email.clone()));
+        }
         return (imported, summary);
     }
     // Keep every existing row in place, replacing the imported ones; new rows follow in file order.
@@ -154,25 +184,56 @@ fn sei_fields_equal(a: &Developer, b: &Developer) -> bool {
         && a.sub_role == b.sub_role
 }
 
+/// One audit entry per row an import added, updated or dropped.
+fn import_audit(
+    summary: &ImportSummary,
+    file: &str,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<AuditEntry> {
+    summary
+        .changed
+        .iter()
+        .map(|(what, id, email)| AuditEntry {
+            at: now,
+            actor: actor.to_string(),
+            action: AuditAction::Imported,
+            developer: Some(id.clone()),
+            email: Some(email.clone()),
+            into: None,
+            reason: None,
+            evidence: Vec::new(),
+            run_id: None,
+            origin: Some(file.to_string()),
+            detail: Some((*what).to_string()),
+        })
+        .collect()
+}
+
 async fn import(
     cfg: &Config,
     file: &std::path::Path,
     replace: bool,
     out: Output,
+    actor: &str,
 ) -> Result<Exit, Failure> {
     let name = file.display().to_string();
     let timer = Phase::start();
     let rows = sei_csv::read_file(file).map_err(Failure::usage)?;
     timer.done("parsed");
-    let store = Store::open(&cfg.store.url).await?;
+    let lock = lock_store(cfg, "developers import").await?;
+    let store = Store::open(&cfg.store.url, &lock).await?;
     let existing = store.load_table().await?;
     let timer = Phase::start();
-    let (table, summary) = merge_import(&existing, &rows, replace, chrono::Utc::now());
+    let now = chrono::Utc::now();
+    let (table, summary) = merge_import(&existing, &rows, replace, now);
     timer.done("merged into the table");
     let timer = Phase::start();
-    store.replace_table(&table).await?;
+    let audit = import_audit(&summary, &name, actor, now);
+    store.replace_table(&table, &audit).await?;
     timer.done("stored");
     store.close().await;
+    lock.release().await;
     if !out.quiet {
         println!(
             "{name}: {} rows imported into {}: {} added, {} updated, {} unchanged{}",
@@ -287,15 +348,27 @@ async fn list(cfg: &Config, json: bool) -> Result<Exit, Failure> {
     Ok(Exit::Success)
 }
 
+/// The two references of `developers merge` / `split`, and the split's note.
+struct Pair<'a> {
+    a: &'a str,
+    b: &'a str,
+    note: Option<String>,
+}
+
 async fn record_override(
     cfg: &Config,
     kind: OverrideKind,
-    a: &str,
-    b: &str,
-    note: Option<String>,
+    pair: Pair<'_>,
     out: Output,
+    actor: &str,
 ) -> Result<Exit, Failure> {
-    let store = Store::open(&cfg.store.url).await?;
+    let Pair { a, b, note } = pair;
+    let command = match kind {
+        OverrideKind::Merge => "developers merge",
+        OverrideKind::Split => "developers split",
+    };
+    let lock = lock_store(cfg, command).await?;
+    let store = Store::open(&cfg.store.url, &lock).await?;
     let table = store.load_table().await?;
     let resolve = |r: &str| {
         resolve_reference(r, &table).ok_or_else(|| {
@@ -308,18 +381,41 @@ async fn record_override(
     if ka == kb {
         return Err(Failure::usage(anyhow!("`{a}` and `{b}` are the same row")));
     }
-    store
-        .add_override(
-            &StoredOverride {
-                kind,
-                a: ka.clone(),
-                b: kb.clone(),
-                note,
-            },
-            chrono::Utc::now(),
-        )
-        .await?;
+    let now = chrono::Utc::now();
+    let row_of = |k: &crate::resolve::IdentityKey| {
+        table
+            .iter()
+            .find(|d| k.source == crate::model::TABLE_SOURCE && d.id == k.id)
+    };
+    let row = row_of(&ka).or_else(|| row_of(&kb));
+    let entry = AuditEntry {
+        at: now,
+        actor: actor.to_string(),
+        action: match kind {
+            OverrideKind::Merge => AuditAction::MergeOverride,
+            OverrideKind::Split => AuditAction::SplitOverride,
+        },
+        developer: row.map(|d| d.id.clone()),
+        email: row.map(|d| d.email.clone()),
+        into: None,
+        reason: note.clone(),
+        evidence: Vec::new(),
+        run_id: None,
+        origin: Some(command.to_string()),
+        detail: Some(format!(
+            "{}:{} and {}:{}",
+            ka.source, ka.id, kb.source, kb.id
+        )),
+    };
+    let o = StoredOverride {
+        kind,
+        a: ka.clone(),
+        b: kb.clone(),
+        note,
+    };
+    store.add_override(&o, now, &entry).await?;
     store.close().await;
+    lock.release().await;
     if !out.quiet {
         let verb = match kind {
             OverrideKind::Merge => "the same person",
@@ -328,6 +424,118 @@ async fn record_override(
         println!(
             "recorded: {}:{} and {}:{} are {verb}; every later run respects it",
             ka.source, ka.id, kb.source, kb.id
+        );
+    }
+    Ok(Exit::Success)
+}
+
+/// The rows whose email (primary or any other) is `email`, case-insensitively.
+fn rows_with_email<'a>(table: &'a [Developer], email: &str) -> Vec<&'a Developer> {
+    table
+        .iter()
+        .filter(|d| {
+            d.email.eq_ignore_ascii_case(email)
+                || d.emails.iter().any(|e| e.eq_ignore_ascii_case(email))
+        })
+        .collect()
+}
+
+async fn history(cfg: &Config, email: &str) -> Result<Exit, Failure> {
+    let Some(store) = Store::open_read_only(&cfg.store.url).await? else {
+        return Err(Failure::usage(anyhow!(
+            "{email}: the store is empty: no history"
+        )));
+    };
+    let table = store.load_table().await?;
+    let rows = rows_with_email(&table, email);
+    let ids: Vec<String> = rows.iter().map(|d| d.id.clone()).collect();
+    let entries = store.history(&ids, email).await?;
+    store.close().await;
+    if rows.is_empty() && entries.is_empty() {
+        return Err(Failure::usage(anyhow!(
+            "{email}: no row of the table and no history has this email"
+        )));
+    }
+    write_output(
+        std::path::Path::new("-"),
+        &render_history(email, &rows, &entries),
+    )?;
+    Ok(Exit::Success)
+}
+
+/// A row's history as text: the rows with the email, then one block per audit entry.
+fn render_history(email: &str, rows: &[&Developer], entries: &[AuditEntry]) -> String {
+    let mut text = format!("history of {email}\n");
+    for d in rows {
+        text.push_str(&format!(
+            "  row {} · {} · {} <{}>\n",
+            d.id,
+            d.status.as_str(),
+            d.name,
+            d.email
+        ));
+    }
+    if entries.is_empty() {
+        text.push_str("  no audit entries yet\n");
+    }
+    for e in entries {
+        let mut line = format!(
+            "{}  {:<14} by {}",
+            crate::report::json::timestamp(e.at),
+            e.action.as_str(),
+            e.actor
+        );
+        for (label, value) in [
+            ("row", e.developer.as_deref()),
+            ("into", e.into.as_deref()),
+            ("reason", e.reason.as_deref()),
+            ("run", e.run_id.as_deref()),
+            ("from", e.origin.as_deref()),
+        ] {
+            if let Some(v) = value {
+                line.push_str(&format!(" · {label} {v}"));
+            }
+        }
+        text.push_str(&line);
+        text.push('\n');
+        if let Some(d) = e
+            .detail
+            .as_deref()
+            .filter(|_| e.action != AuditAction::Merged)
+        {
+            text.push_str(&format!("    {d}\n"));
+        }
+        for ev in &e.evidence {
+            text.push_str(&format!("    · {ev}\n"));
+        }
+    }
+    text
+}
+
+async fn restore(cfg: &Config, email: &str, out: Output, actor: &str) -> Result<Exit, Failure> {
+    let lock = lock_store(cfg, "developers restore").await?;
+    let store = Store::open(&cfg.store.url, &lock).await?;
+    let table = store.load_table().await?;
+    let ids: Vec<String> = rows_with_email(&table, email)
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
+    let history = store.history(&ids, email).await?;
+    let acting = crate::apply::Acting {
+        actor,
+        now: chrono::Utc::now(),
+        file: "developers restore",
+    };
+    let restored =
+        crate::apply::restore(&table, email, &history, &acting).map_err(Failure::usage)?;
+    store.update_rows(&restored.rows, &restored.audit).await?;
+    store.close().await;
+    lock.release().await;
+    if !out.quiet {
+        let row = &restored.rows[0];
+        println!(
+            "restored {} <{}> ({}): it consumes a license again; audited as {actor}",
+            row.name, row.email, row.id
         );
     }
     Ok(Exit::Success)

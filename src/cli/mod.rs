@@ -4,6 +4,7 @@
 //! Never decides anything the rooms decide, and never prints a secret: errors are printed once, at the
 //! top, with their chain.
 
+pub mod apply;
 pub mod check;
 pub mod demo;
 pub mod developers;
@@ -53,6 +54,14 @@ impl Failure {
             error: e.into(),
         }
     }
+    /// `apply` over `policy.max_apply_percent` without `--force`: exit 3, as the issue that added
+    /// the cap asks (the code SPEC §1 gives a degraded run: "done, but not all of it").
+    pub fn over_cap(e: crate::apply::OverCap) -> Failure {
+        Failure {
+            exit: Exit::Degraded,
+            error: e.into(),
+        }
+    }
 }
 
 impl From<crate::job::JobError> for Failure {
@@ -95,6 +104,9 @@ pub struct Cli {
     /// More output (-v: debug logs and every recommendation in the summary, -vv: trace)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Who signs the audit entries of this command [default: $SEATWARDEN_ACTOR, then the OS user]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub actor: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -103,7 +115,9 @@ pub struct Cli {
 pub enum Command {
     /// Fetch every source, reconcile into the table, recommend, store the run, write the report
     Reconcile(reconcile::Args),
-    /// Import, export, list and correct the developer table
+    /// Carry out a reviewed recommendations CSV (`reconcile --csv`): removals and merges, audited
+    Apply(apply::Args),
+    /// Import, export, list and correct the developer table; a row's history; undo a removal
     #[command(subcommand)]
     Developers(developers::Command),
     /// Validate the config and reach every source and the store, changing nothing
@@ -134,6 +148,24 @@ impl Cli {
         let env = std::env::var("SEATWARDEN_CONFIG").ok();
         config::config_path(self.config.as_deref(), env.as_deref())
     }
+}
+
+/// Who signs a command's audit entries: `--actor`, else `$SEATWARDEN_ACTOR`, else the OS user.
+pub fn actor_name(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> String {
+    let given = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    given(flag.map(str::to_string))
+        .or_else(|| given(env("SEATWARDEN_ACTOR")))
+        .or_else(|| given(env("USER")))
+        .or_else(|| given(env("LOGNAME")))
+        .or_else(|| given(env("USERNAME")))
+        .unwrap_or_else(|| "an unknown user".into())
+}
+
+/// The store lock for a writing command, waiting up to `store.lock_timeout_secs`.
+pub async fn lock_store(cfg: &Config, command: &str) -> Result<crate::store::LockGuard, Failure> {
+    crate::store::Store::lock(&cfg.store.url, command, cfg.store.lock_timeout)
+        .await
+        .map_err(Failure::from)
 }
 
 /// Load the config or fail with exit 2.
@@ -177,14 +209,18 @@ pub fn init_logging(cli: &Cli) {
 /// Run the parsed command.
 pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     let out = cli.output();
+    let actor = actor_name(cli.actor.as_deref(), |k| std::env::var(k).ok());
     match &cli.command {
         Command::Resolve(args) => resolve::run(args, out),
-        Command::Demo(args) => demo::run(args, out).await,
+        Command::Demo(args) => demo::run(args, out, &actor).await,
         Command::Reconcile(args) => {
-            reconcile::run(&load_config(&cli.config_path())?, args, out).await
+            reconcile::run(&load_config(&cli.config_path())?, args, out, &actor).await
+        }
+        Command::Apply(args) => {
+            apply::run(&load_config(&cli.config_path())?, args, out, &actor).await
         }
         Command::Developers(cmd) => {
-            developers::run(&load_config(&cli.config_path())?, cmd, out).await
+            developers::run(&load_config(&cli.config_path())?, cmd, out, &actor).await
         }
         Command::Check => check::run(&load_config(&cli.config_path())?, out).await,
     }
@@ -214,6 +250,23 @@ pub fn write_output(path: &Path, text: &str) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_actor_is_the_flag_then_seatwarden_actor_then_the_os_user() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let all: &[(&str, &str)] = &[("SEATWARDEN_ACTOR", "ci-bot"), ("USER", "root")];
+        assert_eq!(actor_name(Some("alice"), env(all)), "alice");
+        assert_eq!(actor_name(None, env(all)), "ci-bot");
+        assert_eq!(actor_name(Some(" "), env(&[("USER", "root")])), "root");
+        assert_eq!(actor_name(None, env(&[])), "an unknown user");
+    }
 
     #[test]
     fn command_line_definition_is_consistent() {

@@ -55,9 +55,10 @@ pub struct Args {
     pub csv: Option<PathBuf>,
 }
 
-pub async fn run(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure> {
+pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<Exit, Failure> {
     let secrets = Secrets::from_env(cfg.secret_vars());
-    let result = crate::job::reconcile(cfg, &secrets, args.dry_run, chrono::Utc::now()).await?;
+    let now = chrono::Utc::now();
+    let result = crate::job::reconcile(cfg, &secrets, args.dry_run, now, actor).await?;
     let report = &result.report;
 
     if let Some(path) = &args.json {

@@ -1,10 +1,13 @@
 //! Step 5 of a run, the table (SPEC §3.4): which people found in the tools are added
-//! ([`additions`]), what each row takes from its person ([`apply_updates`]), a new row's stable id
-//! ([`developer_id`]), and the conversions between table rows and SEI developer CSV rows
-//! ([`rows_to_developers`], [`developers_to_rows`]).
+//! ([`additions`]), which removed rows come back ([`is_back_after_removal`]), what each row takes
+//! from its person ([`apply_updates`]), a new row's stable id ([`developer_id`]), and the
+//! conversions between table rows and SEI developer CSV rows ([`rows_to_developers`],
+//! [`developers_to_rows`]).
 //!
-//! Architecture invariant: a run only adds and updates rows; it never deletes a row or marks one
-//! removed (removals stay recommendations). Additions are decided against the table as it was.
+//! Architecture invariant: a run only adds, re-adds and updates rows; it never deletes a row or
+//! marks one removed (removals stay recommendations until `apply`). A row `apply` removed comes
+//! back only when the directory says its person is active and eligible again. Additions are
+//! decided against the table as it was.
 
 use std::collections::{HashMap, HashSet};
 
@@ -29,14 +32,25 @@ pub(super) struct TableAfter {
     pub updated: Vec<String>,
 }
 
-/// The new rows for eligible people with no row (none when `add_new_developers` is off), never two
-/// active rows with one email. `blocked` people wait for a review first.
+/// What a run adds to the table: new rows, and removed rows made active again.
+pub(super) struct Additions {
+    pub rows: Vec<Developer>,
+    /// `(row, person)`: a removed row whose person is back (see [`is_back_after_removal`]).
+    pub readmitted: Vec<(usize, usize)>,
+}
+
+/// The new rows for eligible people with no row, and the removed rows of people who are back (none
+/// of either when `add_new_developers` is off), never two active rows with one email. `blocked`
+/// people wait for a review first.
 pub(super) fn additions(
     people: &[Person<'_>],
     blocked: &HashSet<usize>,
     ctx: &Context<'_>,
-) -> Vec<Developer> {
-    let mut additions: Vec<Developer> = Vec::new();
+) -> Additions {
+    let mut additions = Additions {
+        rows: Vec::new(),
+        readmitted: Vec::new(),
+    };
     if !ctx.policy.add_new_developers {
         return additions;
     }
@@ -48,7 +62,19 @@ pub(super) fn additions(
         .map(|d| d.email.to_lowercase())
         .collect();
     for (c, person) in people.iter().enumerate() {
-        if !person.rows.is_empty() || blocked.contains(&c) || !is_eligible_addition(person, ctx) {
+        if blocked.contains(&c) {
+            continue;
+        }
+        if is_back_after_removal(person, ctx) {
+            // The row removed last keeps the person's history; never two active rows with one email.
+            if let Some(&r) = person.rows.last()
+                && emails.insert(ctx.table[r].email.to_lowercase())
+            {
+                additions.readmitted.push((r, c));
+            }
+            continue;
+        }
+        if !person.rows.is_empty() || !is_eligible_addition(person, ctx) {
             continue;
         }
         let Some(dev) = new_developer(person, ctx.now, &mut ids) else {
@@ -57,19 +83,40 @@ pub(super) fn additions(
         if !emails.insert(dev.email.to_lowercase()) {
             continue; // never two active rows with one email
         }
-        additions.push(dev);
+        additions.rows.push(dev);
     }
     additions
 }
 
-/// Update each person's license-keeping row in place, then append the additions.
+/// Whether a person whose every row was removed (by `apply`) is back: a directory shows them
+/// employed (not merely unknown), and they are eligible as a new person would be (found in the
+/// tools, no bot, no excluded role, not inactive).
+pub(super) fn is_back_after_removal(person: &Person<'_>, ctx: &Context<'_>) -> bool {
+    let all_removed = !person.rows.is_empty()
+        && person
+            .rows
+            .iter()
+            .all(|&r| ctx.table[r].status == RowStatus::Removed);
+    all_removed
+        && employment_of(&person.identities, &ctx.directories) == Employment::Employed
+        && is_eligible_addition(person, ctx)
+}
+
+/// Update each person's license-keeping row in place, make the re-admitted rows active again
+/// (updated from their person, listed as added), then append the new rows.
 pub(super) fn table_after(
     mut table: Vec<Developer>,
-    additions: Vec<Developer>,
+    additions: Additions,
     people: &[Person<'_>],
     target_of_cluster: &[Option<usize>],
 ) -> TableAfter {
     let mut updated = Vec::new();
+    let mut added = Vec::new();
+    for &(r, c) in &additions.readmitted {
+        table[r].status = RowStatus::Active;
+        apply_updates(&mut table[r], &people[c]);
+        added.push(table[r].id.clone());
+    }
     for (c, person) in people.iter().enumerate() {
         if let Some(target) = target_of_cluster[c]
             && apply_updates(&mut table[target], person)
@@ -77,8 +124,8 @@ pub(super) fn table_after(
             updated.push(table[target].id.clone());
         }
     }
-    let added: Vec<String> = additions.iter().map(|d| d.id.clone()).collect();
-    table.extend(additions);
+    added.extend(additions.rows.iter().map(|d| d.id.clone()));
+    table.extend(additions.rows);
     TableAfter {
         table,
         added,

@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    Action, Developer, Reason, Recommendation, RunStatus, SourceStatus, Subscription, Usage,
+    Action, AuditAction, AuditEntry, Developer, Reason, Recommendation, RunStatus, SourceStatus,
+    Subscription, Usage,
 };
 use crate::reconcile::drift::Drift;
 use crate::reconcile::identities::IdentityDrift;
@@ -33,6 +34,43 @@ pub struct Report {
     /// `sei_integrations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_drift: Option<IdentityDriftJson>,
+    /// An extension of SPEC §4: the removals, merges and restores recorded since the previous
+    /// stored run (`apply`, `developers restore`), oldest first.
+    #[serde(default)]
+    pub applied: Vec<AppliedJson>,
+}
+
+/// One applied change, as the audit trail recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedJson {
+    pub at: String,
+    pub actor: String,
+    /// `removed`, `merged` or `restored`.
+    pub action: AuditAction,
+    pub developer: Option<String>,
+    pub email: Option<String>,
+    pub into: Option<String>,
+    pub reason: Option<String>,
+    /// The run the recommendation came from.
+    pub run_id: Option<String>,
+}
+
+/// The report's view of the applied changes among `entries`.
+pub fn applied_json(entries: &[AuditEntry]) -> Vec<AppliedJson> {
+    entries
+        .iter()
+        .filter(|e| e.action.is_applied_change())
+        .map(|e| AppliedJson {
+            at: timestamp(e.at),
+            actor: e.actor.clone(),
+            action: e.action,
+            developer: e.developer.clone(),
+            email: e.email.clone(),
+            into: e.into.clone(),
+            reason: e.reason.clone(),
+            run_id: e.run_id.clone(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -238,6 +276,7 @@ pub fn build(
             .collect(),
         drift,
         identity_drift,
+        applied: Vec::new(),
     }
 }
 
@@ -307,6 +346,7 @@ impl Report {
             recommendations: self.recommendations.clone(),
             drift: self.drift.clone(),
             identity_drift: self.identity_drift.clone(),
+            applied: self.applied.clone(),
         }
     }
 
@@ -331,6 +371,7 @@ impl Report {
             drift: Option<&'a DriftJson>,
             #[serde(skip_serializing_if = "Option::is_none")]
             identity_drift: Option<&'a IdentityDriftJson>,
+            applied: &'a [AppliedJson],
         }
         struct Rows<'a>(&'a [Developer]);
         impl Serialize for Rows<'_> {
@@ -349,6 +390,7 @@ impl Report {
             recommendations: &self.recommendations,
             drift: self.drift.as_ref(),
             identity_drift: self.identity_drift.as_ref(),
+            applied: &self.applied,
         };
         serde_json::to_writer_pretty(out, &out_value)
     }
@@ -446,5 +488,34 @@ mod tests {
         );
         assert!(r["into"].is_null());
         assert!(v.get("drift").is_none());
+        assert_eq!(v["applied"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn applied_lists_removals_merges_and_restores_only() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 5, 0, 0).unwrap();
+        let entry = |action| AuditEntry {
+            at: t,
+            actor: "alice".into(),
+            action,
+            developer: Some("d1".into()),
+            email: Some("ada@acme.example".into()),
+            into: None,
+            reason: Some("departed".into()),
+            evidence: vec![],
+            run_id: Some("r1".into()),
+            origin: None,
+            detail: None,
+        };
+        let applied = applied_json(&[
+            entry(AuditAction::Removed),
+            entry(AuditAction::Imported),
+            entry(AuditAction::Restored),
+        ]);
+        let v = serde_json::to_value(&applied).unwrap();
+        assert_eq!(v[0]["action"], "removed");
+        assert_eq!(v[0]["at"], "2026-11-01T05:00:00Z");
+        assert_eq!(v[1]["action"], "restored");
+        assert_eq!(v.as_array().unwrap().len(), 2);
     }
 }

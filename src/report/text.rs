@@ -22,6 +22,25 @@ fn reason_title(r: Reason) -> &'static str {
     }
 }
 
+/// What was applied since the last run, in one line: counts per kind and who did it.
+fn applied_line(applied: &[crate::report::json::AppliedJson]) -> String {
+    use crate::model::AuditAction;
+    if applied.is_empty() {
+        return "nothing since the last run".into();
+    }
+    let count = |a: AuditAction| applied.iter().filter(|e| e.action == a).count();
+    let mut actors: Vec<&str> = applied.iter().map(|e| e.actor.as_str()).collect();
+    actors.sort_unstable();
+    actors.dedup();
+    format!(
+        "since the last run: {} removed · {} merged · {} restored (by {})",
+        count(AuditAction::Removed),
+        count(AuditAction::Merged),
+        count(AuditAction::Restored),
+        actors.join(", ")
+    )
+}
+
 /// Licenses purchased, consumed, overage and the period, with the license record they came from.
 fn licenses(out: &mut String, report: &Report) {
     let u = &report.usage;
@@ -167,6 +186,7 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         report.changes.added.len(),
         report.changes.updated.len()
     );
+    let _ = writeln!(out, "Applied    {}", applied_line(&report.applied));
     drift(&mut out, report, verbose);
     let _ = writeln!(out);
 

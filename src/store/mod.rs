@@ -1,9 +1,12 @@
 //! The store: the developer table, the runs (history and per-source counts for the guard), manual
-//! overrides and the HTTP ETag cache. SQLite by default, PostgreSQL by URL; one code path and the same
-//! migrations for both (sqlx `Any`, portable SQL, `$N` placeholders, times as RFC 3339 text).
+//! overrides, the audit trail ([`audit`]) and the HTTP ETag cache. SQLite by default, PostgreSQL by
+//! URL; one code path and the same versioned migrations for both (sqlx `Any`, portable SQL, `$N`
+//! placeholders, times as RFC 3339 text). One writer at a time: [`lock`].
 //!
-//! Architecture invariant: the only module that speaks SQL. A save is one transaction. A read-only
-//! store (dry runs) never writes a byte to the database file.
+//! Architecture invariant: the only module that speaks SQL. A save is one transaction, and the audit
+//! entries of a change are written in the change's own transaction. A writable store is only opened
+//! under the store lock, and migrations run under it. A read-only store (dry runs) never writes a
+//! byte to the database file. Retention prunes runs, never the audit trail.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,7 +16,14 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
-use crate::model::Developer;
+pub mod audit;
+pub mod lock;
+#[doc(hidden)]
+pub mod testing;
+
+pub use lock::{Holder, LockGuard};
+
+use crate::model::{AuditEntry, Developer};
 use crate::resolve::IdentityKey;
 use crate::sources::{CachedResponse, HttpCache};
 
@@ -36,6 +46,21 @@ pub enum StoreError {
     },
     #[error("store {url}: {message}")]
     Corrupt { url: String, message: String },
+    /// Another writer held the store lock for the whole wait.
+    #[error(
+        "the store is busy: {url} is held by {holder}; gave up after waiting {waited_secs} s (store.lock_timeout_secs)"
+    )]
+    Busy {
+        url: String,
+        holder: String,
+        waited_secs: u64,
+    },
+    #[error("store lock {path}: cannot take it")]
+    Lock {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// One source's outcome in a stored run.
@@ -116,6 +141,8 @@ pub struct StoredState {
     /// Each source's record count in its last good run (the guard's baseline).
     pub last_good: HashMap<String, u64>,
     pub overrides: Vec<StoredOverride>,
+    /// The removals, merges and restores recorded since the latest stored run.
+    pub applied: Vec<AuditEntry>,
 }
 
 /// A manual decision that every run respects.
@@ -153,6 +180,8 @@ pub struct Store {
     /// For messages: the URL without its password.
     display_url: String,
     read_only: bool,
+    /// The newest migration applied (what a read-only store of an older version can be asked).
+    schema_version: i64,
 }
 
 const DEVELOPER_COLUMNS: &str = "id, email, name, status, data, position";
@@ -163,11 +192,14 @@ const INSERT_BATCH: usize = 1000;
 /// The schema's versions, in order: `(version, description, SQL)`. Portable SQL for SQLite and
 /// PostgreSQL alike. A released migration is never edited (sqlx checks each one's checksum); a change
 /// to the schema is a new file and a new line here.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    include_str!("migrations/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        include_str!("migrations/0001_initial.sql"),
+    ),
+    (2, "audit trail", include_str!("migrations/0002_audit.sql")),
+];
 
 fn migrator() -> Migrator {
     Migrator::with_migrations(
@@ -209,8 +241,10 @@ pub fn redact_url(url: &str) -> String {
 }
 
 impl Store {
-    /// Open (creating a SQLite file if needed) and migrate.
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
+    /// Open for writing (creating a SQLite file if needed) and migrate, under the store lock `lock`
+    /// (taken by [`Store::lock`] for the same URL).
+    pub async fn open(url: &str, lock: &LockGuard) -> Result<Store, StoreError> {
+        debug_assert_eq!(lock.url(), url, "the lock is for another store");
         let connect_url = if url.starts_with("sqlite:") && !url.contains("mode=") {
             if let Some(path) = sqlite_path_of(url)
                 && let Some(parent) = path.parent()
@@ -222,7 +256,7 @@ impl Store {
         } else {
             url.to_string()
         };
-        let store = Store::connect(url, &connect_url, false).await?;
+        let mut store = Store::connect(url, &connect_url, false).await?;
         migrator()
             .run(&store.pool)
             .await
@@ -231,14 +265,19 @@ impl Store {
                 what: "cannot apply migrations",
                 source,
             })?;
+        store.schema_version = store.read_schema_version().await?;
         Ok(store)
     }
 
-    /// Open for a run: read-only for a dry run (`Ok(None)` for an empty store), else for writing.
-    pub async fn open_for(url: &str, dry_run: bool) -> Result<Option<Store>, StoreError> {
-        match dry_run {
-            true => Store::open_read_only(url).await,
-            false => Store::open(url).await.map(Some),
+    /// Open for a run: read-only for a dry run (`None` as the lock, `Ok(None)` for an empty store),
+    /// else for writing under `lock`.
+    pub async fn open_for(
+        url: &str,
+        lock: Option<&LockGuard>,
+    ) -> Result<Option<Store>, StoreError> {
+        match lock {
+            None => Store::open_read_only(url).await,
+            Some(lock) => Store::open(url, lock).await.map(Some),
         }
     }
 
@@ -256,11 +295,22 @@ impl Store {
             let sep = if url.contains('?') { '&' } else { '?' };
             format!("{url}{sep}options=-c%20default_transaction_read_only%3Don")
         };
-        let store = Store::connect(url, &connect_url, true).await?;
+        let mut store = Store::connect(url, &connect_url, true).await?;
         if !store.has_schema().await? {
             return Ok(None);
         }
+        store.schema_version = store.read_schema_version().await?;
         Ok(Some(store))
+    }
+
+    async fn read_schema_version(&self) -> Result<i64, StoreError> {
+        let row =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(self.db_err("cannot read the schema version"))?;
+        row.try_get(0)
+            .map_err(self.db_err("cannot read the schema version"))
     }
 
     async fn connect(url: &str, connect_url: &str, read_only: bool) -> Result<Store, StoreError> {
@@ -279,6 +329,7 @@ impl Store {
             sqlite: url.starts_with("sqlite:"),
             display_url,
             read_only,
+            schema_version: 0,
         })
     }
 
@@ -329,6 +380,7 @@ impl Store {
             table: s.load_table().await?,
             last_good: s.last_good_counts().await?,
             overrides: s.overrides().await?,
+            applied: s.applied_since_last_run().await?,
         })
     }
 
@@ -348,6 +400,50 @@ impl Store {
         Ok(out)
     }
 
+    /// The rows with these ids, in table order (ids that name no row are left out).
+    pub async fn rows_by_id(&self, ids: &[String]) -> Result<Vec<Developer>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        let mut positions = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(INSERT_BATCH) {
+            // One "row" of chunk.len() values is the IN list: `(?,?,…)`.
+            let list = placeholders(1, chunk.len(), self.sqlite);
+            let sql = format!("SELECT id, data, position FROM developers WHERE id IN {list}");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            let rows = q
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.db_err("cannot read the developer table"))?;
+            for row in rows {
+                let position: i64 = row
+                    .try_get(2)
+                    .map_err(self.db_err("cannot read the developer table"))?;
+                positions.push((position, out.len()));
+                out.push(self.developer_from_row(&row)?);
+            }
+        }
+        positions.sort_unstable();
+        let mut slots: Vec<Option<Developer>> = out.into_iter().map(Some).collect();
+        Ok(positions
+            .into_iter()
+            .filter_map(|(_, i)| slots[i].take())
+            .collect())
+    }
+
+    /// How many rows consume a license.
+    pub async fn active_rows(&self) -> Result<usize, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM developers WHERE status = 'active'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.db_err("cannot count the active rows"))?;
+        let n: i64 = row
+            .try_get(0)
+            .map_err(self.db_err("cannot count the active rows"))?;
+        Ok(usize::try_from(n).unwrap_or_default())
+    }
+
     fn developer_from_row(&self, row: &AnyRow) -> Result<Developer, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt {
             url: self.display_url.clone(),
@@ -362,35 +458,72 @@ impl Store {
         serde_json::from_str(&data).map_err(|e| corrupt(format!("developer {id}: data: {e}")))
     }
 
-    /// Make `rows` the whole table, in one transaction.
-    pub async fn replace_table(&self, rows: &[Developer]) -> Result<(), StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(self.db_err("cannot begin a transaction"))?;
+    /// Make `rows` the whole table and record `audit`, in one transaction.
+    pub async fn replace_table(
+        &self,
+        rows: &[Developer],
+        audit: &[AuditEntry],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         write_table(&mut tx, rows, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the developer table"))?;
+        audit::append(&mut tx, audit, self.sqlite)
+            .await
+            .map_err(self.db_err("cannot write the audit trail"))?;
         tx.commit()
             .await
             .map_err(self.db_err("cannot commit the developer table"))?;
         Ok(())
     }
 
-    /// Store a finished run and the table after it, in one transaction.
-    pub async fn save_run(&self, run: &RunRecord, rows: &[Developer]) -> Result<(), StoreError> {
-        let mut tx = self
-            .pool
+    /// Replace the rows of `changed` (matched by id; their order and the other rows stay) and record
+    /// `audit`, in one transaction: all of it or nothing.
+    pub async fn update_rows(
+        &self,
+        changed: &[Developer],
+        audit: &[AuditEntry],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        update_developers(&mut tx, changed, self.sqlite)
+            .await
+            .map_err(self.db_err("cannot update the developer table"))?;
+        audit::append(&mut tx, audit, self.sqlite)
+            .await
+            .map_err(self.db_err("cannot write the audit trail"))?;
+        stall_before_commit_for_tests();
+        tx.commit()
+            .await
+            .map_err(self.db_err("cannot commit the changes"))?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        self.pool
             .begin()
             .await
-            .map_err(self.db_err("cannot begin a transaction"))?;
+            .map_err(self.db_err("cannot begin a transaction"))
+    }
+
+    /// Store a finished run, the table after it and the run's audit entries (rows it re-added), then
+    /// prune the runs beyond the newest `keep_runs` with their per-source rows: one transaction.
+    pub async fn save_run(
+        &self,
+        run: &RunRecord,
+        rows: &[Developer],
+        audit: &[AuditEntry],
+        keep_runs: u32,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
         write_table(&mut tx, rows, self.sqlite)
             .await
             .map_err(self.db_err("cannot write the developer table"))?;
+        let audit_seq = audit::append(&mut tx, audit, self.sqlite)
+            .await
+            .map_err(self.db_err("cannot write the audit trail"))?;
         sqlx::query(
-            "INSERT INTO runs (id, started_at, finished_at, status, licenses_purchased, consumed, overage, duplicates, recommendations, summary) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO runs (id, started_at, finished_at, status, licenses_purchased, consumed, overage, duplicates, recommendations, summary, audit_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(run.id.clone())
         .bind(run.started_at.to_rfc3339())
@@ -402,6 +535,7 @@ impl Store {
         .bind(run.duplicates as i64)
         .bind(run.recommendations as i64)
         .bind(run.summary.clone())
+        .bind(audit_seq)
         .execute(&mut *tx)
         .await
         .map_err(self.db_err("cannot record the run"))?;
@@ -419,6 +553,9 @@ impl Store {
             .await
             .map_err(self.db_err("cannot record the run's sources"))?;
         }
+        prune_runs(&mut tx, keep_runs)
+            .await
+            .map_err(self.db_err("cannot prune old runs"))?;
         tx.commit()
             .await
             .map_err(self.db_err("cannot commit the run"))?;
@@ -462,26 +599,53 @@ impl Store {
         .map_err(self.db_err("cannot read runs"))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let e = self.db_err("cannot read runs");
-            let read = || -> Result<RunRecord, sqlx::Error> {
-                Ok(RunRecord {
-                    id: row.try_get(0)?,
-                    started_at: parse_time(Some(&row.try_get::<String, _>(1)?)).unwrap_or_default(),
-                    finished_at: parse_time(Some(&row.try_get::<String, _>(2)?))
-                        .unwrap_or_default(),
-                    status: row.try_get(3)?,
-                    licenses_purchased: row.try_get::<Option<i64>, _>(4)?.map(|v| v.max(0) as u64),
-                    consumed: row.try_get::<i64, _>(5)?.max(0) as u64,
-                    overage: row.try_get::<i64, _>(6)?.max(0) as u64,
-                    duplicates: row.try_get::<i64, _>(7)?.max(0) as u64,
-                    recommendations: row.try_get::<i64, _>(8)?.max(0) as u64,
-                    summary: row.try_get(9)?,
-                    sources: Vec::new(),
-                })
-            };
-            out.push(read().map_err(e)?);
+            out.push(self.run_from_row(&row)?);
         }
         Ok(out)
+    }
+
+    /// The newest stored run, if any.
+    pub async fn latest_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, started_at, finished_at, status, licenses_purchased, consumed, overage, duplicates, recommendations, summary \
+             FROM runs ORDER BY finished_at DESC, id DESC",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.db_err("cannot read runs"))?;
+        row.map(|r| self.run_from_row(&r)).transpose()
+    }
+
+    /// A `runs` row (the first ten columns); a time that is not RFC 3339 is a corrupt store, never 1970.
+    fn run_from_row(&self, row: &AnyRow) -> Result<RunRecord, StoreError> {
+        let e = self.db_err("cannot read runs");
+        let read = || -> Result<(RunRecord, [String; 2]), sqlx::Error> {
+            let times = [row.try_get::<String, _>(1)?, row.try_get::<String, _>(2)?];
+            let run = RunRecord {
+                id: row.try_get(0)?,
+                started_at: DateTime::<Utc>::MIN_UTC,
+                finished_at: DateTime::<Utc>::MIN_UTC,
+                status: row.try_get(3)?,
+                licenses_purchased: row.try_get::<Option<i64>, _>(4)?.map(|v| v.max(0) as u64),
+                consumed: row.try_get::<i64, _>(5)?.max(0) as u64,
+                overage: row.try_get::<i64, _>(6)?.max(0) as u64,
+                duplicates: row.try_get::<i64, _>(7)?.max(0) as u64,
+                recommendations: row.try_get::<i64, _>(8)?.max(0) as u64,
+                summary: row.try_get(9)?,
+                sources: Vec::new(),
+            };
+            Ok((run, times))
+        };
+        let (mut run, [started, finished]) = read().map_err(e)?;
+        let time = |what: &str, text: &str| {
+            parse_time(Some(text)).ok_or_else(|| StoreError::Corrupt {
+                url: self.display_url.clone(),
+                message: format!("run {}: {what}: `{text}` is not an RFC 3339 time", run.id),
+            })
+        };
+        run.started_at = time("started_at", &started)?;
+        run.finished_at = time("finished_at", &finished)?;
+        Ok(run)
     }
 
     // -----------------------------------------------------------------------------------------
@@ -493,6 +657,7 @@ impl Store {
         &self,
         o: &StoredOverride,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
         let (a, b) = if o.a <= o.b {
             (&o.a, &o.b)
@@ -532,6 +697,9 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(self.db_err("cannot write an override"))?;
+        audit::append(&mut tx, std::slice::from_ref(audit), self.sqlite)
+            .await
+            .map_err(self.db_err("cannot write the audit trail"))?;
         tx.commit()
             .await
             .map_err(self.db_err("cannot commit an override"))?;
@@ -549,14 +717,22 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let e = self.db_err("cannot read overrides");
+            let kind: String = row
+                .try_get(0)
+                .map_err(self.db_err("cannot read overrides"))?;
+            let kind = match kind.as_str() {
+                "merge" => OverrideKind::Merge,
+                "split" => OverrideKind::Split,
+                other => {
+                    return Err(StoreError::Corrupt {
+                        url: self.display_url.clone(),
+                        message: format!("overrides.kind: unknown `{other}`"),
+                    });
+                }
+            };
             let read = || -> Result<StoredOverride, sqlx::Error> {
-                let kind: String = row.try_get(0)?;
                 Ok(StoredOverride {
-                    kind: if kind == "merge" {
-                        OverrideKind::Merge
-                    } else {
-                        OverrideKind::Split
-                    },
+                    kind,
                     a: IdentityKey {
                         source: row.try_get(1)?,
                         id: row.try_get(2)?,
@@ -661,35 +837,13 @@ async fn write_table(
         .execute(&mut **tx)
         .await?;
     for (chunk_index, chunk) in rows.chunks(INSERT_BATCH).enumerate() {
-        let mut sql = String::with_capacity(64 + chunk.len() * DEVELOPER_COLUMN_COUNT * 6);
-        sql.push_str("INSERT INTO developers (");
-        sql.push_str(DEVELOPER_COLUMNS);
-        sql.push_str(") VALUES ");
-        let mut n = 0;
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for c in 0..DEVELOPER_COLUMN_COUNT {
-                if c > 0 {
-                    sql.push(',');
-                }
-                n += 1;
-                if sqlite {
-                    sql.push('?');
-                } else {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-            }
-            sql.push(')');
-        }
+        let sql = format!(
+            "INSERT INTO developers ({DEVELOPER_COLUMNS}) VALUES {}",
+            placeholders(chunk.len(), DEVELOPER_COLUMN_COUNT, sqlite)
+        );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (i, d) in chunk.iter().enumerate() {
-            // A row is strings, dates, vectors and enums, with no map keys: serialising it cannot
-            // fail, and an empty value must never be stored in its place.
-            let data = serde_json::to_string(d).expect("a developer row serialises");
+            let data = row_json(d);
             q = q
                 .bind(d.id.clone())
                 .bind(d.email.clone())
@@ -701,6 +855,101 @@ async fn write_table(
         q.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// `(?,?,…),(?,?,…)…` for `rows` rows of `columns` values: `?` for SQLite (see [`Store`]), `$N`
+/// for PostgreSQL.
+fn placeholders(rows: usize, columns: usize, sqlite: bool) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
+    let mut n = 0;
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            if sqlite {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// The row JSON of the `data` column. A row is strings, dates, vectors and enums, with no map keys:
+/// serialising it cannot fail, and an empty value must never be stored in its place.
+fn row_json(d: &Developer) -> String {
+    serde_json::to_string(d).expect("a developer row serialises")
+}
+
+/// Rewrite the rows of `changed` in place (same id, same position), in batches of one statement:
+/// `UPDATE … FROM (VALUES …)` works on SQLite (3.33+) and PostgreSQL alike.
+async fn update_developers(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    changed: &[Developer],
+    sqlite: bool,
+) -> Result<(), sqlx::Error> {
+    const COLUMNS: usize = 5;
+    for chunk in changed.chunks(INSERT_BATCH) {
+        let sql = format!(
+            "UPDATE developers SET email = v.column2, name = v.column3, status = v.column4, data = v.column5 \
+             FROM (VALUES {}) AS v WHERE developers.id = v.column1",
+            placeholders(chunk.len(), COLUMNS, sqlite)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for d in chunk {
+            q = q
+                .bind(d.id.clone())
+                .bind(d.email.clone())
+                .bind(d.name.clone())
+                .bind(d.status.as_str())
+                .bind(row_json(d));
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Delete the runs beyond the newest `keep`, and their per-source rows. The audit trail stays.
+async fn prune_runs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    keep: u32,
+) -> Result<(), sqlx::Error> {
+    const KEPT: &str = "SELECT id FROM runs ORDER BY finished_at DESC, id DESC LIMIT $1";
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM source_runs WHERE run_id NOT IN ({KEPT})"
+    )))
+    .bind(i64::from(keep))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM runs WHERE id NOT IN ({KEPT})"
+    )))
+    .bind(i64::from(keep))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Test hook: with `SEATWARDEN_TEST_STALL_BEFORE_COMMIT_SECS=N`, a change waits N seconds after its
+/// writes and before its commit, saying so on stderr, so that a test can kill the process inside
+/// the transaction. Unset, it does nothing.
+fn stall_before_commit_for_tests() {
+    let secs = std::env::var("SEATWARDEN_TEST_STALL_BEFORE_COMMIT_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(secs) = secs {
+        eprintln!("test hook: stalling {secs} s before the commit");
+        std::thread::sleep(std::time::Duration::from_secs(secs));
+    }
 }
 
 #[cfg(test)]

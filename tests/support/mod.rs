@@ -1,6 +1,9 @@
-//! Shared test pieces: a scratch folder with a config, a runner that shows everything on failure.
+//! Shared test pieces: a scratch folder with a config, a runner that shows everything on failure,
+//! and the two store backends (`backend`) the store's scenarios run on.
 
 #![allow(dead_code)]
+
+pub mod backend;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -51,12 +54,15 @@ impl Run {
 /// A scratch folder holding a config file and whatever files a test writes.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
+    /// Set for every command run here (the PostgreSQL backend's `SEATWARDEN__STORE__URL`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Scratch {
     pub fn new() -> Scratch {
         Scratch {
             dir: tempfile::tempdir().expect("temp dir"),
+            env: Vec::new(),
         }
     }
     pub fn path(&self, name: &str) -> PathBuf {
@@ -78,12 +84,7 @@ impl Scratch {
         self.run_env(args, &[])
     }
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut cmd = seatwarden();
-        cmd.current_dir(self.dir.path());
-        if self.config().exists() {
-            cmd.arg("--config").arg(self.config());
-        }
-        cmd.args(args);
+        let mut cmd = self.command(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -99,6 +100,38 @@ impl Scratch {
     }
 }
 
+impl Scratch {
+    /// Write `rows` as `table.csv` and import it (exit 0 expected).
+    pub fn import_table(&self, rows: &[(&str, &str)]) {
+        self.write("table.csv", &sei_csv(rows));
+        self.run(&["developers", "import", "table.csv"])
+            .expect_code(0);
+    }
+
+    /// Start `seatwarden ARGS` in the background, its output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start seatwarden")
+    }
+
+    /// The command `run` would run, to spawn it instead.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = seatwarden();
+        cmd.current_dir(self.dir.path());
+        if self.config().exists() {
+            cmd.arg("--config").arg(self.config());
+        }
+        cmd.args(args);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}
+
 /// The bytes of a file, for byte-for-byte comparisons.
 pub fn bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -110,6 +143,12 @@ pub fn config_with(sources: &str) -> String {
         "[subscription]\nlicenses = 10\n\n[store]\nurl = \"sqlite://seatwarden.db\"\n\n[policy]\ninactive_after_days = 90\n\n{sources}"
     )
 }
+
+/// The two people most scenarios start from.
+pub const ADA_AND_BOB: [(&str, &str); 2] = [
+    ("ada@acme.example", "Ada Lovelace"),
+    ("bob@acme.example", "Bob Stone"),
+];
 
 /// SEI developer CSV text from rows of (email, name).
 pub fn sei_csv(rows: &[(&str, &str)]) -> String {

@@ -29,20 +29,8 @@ fn days_ago(d: i64) -> DateTime<Utc> {
 
 fn row(id: &str, email: &str) -> Developer {
     Developer {
-        id: id.into(),
-        name: format!("Name {id}"),
-        email: email.into(),
-        emails: vec![email.into()],
-        status: RowStatus::Active,
-        title: None,
-        department: None,
-        manager_email: None,
-        site: None,
-        team: None,
-        sub_role: None,
         first_seen: days_ago(400),
-        last_activity: None,
-        identities: Vec::new(),
+        ..Developer::example(id, email)
     }
 }
 
