@@ -95,6 +95,10 @@ pub struct Cli {
     /// More output (-v: debug logs and every recommendation in the summary, -vv: trace)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Accept plain http:// source URLs to hosts that are not loopback (a lab only: tokens and
+    /// people's data then cross the network unencrypted)
+    #[arg(long, global = true)]
+    pub allow_http: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -134,11 +138,24 @@ impl Cli {
         let env = std::env::var("SEATWARDEN_CONFIG").ok();
         config::config_path(self.config.as_deref(), env.as_deref())
     }
+
+    /// The config file, loaded and validated; plain http off loopback is refused unless
+    /// `--allow-http` (exit 2).
+    pub fn load_config(&self) -> Result<Config, Failure> {
+        let cfg = config::load(&self.config_path()).map_err(Failure::usage)?;
+        if !self.allow_http {
+            config::refuse_plain_http(&cfg).map_err(Failure::usage)?;
+        }
+        Ok(cfg)
+    }
 }
 
-/// Load the config or fail with exit 2.
+/// Load the config or fail with exit 2; plain http off loopback is refused (see
+/// [`Cli::load_config`], which honours `--allow-http`).
 pub fn load_config(path: &Path) -> Result<Config, Failure> {
-    config::load(path).map_err(Failure::usage)
+    let cfg = config::load(path).map_err(Failure::usage)?;
+    config::refuse_plain_http(&cfg).map_err(Failure::usage)?;
+    Ok(cfg)
 }
 
 /// Set up logging on stderr (stdout carries reports).
@@ -180,13 +197,9 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match &cli.command {
         Command::Resolve(args) => resolve::run(args, out),
         Command::Demo(args) => demo::run(args, out).await,
-        Command::Reconcile(args) => {
-            reconcile::run(&load_config(&cli.config_path())?, args, out).await
-        }
-        Command::Developers(cmd) => {
-            developers::run(&load_config(&cli.config_path())?, cmd, out).await
-        }
-        Command::Check => check::run(&load_config(&cli.config_path())?, out).await,
+        Command::Reconcile(args) => reconcile::run(&cli.load_config()?, args, out).await,
+        Command::Developers(cmd) => developers::run(&cli.load_config()?, cmd, out).await,
+        Command::Check => check::run(&cli.load_config()?, out).await,
     }
 }
 

@@ -11,8 +11,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::common::{epoch_time, http_base, join_path, non_empty, push_email, required_token};
-use super::http::{Auth, HttpClient, Request};
+use super::common::{
+    epoch_time, http_base, join_path, lenient, non_empty, push_email, required_token,
+};
+use super::http::{Auth, HttpClient, Request, redact_url};
 use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{Identity, SeiRow, Subscription};
@@ -57,13 +59,20 @@ struct ResponseDto {
     data: Value,
 }
 
+/// A module license; every field lenient (an odd-typed one loses only itself, and a license
+/// without a readable count is not counted).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ModuleLicense {
+    #[serde(default, deserialize_with = "lenient")]
     module_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     status: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     number_of_contributors: Option<u64>,
+    #[serde(default, deserialize_with = "lenient")]
     start_time: Option<i64>,
+    #[serde(default, deserialize_with = "lenient")]
     expiry_time: Option<i64>,
 }
 
@@ -136,7 +145,7 @@ impl HarnessSource {
             let lic: ModuleLicense =
                 serde_json::from_value(item).map_err(|e| SourceError::Data {
                     source_name: self.cfg.name.clone(),
-                    location: url.to_string(),
+                    location: redact_url(&url),
                     message: format!("unexpected module license: {e}"),
                 })?;
             let active = lic
@@ -185,7 +194,7 @@ impl HarnessSource {
             )
             .await?;
         let text = resp.text(&self.cfg.name)?;
-        parse_sei_csv(&self.cfg.name, url.as_str(), text).map(Some)
+        parse_sei_csv(&self.cfg.name, &redact_url(&url), text).map(Some)
     }
 
     fn identity(&self, row: &SeiRow) -> Identity {

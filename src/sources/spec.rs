@@ -105,7 +105,8 @@ pub enum Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Location::Http(u) => write!(f, "{u}"),
+            // As every message shows a URL: a token in its query is masked.
+            Location::Http(u) => f.write_str(&super::http::redact_url(u)),
             Location::File(p) => write!(f, "{}", p.display()),
         }
     }
