@@ -17,3 +17,4 @@ pub mod sei_csv;
 pub mod sources;
 pub mod store;
 pub mod telemetry;
+pub mod visible;
