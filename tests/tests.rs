@@ -6,6 +6,7 @@ mod support;
 mod cli_config;
 mod cli_demo;
 mod cli_developers;
+mod cli_hostile;
 mod cli_reconcile;
 mod cli_resolve;
 mod cli_vendors;

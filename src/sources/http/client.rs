@@ -63,7 +63,7 @@ impl Default for HttpSettings {
             total_timeout: Duration::from_secs(120),
             max_retry_wait: Duration::from_secs(120),
             concurrency: 8,
-            max_response_bytes: 64 * MIB,
+            max_response_bytes: 32 * MIB,
             max_source_bytes: 1024 * MIB,
             max_pages: 5_000,
         }
@@ -660,18 +660,22 @@ impl HttpClient {
         if resp.content_length().is_some_and(|n| n > limit) {
             return Err(self.too_large(url));
         }
-        let mut body = Vec::new();
+        // The chunks are kept as they come and joined once at the end: a growing Vec would hold
+        // its old and its doubled buffer at once, half again the cap at the worst moment.
+        let mut chunks = Vec::new();
+        let mut len: u64 = 0;
         loop {
             let chunk = match resp.chunk().await {
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => return Ok(Ok(body)),
+                Ok(None) => return Ok(Ok(joined(chunks, len))),
                 Err(e) => return Ok(Err(Transport::body_broke_off(e))),
             };
-            if body.len() as u64 + chunk.len() as u64 > limit {
+            len += chunk.len() as u64;
+            if len > limit {
                 return Err(self.too_large(url));
             }
             self.count_received(url, chunk.len())?;
-            body.extend_from_slice(&chunk);
+            chunks.push(chunk);
         }
     }
 
@@ -753,6 +757,15 @@ impl HttpClient {
             *p = Some(until);
         }
     }
+}
+
+/// The chunks of a body as one buffer of exactly `len` bytes.
+fn joined<C: AsRef<[u8]>>(chunks: Vec<C>, len: u64) -> Vec<u8> {
+    let mut body = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    for chunk in chunks {
+        body.extend_from_slice(chunk.as_ref());
+    }
+    body
 }
 
 /// The request a redirect asks for: a 303, and a 301 / 302 after anything but a GET, turn into a
