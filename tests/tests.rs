@@ -9,6 +9,7 @@ mod cli_developers;
 mod cli_hostile;
 mod cli_reconcile;
 mod cli_resolve;
+mod cli_secrets;
 mod cli_vendors;
 mod contracts;
 
