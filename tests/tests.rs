@@ -20,3 +20,4 @@ mod contracts;
 mod sim;
 
 mod org_sim;
+mod properties;
