@@ -14,7 +14,7 @@ use url::Url;
 use super::common::{
     epoch_time, http_base, join_path, lenient, non_empty, push_email, required_token,
 };
-use super::http::{Auth, HttpClient, Request, redact_url};
+use super::http::{Auth, HttpClient, Request, Response, redact_url};
 use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{Identity, SeiRow, Subscription};
@@ -133,52 +133,8 @@ impl HarnessSource {
     }
 
     async fn subscription(&self) -> Result<Option<Subscription>, SourceError> {
-        let url = self.license_url();
-        let dto: ResponseDto = self.platform.get(url.clone()).await?.json(&self.cfg.name)?;
-        let items = match dto.data {
-            Value::Array(a) => a,
-            Value::Null => Vec::new(),
-            other => vec![other],
-        };
-        let mut best: Option<ModuleLicense> = None;
-        for item in items {
-            let lic: ModuleLicense =
-                serde_json::from_value(item).map_err(|e| SourceError::Data {
-                    source_name: self.cfg.name.clone(),
-                    location: redact_url(&url),
-                    message: format!("unexpected module license: {e}"),
-                })?;
-            let active = lic
-                .status
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case("ACTIVE"));
-            let sei = lic
-                .module_type
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case("SEI"));
-            if !active || !sei || lic.number_of_contributors.is_none() {
-                continue;
-            }
-            let newer = best
-                .as_ref()
-                .is_none_or(|b| (lic.start_time, lic.expiry_time) > (b.start_time, b.expiry_time));
-            if newer {
-                best = Some(lic);
-            }
-        }
-        let Some(lic) = best else {
-            tracing::warn!(source = %self.cfg.name, "no ACTIVE SEI module license found");
-            return Ok(None);
-        };
-        let date = |ms: Option<i64>| {
-            ms.and_then(|m| epoch_time(m as f64))
-                .map(|t| t.date_naive())
-        };
-        Ok(Some(Subscription {
-            licenses_purchased: lic.number_of_contributors.unwrap_or(0),
-            period_start: date(lic.start_time),
-            period_end: date(lic.expiry_time),
-        }))
+        let resp = self.platform.get(self.license_url()).await?;
+        map_license(&self.cfg, &resp)
     }
 
     async fn sei_table(&self) -> Result<Option<Vec<SeiRow>>, SourceError> {
@@ -256,10 +212,62 @@ impl Source for HarnessSource {
     }
 }
 
+/// The licensing answer (a `ResponseDTO` of module licenses): the ACTIVE SEI license with the
+/// latest window, as the subscription; None when there is none.
+pub fn map_license(
+    cfg: &SourceConfig,
+    resp: &Response,
+) -> Result<Option<Subscription>, SourceError> {
+    let dto: ResponseDto = resp.json(&cfg.name)?;
+    let items = match dto.data {
+        Value::Array(a) => a,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    let mut best: Option<ModuleLicense> = None;
+    for item in items {
+        let lic: ModuleLicense = serde_json::from_value(item).map_err(|e| SourceError::Data {
+            source_name: cfg.name.clone(),
+            location: redact_url(&resp.url),
+            message: format!("unexpected module license: {e}"),
+        })?;
+        let active = lic
+            .status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("ACTIVE"));
+        let sei = lic
+            .module_type
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case("SEI"));
+        if !active || !sei || lic.number_of_contributors.is_none() {
+            continue;
+        }
+        let newer = best
+            .as_ref()
+            .is_none_or(|b| (lic.start_time, lic.expiry_time) > (b.start_time, b.expiry_time));
+        if newer {
+            best = Some(lic);
+        }
+    }
+    let Some(lic) = best else {
+        tracing::warn!(source = %cfg.name, "no ACTIVE SEI module license found");
+        return Ok(None);
+    };
+    let date = |ms: Option<i64>| {
+        ms.and_then(|m| epoch_time(m as f64))
+            .map(|t| t.date_naive())
+    };
+    Ok(Some(Subscription {
+        licenses_purchased: lic.number_of_contributors.unwrap_or(0),
+        period_start: date(lic.start_time),
+        period_end: date(lic.expiry_time),
+    }))
+}
+
 /// The SEI developer CSV (SPEC §5 columns, header case-insensitive, `Name` / `Display Name`
 /// accepted for `Full Name`). Rows without an email are skipped with a warning; the strict
 /// validation of imports lives in `sei_csv`.
-fn parse_sei_csv(source: &str, location: &str, text: &str) -> Result<Vec<SeiRow>, SourceError> {
+pub fn parse_sei_csv(source: &str, location: &str, text: &str) -> Result<Vec<SeiRow>, SourceError> {
     let err = |line: Option<u64>, message: String| SourceError::Data {
         source_name: source.to_string(),
         location: match line {

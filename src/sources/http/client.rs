@@ -182,6 +182,18 @@ pub struct Response {
 }
 
 impl Response {
+    /// A 200 with this body and no headers, as if `url` had answered it (the fuzz targets feed
+    /// the vendors' mappings this way).
+    pub fn from_body(url: Url, body: Vec<u8>) -> Response {
+        Response {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body,
+            url,
+            from_cache: false,
+        }
+    }
+
     /// One header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
