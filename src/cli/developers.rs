@@ -144,7 +144,12 @@ fn sei_fields_equal(a: &Developer, b: &Developer) -> bool {
         && a.sub_role == b.sub_role
 }
 
-async fn import(cfg: &Config, file: &PathBuf, replace: bool, out: Output) -> Result<Exit, Failure> {
+async fn import(
+    cfg: &Config,
+    file: &std::path::Path,
+    replace: bool,
+    out: Output,
+) -> Result<Exit, Failure> {
     let name = file.display().to_string();
     let timer = Phase::start();
     let rows = sei_csv::read_file(file).map_err(Failure::usage)?;

@@ -283,7 +283,7 @@ mod tests {
                 secrets: Secrets::from_pairs([("OTHER", "value-123")]),
                 cache: None,
             };
-            let e = build(&cfg, &ctx).err().expect("missing token").to_string();
+            let e = build(&cfg, &ctx).expect_err("missing token").to_string();
             assert!(
                 e.contains("MY_TOKEN_VAR") && e.contains("not set"),
                 "{kind}: {e}"
