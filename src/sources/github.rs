@@ -830,6 +830,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_member_whose_profile_is_gone_is_skipped_not_fatal() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([member(1, "User"), member(2, "User")])),
+            )
+            .mount(&server)
+            .await;
+        mount_users(&server, &[1]).await;
+        Mock::given(method("GET"))
+            .and(path("/users/dev2"))
+            .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ids = fetch_ok(&gh_cfg(&server.uri()), "ghp_tok").await;
+        assert_eq!(ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["1"]);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn graphql_has_next_page_without_a_cursor_is_an_error_not_a_short_list() {
+        let server = MockServer::start().await;
+        let mut page = gql_page(&[1], None, None);
+        page["data"]["organization"]["membersWithRole"]["pageInfo"]["hasNextPage"] = json!(true);
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page))
+            .mount(&server)
+            .await;
+        let c = gh_cfg_with(&server.uri(), |g| g.graphql = true);
+        let e = fetch_err(&c, "t").await;
+        assert!(e.contains("hasNextPage without an endCursor"), "{e}");
+    }
+
+    #[tokio::test]
     async fn bad_credentials_are_clear_and_token_free() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))

@@ -695,8 +695,8 @@ impl HttpClient {
         self.http_error(
             url,
             format!(
-                "the answer is larger than {} MiB (max_response_mb); stopped reading it",
-                self.settings.max_response_bytes / MIB
+                "the answer is larger than {} (max_response_mb); stopped reading it",
+                size(self.settings.max_response_bytes)
             ),
         )
     }
@@ -710,8 +710,8 @@ impl HttpClient {
         Err(self.http_error(
             url,
             format!(
-                "this source's answers add up to more than {} MiB (max_source_mb); stopped reading",
-                self.settings.max_source_bytes / MIB
+                "this source's answers add up to more than {} (max_source_mb); stopped reading",
+                size(self.settings.max_source_bytes)
             ),
         ))
     }
@@ -768,6 +768,15 @@ impl HttpClient {
         {
             *p = Some(until);
         }
+    }
+}
+
+/// A byte cap as the config says it (`32 MiB`), or in bytes when it is no whole number of MiB.
+fn size(bytes: u64) -> String {
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 
@@ -1039,6 +1048,115 @@ mod tests {
             .to_string();
         assert!(e.contains("refused"), "{e}");
         other.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_secret_straddling_the_cut_is_scrubbed_whole_before_the_body_is_cut() {
+        let server = MockServer::start().await;
+        let token = "tok-0123456789abcdefghij";
+        let body = format!("{}{token} trailing", "x".repeat(190));
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401).set_body_string(body))
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::Bearer(Secret::new(token)));
+        let e = c
+            .get(Url::parse(&server.uri()).unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("***"), "{e}");
+        assert!(
+            !e.contains("tok-0123"),
+            "half a token survived the cut: {e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_response_cap_is_refused_and_not_retried() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("y".repeat(4096)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.max_response_bytes = 1024;
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        let e = c.get(base).await.unwrap_err().to_string();
+        assert!(
+            e.contains("larger than 1024 bytes (max_response_mb)"),
+            "{e}"
+        );
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_source_over_its_byte_budget_is_refused() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("z".repeat(600)))
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.max_source_bytes = 1000;
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        assert_eq!(
+            c.get(base.join("/a").unwrap()).await.unwrap().body.len(),
+            600
+        );
+        let e = c
+            .get(base.join("/b").unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 1000 bytes (max_source_mb)"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn echoed_secrets_are_masked_in_bodies_and_headers_before_anyone_reads_them() {
+        let server = MockServer::start().await;
+        let token = "ghp_EchoedSecret42";
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", format!("</p?t={token}>; rel=\"next\"").as_str())
+                    .set_body_string(format!("{{\"name\": \"Bearer {token}\"}}")),
+            )
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::Bearer(Secret::new(token)));
+        let r = c.get(Url::parse(&server.uri()).unwrap()).await.unwrap();
+        assert_eq!(r.body, b"{\"name\": \"Bearer ***\"}");
+        assert_eq!(r.header("link"), Some("</p?t=***>; rel=\"next\""));
+    }
+
+    #[tokio::test]
+    async fn gone_is_none_and_other_failures_stay_errors() {
+        let server = MockServer::start().await;
+        Mock::given(path("/gone"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        Mock::given(path("/broken"))
+            .respond_with(ResponseTemplate::new(400))
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::None);
+        let base = Url::parse(&server.uri()).unwrap();
+        assert!(
+            c.get_unless_gone(base.join("/gone").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            c.get_unless_gone(base.join("/broken").unwrap())
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]
