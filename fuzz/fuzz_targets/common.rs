@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! What every vendor target shares: a source of a kind with that kind's defaults, and a body
 //! handed to its mapping as if the vendor had answered it.
 
