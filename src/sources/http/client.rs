@@ -773,7 +773,7 @@ impl HttpClient {
 
 /// A byte cap as the config says it (`32 MiB`), or in bytes when it is no whole number of MiB.
 fn size(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")
