@@ -325,6 +325,22 @@ pub struct ScheduleConfig {
 // Loading.
 // ---------------------------------------------------------------------------------------------
 
+/// Refuses a config that would send credentials or read data in clear: every source URL (and a
+/// Graph `authority`, an SEI `sei_url`) must be `https://` unless its host is loopback. The command
+/// line's `--allow-http` skips this for a lab; the error says so.
+pub fn refuse_plain_http(cfg: &Config) -> Result<(), ConfigError> {
+    match sources::plain_http_urls(&cfg.sources).into_iter().next() {
+        None => Ok(()),
+        Some((key, url)) => Err(ConfigError::new(
+            &cfg.file,
+            key,
+            format!(
+                "`{url}` is plain http to a host that is not loopback: tokens and people's data would cross the network unencrypted; use https (or --allow-http in a lab)"
+            ),
+        )),
+    }
+}
+
 /// Where to look for the config file: `--config`, then `$SEATWARDEN_CONFIG`, then `./seatwarden.toml`.
 pub fn config_path(cli: Option<&Path>, env_value: Option<&str>) -> PathBuf {
     if let Some(p) = cli {
@@ -890,6 +906,79 @@ mod tests {
                 "sources[0].concurrency",
             ),
             ("concurrency = 0", "sources[0].concurrency"),
+        ] {
+            let e = load_str(&format!("{base}{extra}\n"), &[]).unwrap_err();
+            assert_eq!(e.key, key, "{extra}: {e}");
+        }
+    }
+
+    #[test]
+    fn plain_http_off_loopback_is_refused_and_loopback_or_https_is_not() {
+        let graph = "kind='msgraph'\ntenant='t'\nclient_id='c'\nclient_secret_env='S'";
+        for (entry, key) in [
+            (
+                "kind='okta'\nurl='http://acme.okta.example'",
+                Some("sources[0].url"),
+            ),
+            (
+                "kind='csv'\nurl='http://vms.example/x.csv?access_token=abc'",
+                Some("sources[0].url"),
+            ),
+            ("kind='okta'\nurl='https://acme.okta.example'", None),
+            ("kind='okta'\nurl='http://127.0.0.1:8080'", None),
+            ("kind='okta'\nurl='http://localhost:8080'", None),
+            ("kind='okta'\nurl='http://[::1]:8080'", None),
+            (
+                &format!("{graph}\nauthority='http://login.example'") as &str,
+                Some("sources[0].authority"),
+            ),
+            (
+                "kind='harness'\naccount='a'\nsei_url='http://sei.example/api'",
+                Some("sources[0].sei_url"),
+            ),
+        ] {
+            let c = load_str(&format!("[[sources]]\nname='s'\n{entry}\n"), &[]).unwrap();
+            let result = refuse_plain_http(&c);
+            match key {
+                Some(key) => {
+                    let e = result.unwrap_err();
+                    assert_eq!(e.key, key, "{entry}: {e}");
+                    assert!(e.message.contains("--allow-http"), "{e}");
+                    assert!(!e.message.contains("abc"), "{e}");
+                }
+                None => assert!(result.is_ok(), "{entry}: {result:?}"),
+            }
+        }
+        let e = load_str(
+            &format!("[[sources]]\nname='s'\n{graph}\nauthority='ftp://login.example'\n"),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "sources[0].authority", "{e}");
+    }
+
+    #[test]
+    fn byte_and_page_caps_are_read_and_absurd_ones_refused() {
+        let base = "[[sources]]\nname='a'\nkind='csv'\nurl='a.csv'\n";
+        let c = load_str(
+            &format!("{base}max_response_mb = 8\nmax_source_mb = 16\nmax_pages = 3\n"),
+            &[],
+        )
+        .unwrap();
+        let http = c.sources[0].http;
+        assert_eq!(
+            (
+                http.max_response_bytes,
+                http.max_source_bytes,
+                http.max_pages
+            ),
+            (8 << 20, 16 << 20, 3)
+        );
+        for (extra, key) in [
+            ("max_response_mb = 0", "sources[0].max_response_mb"),
+            ("max_source_mb = 100000", "sources[0].max_source_mb"),
+            ("max_pages = 0", "sources[0].max_pages"),
+            ("max_pages = -1", "sources[0].max_pages"),
         ] {
             let e = load_str(&format!("{base}{extra}\n"), &[]).unwrap_err();
             assert_eq!(e.key, key, "{extra}: {e}");

@@ -18,3 +18,4 @@ pub mod sei_csv;
 pub mod sources;
 pub mod store;
 pub mod telemetry;
+pub mod visible;

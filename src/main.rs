@@ -59,7 +59,9 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(cli)) {
         Ok(exit) => exit.into(),
         Err(failure) => {
-            eprintln!("error: {:#}", failure.error);
+            // Our messages may span lines; the source data they quote is shown, never obeyed.
+            let message = format!("{:#}", failure.error);
+            eprintln!("error: {}", seatwarden::visible::visible_lines(&message));
             failure.exit.into()
         }
     }

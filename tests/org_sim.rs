@@ -335,9 +335,10 @@ async fn a_served_organisation_reads_back_whole_and_credentials_are_checked() {
     for scenario in [Scenario::Rest, Scenario::Graphql] {
         let (params, world, truth) = sim::build(5, scenario, 300, &pools);
         let dir = tempfile::tempdir().expect("temp dir");
+        // Bodies cut short halfway included (issue 15): they are retried like resets.
         let faults = vendors::Faults {
             rate: params.faults,
-            truncated: false,
+            truncated: true,
         };
         let serving = vendors::serve(&world, &dir.path().join("data"), faults).await;
         std::fs::write(

@@ -7,8 +7,10 @@ mod cli_apply;
 mod cli_config;
 mod cli_demo;
 mod cli_developers;
+mod cli_hostile;
 mod cli_reconcile;
 mod cli_resolve;
+mod cli_secrets;
 mod cli_sei;
 mod cli_store;
 mod cli_vendors;
@@ -21,3 +23,4 @@ mod contracts;
 mod sim;
 
 mod org_sim;
+mod properties;

@@ -7,6 +7,7 @@ use crate::cli::{Exit, Failure, Output};
 use crate::config::Config;
 use crate::sources::{self, Secrets, SourceContext};
 use crate::store::Store;
+use crate::visible::visible;
 
 pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
     let mut failures = 0;
@@ -15,6 +16,7 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
             failures += 1;
         }
         if !out.quiet || !ok {
+            let (what, detail) = (visible(what), visible(&detail));
             println!("{} {what:<22} {detail}", if ok { "ok  " } else { "FAIL" });
         }
     };

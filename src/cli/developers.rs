@@ -24,6 +24,7 @@ use crate::report::json::developer_json;
 use crate::sei_csv;
 use crate::store::{OverrideKind, Store, StoredOverride};
 use crate::telemetry::Phase;
+use crate::visible::visible;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -334,14 +335,14 @@ async fn list(cfg: &Config, json: bool) -> Result<Exit, Failure> {
         sources.dedup();
         text.push_str(&format!(
             "{:<15} {:<8} {:<34} {:<26} {:<11} {}\n",
-            d.id,
+            visible(&d.id),
             d.status.as_str(),
-            d.email,
-            d.name,
+            visible(&d.email),
+            visible(&d.name),
             d.last_activity
                 .map(|t| t.format("%Y-%m-%d").to_string())
                 .unwrap_or_else(|| "-".into()),
-            sources.join(",")
+            visible(&sources.join(","))
         ));
     }
     write_output(std::path::Path::new("-"), &text)?;

@@ -107,6 +107,10 @@ pub struct Cli {
     /// Who signs the audit entries of this command [default: $SEATWARDEN_ACTOR, then the OS user]
     #[arg(long, global = true, value_name = "NAME")]
     pub actor: Option<String>,
+    /// Accept plain http:// source URLs to hosts that are not loopback (a lab only: tokens and
+    /// people's data then cross the network unencrypted)
+    #[arg(long, global = true)]
+    pub allow_http: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -148,6 +152,16 @@ impl Cli {
         let env = std::env::var("SEATWARDEN_CONFIG").ok();
         config::config_path(self.config.as_deref(), env.as_deref())
     }
+
+    /// The config file, loaded and validated; plain http off loopback is refused unless
+    /// `--allow-http` (exit 2).
+    pub fn load_config(&self) -> Result<Config, Failure> {
+        let cfg = config::load(&self.config_path()).map_err(Failure::usage)?;
+        if !self.allow_http {
+            config::refuse_plain_http(&cfg).map_err(Failure::usage)?;
+        }
+        Ok(cfg)
+    }
 }
 
 /// Who signs a command's audit entries: `--actor`, else `$SEATWARDEN_ACTOR`, else the OS user.
@@ -168,9 +182,12 @@ pub async fn lock_store(cfg: &Config, command: &str) -> Result<crate::store::Loc
         .map_err(Failure::from)
 }
 
-/// Load the config or fail with exit 2.
+/// Load the config or fail with exit 2; plain http off loopback is refused (see
+/// [`Cli::load_config`], which honours `--allow-http`).
 pub fn load_config(path: &Path) -> Result<Config, Failure> {
-    config::load(path).map_err(Failure::usage)
+    let cfg = config::load(path).map_err(Failure::usage)?;
+    config::refuse_plain_http(&cfg).map_err(Failure::usage)?;
+    Ok(cfg)
 }
 
 /// Set up logging on stderr (stdout carries reports).
@@ -213,16 +230,10 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
     match &cli.command {
         Command::Resolve(args) => resolve::run(args, out),
         Command::Demo(args) => demo::run(args, out, &actor).await,
-        Command::Reconcile(args) => {
-            reconcile::run(&load_config(&cli.config_path())?, args, out, &actor).await
-        }
-        Command::Apply(args) => {
-            apply::run(&load_config(&cli.config_path())?, args, out, &actor).await
-        }
-        Command::Developers(cmd) => {
-            developers::run(&load_config(&cli.config_path())?, cmd, out, &actor).await
-        }
-        Command::Check => check::run(&load_config(&cli.config_path())?, out).await,
+        Command::Reconcile(args) => reconcile::run(&cli.load_config()?, args, out, &actor).await,
+        Command::Apply(args) => apply::run(&cli.load_config()?, args, out, &actor).await,
+        Command::Developers(cmd) => developers::run(&cli.load_config()?, cmd, out, &actor).await,
+        Command::Check => check::run(&cli.load_config()?, out).await,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::cli::{Exit, Failure, Output, write_output};
 use crate::model::Identity;
 use crate::resolve::{self, ResolveOptions};
 use crate::sei_csv::formula_safe;
+use crate::visible::visible;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -150,7 +151,10 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
             .from_writer(Vec::new());
         for (i, ident) in identities.iter().enumerate() {
             let cluster = &resolution.clusters[resolution.cluster_of[i]];
-            let _ = w.write_record([ident.id.as_str(), identities[cluster[0]].id.as_str()]);
+            let _ = w.write_record([
+                formula_safe(&ident.id).as_ref(),
+                formula_safe(&identities[cluster[0]].id).as_ref(),
+            ]);
         }
         text.push_str(&crate::sei_csv::written_text(w));
     }
@@ -205,10 +209,10 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
         };
         eprintln!(
             "{} ~ {}: {outcome}; {score}{blocked}{}{}",
-            a.id,
-            b.id,
+            visible(&a.id),
+            visible(&b.id),
             if e.evidence.is_empty() { "" } else { ": " },
-            e.evidence.join("; ")
+            visible(&e.evidence.join("; "))
         );
     }
     if !out.quiet {

@@ -11,10 +11,11 @@ use serde::Deserialize;
 
 use super::{ConfigError, HttpSettings, Word};
 use crate::model::TABLE_SOURCE;
+use crate::sources::http::MIB;
 use crate::sources::{Location, SourceConfig, SourceKind, VendorConfig};
 
 /// The keys every `[[sources]]` entry may carry, whatever its kind.
-const COMMON_KEYS: [&str; 12] = [
+const COMMON_KEYS: [&str; 15] = [
     "name",
     "kind",
     "url",
@@ -27,12 +28,19 @@ const COMMON_KEYS: [&str; 12] = [
     "total_timeout_secs",
     "max_retry_wait_secs",
     "concurrency",
+    "max_response_mb",
+    "max_source_mb",
+    "max_pages",
 ];
 
 /// Requests in flight to one host at most; beyond this a vendor only answers 429s.
 const MAX_CONCURRENCY: usize = 64;
 /// The longest timeout or retry wait the config accepts: a day.
 const MAX_SECONDS: f64 = 86_400.0;
+/// The largest byte cap (`max_response_mb`, `max_source_mb`) the config accepts: 64 GiB.
+const MAX_MB: u64 = 65_536;
+/// The most pages a listing may be allowed (`max_pages`).
+const MAX_PAGES: usize = 1_000_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +59,9 @@ struct RawSource {
     total_timeout_secs: Option<Seconds>,
     max_retry_wait_secs: Option<Seconds>,
     concurrency: Option<usize>,
+    max_response_mb: Option<u64>,
+    max_source_mb: Option<u64>,
+    max_pages: Option<usize>,
 }
 
 /// A `*_secs` key: a finite number of seconds from 0 to a day, as a `Duration`.
@@ -202,6 +213,22 @@ fn http_settings(raw: &RawSource) -> Result<HttpSettings, (&'static str, String)
             ));
         }
     }
+    let mebibytes = |v: Option<u64>, field: &'static str, default: u64| match v {
+        None => Ok(default),
+        Some(mb) if (1..=MAX_MB).contains(&mb) => Ok(mb * MIB),
+        Some(_) => Err((field, format!("must be from 1 to {MAX_MB} (MiB)"))),
+    };
+    http.max_response_bytes = mebibytes(
+        raw.max_response_mb,
+        "max_response_mb",
+        http.max_response_bytes,
+    )?;
+    http.max_source_bytes = mebibytes(raw.max_source_mb, "max_source_mb", http.max_source_bytes)?;
+    match raw.max_pages {
+        None => {}
+        Some(p) if (1..=MAX_PAGES).contains(&p) => http.max_pages = p,
+        Some(_) => return Err(("max_pages", format!("must be from 1 to {MAX_PAGES}"))),
+    }
     Ok(http)
 }
 
@@ -219,6 +246,43 @@ pub(super) fn resolve_references(
             .map_err(|e| ConfigError::new(file, format!("sources[{i}].{}", e.key), e.message))?;
     }
     Ok(())
+}
+
+/// Every URL a source sends credentials or reads data over in clear (`http://`) to a host that is
+/// not loopback, with its key: `sources[N].url`, `.authority`, `.sei_url`.
+pub(super) fn plain_http_urls(sources: &[SourceConfig]) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (i, s) in sources.iter().enumerate() {
+        let mut urls: Vec<(&str, &url::Url)> =
+            s.http_url().map(|u| ("url", u)).into_iter().collect();
+        match &s.vendor {
+            VendorConfig::Msgraph(m) => urls.push(("authority", &m.authority)),
+            VendorConfig::Harness(h) => urls.extend(h.sei_url.as_ref().map(|u| ("sei_url", u))),
+            _ => {}
+        }
+        for (key, u) in urls {
+            if u.scheme() != "https" && !is_loopback(u) {
+                found.push((
+                    format!("sources[{i}].{key}"),
+                    crate::sources::http::redact_url(u),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// Whether a URL's host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Every source's `links` must name a configured source, or the kind of exactly one source; a

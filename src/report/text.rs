@@ -1,12 +1,14 @@
 //! The terminal summary of a reconciliation: licenses, sources, changes, and the recommendations
 //! grouped by reason with the top rows and their evidence.
 //!
-//! Never decides what to show by anything but its arguments (the report and the table).
+//! Never decides what to show by anything but its arguments (the report and the table), and never
+//! prints source data raw: names, emails, evidence and errors go through [`visible`].
 
 use std::fmt::Write;
 
 use crate::model::{Action, Reason, RunStatus, SourceStatus};
 use crate::report::json::Report;
+use crate::visible::visible;
 
 /// How many rows each reason shows before "… and N more".
 pub const TOP_ROWS: usize = 8;
@@ -90,7 +92,7 @@ fn drift(out: &mut String, report: &Report, verbose: bool) {
         let _ = writeln!(
             out,
             "Drift      SEI ({}) holds {} rows the table does not; the table has {} active rows SEI does not",
-            d.source,
+            visible(&d.source),
             d.only_in_sei.len(),
             d.only_in_table.len()
         );
@@ -101,7 +103,7 @@ fn drift(out: &mut String, report: &Report, verbose: bool) {
                 d.findings.len()
             );
             for f in &d.findings[..shown(d.findings.len())] {
-                let _ = writeln!(out, "             · {f}");
+                let _ = writeln!(out, "             · {}", visible(f));
             }
         }
     }
@@ -111,7 +113,7 @@ fn drift(out: &mut String, report: &Report, verbose: bool) {
     let _ = writeln!(
         out,
         "Identities SEI ({}) attributes {} accounts to nobody and {} to the wrong developer ({} agree); `developers identities --push` sends them",
-        i.source,
+        visible(&i.source),
         i.unattributed.len(),
         i.misattributed.len(),
         i.agreed
@@ -120,14 +122,19 @@ fn drift(out: &mut String, report: &Report, verbose: bool) {
         let _ = writeln!(
             out,
             "             · {} {} is {}'s, SEI says {}",
-            m.integration_id, m.identity, m.email, m.sei_email
+            m.integration_id,
+            visible(&m.identity),
+            visible(&m.email),
+            visible(&m.sei_email)
         );
     }
     for u in &i.unattributed[..shown(i.unattributed.len())] {
         let _ = writeln!(
             out,
             "             · {} {} is {}'s, SEI has no one",
-            u.integration_id, u.identity, u.email
+            u.integration_id,
+            visible(&u.identity),
+            visible(&u.email)
         );
     }
 }
@@ -165,10 +172,12 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         let _ = write!(
             out,
             "  {mark} {:<16} {:>7} records  ({})",
-            s.name, s.records, s.kind
+            visible(&s.name),
+            s.records,
+            visible(&s.kind)
         );
         if let Some(e) = &s.error {
-            let _ = write!(out, "\n          {e}");
+            let _ = write!(out, "\n          {}", visible(e));
         }
         let _ = writeln!(out);
     }
@@ -205,7 +214,10 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
     }
     let names: std::collections::HashMap<&str, String> = table
         .iter()
-        .map(|d| (d.id.as_str(), format!("{} <{}>", d.name, d.email)))
+        .map(|d| {
+            let who = format!("{} <{}>", visible(&d.name), visible(&d.email));
+            (d.id.as_str(), who)
+        })
         .collect();
     for reason in Reason::ALL {
         let group: Vec<_> = recs.iter().filter(|r| r.reason == reason).collect();
@@ -221,8 +233,8 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         };
         for r in &group[..shown] {
             let who = match (&r.name, &r.email) {
-                (Some(n), Some(e)) => format!("{n} <{e}>"),
-                _ => r.developer.clone(),
+                (Some(n), Some(e)) => format!("{} <{}>", visible(n), visible(e)),
+                _ => visible(&r.developer).into_owned(),
             };
             let into = r
                 .into
@@ -230,7 +242,10 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
                 .map(|i| {
                     format!(
                         " → {}",
-                        names.get(i).cloned().unwrap_or_else(|| i.to_string())
+                        names
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| visible(i).into_owned())
                     )
                 })
                 .unwrap_or_default();
@@ -241,7 +256,7 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
                 r.confidence
             );
             for e in &r.evidence {
-                let _ = writeln!(out, "         · {e}");
+                let _ = writeln!(out, "         · {}", visible(e));
             }
         }
         if group.len() > shown {

@@ -4,6 +4,7 @@
 //! Never does I/O and never formats a secret's value into a message.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use serde_json::Value;
 use url::Url;
 
@@ -169,6 +170,18 @@ pub(crate) fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Opti
     }
 }
 
+/// For an optional field of a vendor's record (`#[serde(default, deserialize_with = "lenient")]`):
+/// its value when it has the expected type, else the default (None, empty), so that one
+/// odd-typed field (`title: ["a", "b"]`) loses only itself, never its record or its page.
+pub(crate) fn lenient<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let value = Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).unwrap_or_default())
+}
+
 /// Trimmed, or None when empty.
 pub(crate) fn non_empty(v: Option<&str>) -> Option<String> {
     v.map(str::trim)
@@ -281,6 +294,34 @@ mod tests {
             "2026-01-02T01:04:05+00:00"
         );
         assert!(parse_time("yesterday").is_none());
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Record {
+        id: String,
+        #[serde(default, deserialize_with = "lenient")]
+        name: Option<String>,
+        #[serde(default, deserialize_with = "lenient")]
+        emails: Vec<String>,
+        #[serde(default, deserialize_with = "lenient")]
+        bot: bool,
+    }
+
+    #[test]
+    fn an_odd_typed_lenient_field_loses_only_itself() {
+        let r: Record = serde_json::from_str(
+            r#"{"id": "7", "name": ["a", "b"], "emails": "x@y", "bot": "yes"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.id, "7");
+        assert_eq!((r.name, r.emails, r.bot), (None, Vec::new(), false));
+        let r: Record =
+            serde_json::from_str(r#"{"id": "8", "name": "Ann", "emails": ["a@x"]}"#).unwrap();
+        assert_eq!((r.name.as_deref(), r.emails.len()), (Some("Ann"), 1));
+        assert!(
+            serde_json::from_str::<Record>(r#"{"id": 8}"#).is_err(),
+            "ids stay required"
+        );
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn loose(h: &str) -> String {
 }
 
 /// Parses the CSV text into identities. `location` names the file / URL in errors.
-pub(crate) fn parse(
+pub fn parse(
     cfg: &SourceConfig,
     csv_cfg: &Config,
     location: &str,

@@ -15,9 +15,9 @@ use serde_json::json;
 use url::Url;
 
 use super::common::{
-    earliest, join_path, latest, non_empty, parse_time, push_email, vendor_client,
+    earliest, join_path, latest, lenient, non_empty, parse_time, push_email, vendor_client,
 };
-use super::http::{Auth, HttpClient, Request, link_next};
+use super::http::{Auth, Cursors, HttpClient, Request, Response, link_next, redact_url};
 use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
@@ -59,11 +59,14 @@ impl KindConfig for Config {
     }
 }
 
+// Ids and logins are required (a record without them fails its page, loudly); every other field
+// is lenient: an odd-typed one loses only itself.
+
 #[derive(Deserialize)]
 struct Member {
     id: u64,
     login: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "lenient")]
     kind: Option<String>,
 }
 
@@ -71,10 +74,13 @@ struct Member {
 struct User {
     id: u64,
     login: String,
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, deserialize_with = "lenient")]
     kind: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     email: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     created_at: Option<String>,
 }
 
@@ -86,8 +92,11 @@ struct SeatPage {
 
 #[derive(Deserialize)]
 struct Seat {
+    #[serde(default, deserialize_with = "lenient")]
     created_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     last_activity_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     assignee: Option<Member>,
 }
 
@@ -139,10 +148,14 @@ struct PageInfo {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GqlMember {
+    #[serde(default, deserialize_with = "lenient")]
     database_id: Option<u64>,
     login: String,
+    #[serde(default, deserialize_with = "lenient")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     email: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     created_at: Option<String>,
 }
 
@@ -156,6 +169,7 @@ struct ExternalIdentity {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SamlIdentity {
+    #[serde(default, deserialize_with = "lenient")]
     name_id: Option<String>,
 }
 
@@ -229,14 +243,7 @@ impl GithubSource {
     }
 
     fn blank(&self, id: u64, login: &str) -> Identity {
-        Identity {
-            source: self.cfg.name.clone(),
-            id: id.to_string(),
-            login: Some(login.to_string()),
-            status: AccountStatus::Active,
-            directory: self.cfg.directory,
-            ..Identity::default()
-        }
+        blank(&self.cfg, id, login)
     }
 
     async fn rest_members(&self) -> Result<Vec<Identity>, SourceError> {
@@ -251,85 +258,77 @@ impl GithubSource {
         for page in pages {
             members.extend(page.json::<Vec<Member>>(&self.cfg.name)?);
         }
-        let fetches = members.into_iter().map(|m| async move {
-            let login: String = url::form_urlencoded::byte_serialize(m.login.as_bytes()).collect();
-            let url = join_path(&self.base, &format!("/users/{login}"));
-            let user: User = self.client.get(url).await?.json(&self.cfg.name)?;
-            let mut id = self.blank(user.id, &user.login);
-            push_email(&mut id.emails, user.email.as_deref());
-            id.name = non_empty(user.name.as_deref());
-            id.is_bot = is_bot_type(user.kind.as_deref()) || is_bot_type(m.kind.as_deref());
-            id.created_at = user.created_at.as_deref().and_then(parse_time);
-            Ok::<Identity, SourceError>(id)
-        });
-        let results: Vec<Result<Identity, SourceError>> = futures::stream::iter(fetches)
+        let fetches = members.into_iter().map(|m| self.member_profile(m));
+        let results: Vec<Result<Option<Identity>, SourceError>> = futures::stream::iter(fetches)
             .buffered(self.cfg.http.concurrency.max(1))
             .collect()
             .await;
-        results.into_iter().collect()
+        let mut identities = Vec::new();
+        for result in results {
+            identities.extend(result?);
+        }
+        Ok(identities)
     }
 
+    /// A member's `GET /users/{login}` as an identity; None (with a warning) when the profile is
+    /// gone (404: the member left or was renamed between the two calls).
+    async fn member_profile(&self, m: Member) -> Result<Option<Identity>, SourceError> {
+        let login: String = url::form_urlencoded::byte_serialize(m.login.as_bytes()).collect();
+        let url = join_path(&self.base, &format!("/users/{login}"));
+        let Some(resp) = self.client.get_unless_gone(url.clone()).await? else {
+            tracing::warn!(
+                source = %self.cfg.name,
+                url = %redact_url(&url),
+                "a member listed by the organisation has no profile any more (left or renamed since); skipped"
+            );
+            return Ok(None);
+        };
+        let mut id = profile(&self.cfg, &resp)?;
+        id.is_bot = id.is_bot || is_bot_type(m.kind.as_deref());
+        Ok(Some(id))
+    }
+
+    /// Members and SAML identities through GraphQL, both connections paged in the same requests
+    /// until neither has a next page; a repeated cursor or a page past `max_pages` is an error.
     async fn graphql_members(&self) -> Result<Vec<Identity>, SourceError> {
         let url = self.graphql_url();
         let mut identities = Vec::new();
         let mut name_ids: HashMap<String, String> = HashMap::new();
-        let (mut members_after, mut ids_after): (Option<String>, Option<String>) = (None, None);
-        let (mut with_members, mut with_ids) = (true, true);
-        while with_members || with_ids {
-            let body = json!({
-                "query": MEMBERS_QUERY,
-                "variables": {"org": self.github.org, "members": members_after, "ids": ids_after,
-                              "withMembers": with_members, "withIds": with_ids},
-            });
-            let resp = self
-                .client
-                .send(Request::post(url.clone()).json(&body))
-                .await?;
-            let parsed: GraphqlResponse = resp.json(&self.cfg.name)?;
-            let data_err = |message: String| SourceError::Data {
-                source_name: self.cfg.name.clone(),
-                location: url.to_string(),
-                message,
-            };
-            if !parsed.errors.is_empty() {
-                let messages: Vec<String> = parsed.errors.into_iter().map(|e| e.message).collect();
-                return Err(data_err(format!("GraphQL errors: {}", messages.join("; "))));
-            }
-            let org = parsed
-                .data
-                .and_then(|d| d.organization)
-                .ok_or_else(|| data_err(format!("organization `{}` not found", self.github.org)))?;
-            if with_members {
+        let mut paging = GqlPaging::default();
+        let mut pages = 0;
+        while paging.members.more || paging.ids.more {
+            self.client.refuse_too_many_pages(&url, pages)?;
+            pages += 1;
+            let org = self.graphql_page(&url, &paging).await?;
+            let data_err = |message: &str| self.data_error(&url, message.to_string());
+            if paging.members.more {
                 let conn = org
                     .members_with_role
-                    .ok_or_else(|| data_err("no membersWithRole in the answer".into()))?;
+                    .ok_or_else(|| data_err("no membersWithRole in the answer"))?;
                 for m in conn.nodes.into_iter().flatten() {
-                    let Some(db_id) = m.database_id else { continue };
-                    let mut id = self.blank(db_id, &m.login);
-                    push_email(&mut id.emails, m.email.as_deref());
-                    id.name = non_empty(m.name.as_deref());
-                    id.created_at = m.created_at.as_deref().and_then(parse_time);
-                    identities.push(id);
+                    identities.extend(self.graphql_member(m));
                 }
-                with_members = conn.page_info.has_next_page && conn.page_info.end_cursor.is_some();
-                members_after = conn.page_info.end_cursor;
+                paging
+                    .members
+                    .advance(&conn.page_info, "membersWithRole")
+                    .map_err(|m| self.data_error(&url, m))?;
             }
-            if with_ids {
-                match org.saml_identity_provider {
-                    None => with_ids = false,
-                    Some(p) => {
-                        let conn = p.external_identities;
-                        for e in conn.nodes.into_iter().flatten() {
-                            let name_id = e.saml_identity.and_then(|s| s.name_id);
-                            if let (Some(user), Some(name_id)) = (e.user, name_id) {
-                                name_ids.insert(user.login.to_lowercase(), name_id);
-                            }
-                        }
-                        with_ids =
-                            conn.page_info.has_next_page && conn.page_info.end_cursor.is_some();
-                        ids_after = conn.page_info.end_cursor;
+            if paging.ids.more {
+                let Some(provider) = org.saml_identity_provider else {
+                    paging.ids.more = false;
+                    continue;
+                };
+                let conn = provider.external_identities;
+                for e in conn.nodes.into_iter().flatten() {
+                    let name_id = e.saml_identity.and_then(|s| s.name_id);
+                    if let (Some(user), Some(name_id)) = (e.user, name_id) {
+                        name_ids.insert(user.login.to_lowercase(), name_id);
                     }
                 }
+                paging
+                    .ids
+                    .advance(&conn.page_info, "externalIdentities")
+                    .map_err(|m| self.data_error(&url, m))?;
             }
         }
         for id in &mut identities {
@@ -341,6 +340,44 @@ impl GithubSource {
             }
         }
         Ok(identities)
+    }
+
+    /// One GraphQL request for the connections still paging; its `organization`.
+    async fn graphql_page(
+        &self,
+        url: &Url,
+        paging: &GqlPaging,
+    ) -> Result<Organization, SourceError> {
+        let body = json!({
+            "query": MEMBERS_QUERY,
+            "variables": {"org": self.github.org, "members": paging.members.after,
+                          "ids": paging.ids.after, "withMembers": paging.members.more,
+                          "withIds": paging.ids.more},
+        });
+        let resp = self
+            .client
+            .send(Request::post(url.clone()).json(&body))
+            .await?;
+        let parsed: GraphqlResponse = resp.json(&self.cfg.name)?;
+        if !parsed.errors.is_empty() {
+            let messages: Vec<String> = parsed.errors.into_iter().map(|e| e.message).collect();
+            return Err(self.data_error(url, format!("GraphQL errors: {}", messages.join("; "))));
+        }
+        parsed.data.and_then(|d| d.organization).ok_or_else(|| {
+            self.data_error(url, format!("organization `{}` not found", self.github.org))
+        })
+    }
+
+    fn graphql_member(&self, m: GqlMember) -> Option<Identity> {
+        graphql_member(&self.cfg, m)
+    }
+
+    fn data_error(&self, url: &Url, message: String) -> SourceError {
+        SourceError::Data {
+            source_name: self.cfg.name.clone(),
+            location: redact_url(url),
+            message,
+        }
     }
 
     async fn add_copilot_seats(&self, identities: &mut Vec<Identity>) -> Result<(), SourceError> {
@@ -382,6 +419,121 @@ impl GithubSource {
                 );
             }
         }
+        Ok(())
+    }
+}
+
+fn blank(cfg: &SourceConfig, id: u64, login: &str) -> Identity {
+    Identity {
+        source: cfg.name.clone(),
+        id: id.to_string(),
+        login: Some(login.to_string()),
+        status: AccountStatus::Active,
+        directory: cfg.directory,
+        ..Identity::default()
+    }
+}
+
+/// A `GET /users/{login}` answer as an identity.
+fn profile(cfg: &SourceConfig, resp: &Response) -> Result<Identity, SourceError> {
+    let user: User = resp.json(&cfg.name)?;
+    let mut id = blank(cfg, user.id, &user.login);
+    push_email(&mut id.emails, user.email.as_deref());
+    id.name = non_empty(user.name.as_deref());
+    id.is_bot = is_bot_type(user.kind.as_deref());
+    id.created_at = user.created_at.as_deref().and_then(parse_time);
+    Ok(id)
+}
+
+fn graphql_member(cfg: &SourceConfig, m: GqlMember) -> Option<Identity> {
+    let mut id = blank(cfg, m.database_id?, &m.login);
+    push_email(&mut id.emails, m.email.as_deref());
+    id.name = non_empty(m.name.as_deref());
+    id.created_at = m.created_at.as_deref().and_then(parse_time);
+    Some(id)
+}
+
+/// One answer read as every shape this kind reads — an organisation's members page, a user's
+/// profile, a Copilot seats page, a GraphQL members page — with the identities each yields (the
+/// fuzz target's entry: no answer may panic any of them).
+pub fn map_answer(cfg: &SourceConfig, resp: &Response) -> Vec<Result<Vec<Identity>, SourceError>> {
+    let members = resp
+        .json::<Vec<Member>>(&cfg.name)
+        .map(|ms| ms.into_iter().map(|m| blank(cfg, m.id, &m.login)).collect());
+    let seats = resp.json::<SeatPage>(&cfg.name).map(|page| {
+        page.seats
+            .into_iter()
+            .filter_map(|seat| seat.assignee)
+            .map(|a| blank(cfg, a.id, &a.login))
+            .collect()
+    });
+    let graphql = resp.json::<GraphqlResponse>(&cfg.name).map(|r| {
+        let members = r
+            .data
+            .and_then(|d| d.organization)
+            .and_then(|o| o.members_with_role);
+        members
+            .map(|c| {
+                c.nodes
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| graphql_member(cfg, m))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    vec![
+        members,
+        profile(cfg, resp).map(|id| vec![id]),
+        seats,
+        graphql,
+    ]
+}
+
+/// Where the two GraphQL connections stand.
+#[derive(Default)]
+struct GqlPaging {
+    members: Cursor,
+    ids: Cursor,
+}
+
+/// One connection's paging: whether to ask for more, after which cursor, the cursors seen.
+struct Cursor {
+    more: bool,
+    after: Option<String>,
+    seen: Cursors,
+}
+
+impl Default for Cursor {
+    fn default() -> Cursor {
+        Cursor {
+            more: true,
+            after: None,
+            seen: Cursors::default(),
+        }
+    }
+}
+
+impl Cursor {
+    /// Moves on from a page: done without a next page; an error (what went wrong) when a next page
+    /// is announced without a cursor (the rest cannot be read) or with a cursor handed out before
+    /// (a loop).
+    fn advance(&mut self, info: &PageInfo, what: &str) -> Result<(), String> {
+        if !info.has_next_page {
+            self.more = false;
+            return Ok(());
+        }
+        let Some(cursor) = info.end_cursor.as_deref() else {
+            return Err(format!(
+                "{what}: hasNextPage without an endCursor; the rest cannot be read"
+            ));
+        };
+        if !self.seen.first_time(cursor) {
+            return Err(format!(
+                "{what}: the server returned an endCursor already read; stopping instead of looping"
+            ));
+        }
+        self.after = Some(cursor.to_string());
         Ok(())
     }
 }
@@ -675,6 +827,43 @@ mod tests {
         let ids = fetch_ok(&c, "ghp_tok").await;
         assert_eq!(ids.len(), 1);
         server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_member_whose_profile_is_gone_is_skipped_not_fatal() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/orgs/acme/members"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([member(1, "User"), member(2, "User")])),
+            )
+            .mount(&server)
+            .await;
+        mount_users(&server, &[1]).await;
+        Mock::given(method("GET"))
+            .and(path("/users/dev2"))
+            .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ids = fetch_ok(&gh_cfg(&server.uri()), "ghp_tok").await;
+        assert_eq!(ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["1"]);
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn graphql_has_next_page_without_a_cursor_is_an_error_not_a_short_list() {
+        let server = MockServer::start().await;
+        let mut page = gql_page(&[1], None, None);
+        page["data"]["organization"]["membersWithRole"]["pageInfo"]["hasNextPage"] = json!(true);
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page))
+            .mount(&server)
+            .await;
+        let c = gh_cfg_with(&server.uri(), |g| g.graphql = true);
+        let e = fetch_err(&c, "t").await;
+        assert!(e.contains("hasNextPage without an endCursor"), "{e}");
     }
 
     #[tokio::test]

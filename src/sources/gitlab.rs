@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use url::Url;
 
-use super::common::{earliest, join_path, non_empty, parse_time, push_email, vendor_client};
+use super::common::{
+    earliest, join_path, lenient, non_empty, parse_time, push_email, vendor_client,
+};
 use super::http::{Auth, HttpClient, Request, Response, link_next};
 use super::spec::{FieldError, KindConfig, NoKeys, SourceConfig};
 use super::{FetchOutput, Source, SourceContext, SourceError};
@@ -26,18 +28,27 @@ impl KindConfig for Config {
     }
 }
 
+/// A user: `id` is required, every other field lenient (an odd-typed one loses only itself).
 #[derive(Deserialize)]
 struct GitlabUser {
     id: u64,
+    #[serde(default, deserialize_with = "lenient")]
     username: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     state: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     bot: bool,
+    #[serde(default, deserialize_with = "lenient")]
     email: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     public_email: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     last_activity_on: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     created_at: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     job_title: Option<String>,
 }
 
@@ -71,25 +82,31 @@ impl GitlabSource {
             .append_pair("per_page", &per_page.to_string());
         url
     }
+}
 
-    fn identity(&self, u: GitlabUser) -> Identity {
-        let mut emails = Vec::new();
-        push_email(&mut emails, u.email.as_deref());
-        push_email(&mut emails, u.public_email.as_deref());
-        Identity {
-            source: self.cfg.name.clone(),
-            id: u.id.to_string(),
-            emails,
-            login: non_empty(u.username.as_deref()),
-            name: non_empty(u.name.as_deref()),
-            title: non_empty(u.job_title.as_deref()),
-            status: gitlab_state(u.state.as_deref().unwrap_or("")),
-            is_bot: u.bot,
-            last_activity: u.last_activity_on.as_deref().and_then(parse_time),
-            created_at: earliest(None, u.created_at.as_deref().and_then(parse_time)),
-            directory: self.cfg.directory,
-            ..Identity::default()
-        }
+/// One page of `GET /api/v4/users` as identities.
+pub fn map_page(cfg: &SourceConfig, page: &Response) -> Result<Vec<Identity>, SourceError> {
+    let users: Vec<GitlabUser> = page.json(&cfg.name)?;
+    Ok(users.into_iter().map(|u| identity(cfg, u)).collect())
+}
+
+fn identity(cfg: &SourceConfig, u: GitlabUser) -> Identity {
+    let mut emails = Vec::new();
+    push_email(&mut emails, u.email.as_deref());
+    push_email(&mut emails, u.public_email.as_deref());
+    Identity {
+        source: cfg.name.clone(),
+        id: u.id.to_string(),
+        emails,
+        login: non_empty(u.username.as_deref()),
+        name: non_empty(u.name.as_deref()),
+        title: non_empty(u.job_title.as_deref()),
+        status: gitlab_state(u.state.as_deref().unwrap_or("")),
+        is_bot: u.bot,
+        last_activity: u.last_activity_on.as_deref().and_then(parse_time),
+        created_at: earliest(None, u.created_at.as_deref().and_then(parse_time)),
+        directory: cfg.directory,
+        ..Identity::default()
     }
 }
 
@@ -140,9 +157,7 @@ impl Source for GitlabSource {
             .await?;
         let mut identities = Vec::new();
         for page in pages {
-            for u in page.json::<Vec<GitlabUser>>(&self.cfg.name)? {
-                identities.push(self.identity(u));
-            }
+            identities.extend(map_page(&self.cfg, &page)?);
         }
         Ok(FetchOutput {
             identities,
@@ -155,7 +170,7 @@ impl Source for GitlabSource {
             .client
             .send(Request::get(self.users_url(1)).unconditional())
             .await?;
-        resp.json::<Vec<GitlabUser>>(&self.cfg.name)?;
+        map_page(&self.cfg, &resp)?;
         let total = resp
             .header("x-total")
             .map(|t| format!(", {t} users"))

@@ -28,7 +28,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::common::{http_base, join_path, non_empty, push_email, required_token};
-use super::http::{Auth, HttpClient, Request, Response};
+use super::http::{Auth, HttpClient, Request, Response, redact_url};
 use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Secret, Source, SourceContext, SourceError};
 use crate::model::{
@@ -320,39 +320,9 @@ impl HarnessSource {
         url
     }
 
-    /// Every SEI module license of the account.
-    async fn licenses(&self) -> Result<Vec<ModuleLicense>, SourceError> {
-        let url = self.license_url();
-        let dto: ResponseDto = self.platform.get(url.clone()).await?.json(&self.cfg.name)?;
-        let items = match dto.data {
-            Value::Array(a) => a,
-            Value::Null => Vec::new(),
-            other => vec![other],
-        };
-        items
-            .into_iter()
-            .map(|item| {
-                serde_json::from_value(item).map_err(|e| SourceError::Data {
-                    source_name: self.cfg.name.clone(),
-                    location: url.to_string(),
-                    message: format!("unexpected module license: {e}"),
-                })
-            })
-            .collect()
-    }
-
     async fn subscription(&self) -> Result<Option<Subscription>, SourceError> {
-        let licenses = self.licenses().await?;
-        let now = self.now.unwrap_or_else(Utc::now);
-        let Some(chosen) = current_license(&licenses, now) else {
-            tracing::warn!(
-                source = %self.cfg.name,
-                licenses = licenses.len(),
-                "no ACTIVE SEI module license holds today"
-            );
-            return Ok(None);
-        };
-        Ok(Some(chosen.subscription()))
+        let resp = self.platform.get(self.license_url()).await?;
+        map_license(&self.cfg, &resp, self.now.unwrap_or_else(Utc::now))
     }
 
     fn identity(&self, row: &SeiRow) -> Identity {
@@ -370,6 +340,41 @@ impl HarnessSource {
             ..Identity::default()
         }
     }
+}
+
+/// The licensing answer (a `ResponseDTO` of module licenses) as the subscription the license that
+/// counts at `now` grants; None when no license counts. A license with an odd-typed field loses
+/// only that field.
+pub fn map_license(
+    cfg: &SourceConfig,
+    resp: &Response,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<Subscription>, SourceError> {
+    let dto: ResponseDto = resp.json(&cfg.name)?;
+    let items = match dto.data {
+        Value::Array(a) => a,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    let licenses = items
+        .into_iter()
+        .map(|item| {
+            serde_json::from_value::<ModuleLicense>(item).map_err(|e| SourceError::Data {
+                source_name: cfg.name.clone(),
+                location: redact_url(&resp.url),
+                message: format!("unexpected module license: {e}"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(chosen) = current_license(&licenses, now) else {
+        tracing::warn!(
+            source = %cfg.name,
+            licenses = licenses.len(),
+            "no ACTIVE SEI module license holds today"
+        );
+        return Ok(None);
+    };
+    Ok(Some(chosen.subscription()))
 }
 
 #[async_trait]

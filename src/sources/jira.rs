@@ -2,14 +2,18 @@
 //! `user:token`), paged by `startAt` until an empty page (Jira may return short pages before the
 //! end), turned into identities; `accountType: app` marks a bot.
 //!
-//! Never requires an email: Atlassian hides `emailAddress` by privacy setting.
+//! Never requires an email: Atlassian hides `emailAddress` by privacy setting. Never pages on past
+//! `max_pages`, and never takes a page whose every account was read already (a server that ignores
+//! `startAt`) as new: that is an error, not an endless walk.
 
 use async_trait::async_trait;
 use serde::Deserialize;
 use url::Url;
 
-use super::common::{join_path, non_empty, push_email, vendor_client};
-use super::http::{Auth, HttpClient, Request};
+use std::collections::HashSet;
+
+use super::common::{join_path, lenient, non_empty, push_email, vendor_client};
+use super::http::{Auth, HttpClient, Request, Response};
 use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, required};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
@@ -37,16 +41,19 @@ impl KindConfig for Config {
     }
 }
 
-/// Pages at most, as a guard against a server that never returns an empty page.
-const MAX_PAGES: usize = 10_000;
-
+/// A user of the search API: `accountId` is required, every other field lenient (an odd-typed one
+/// loses only itself).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct JiraUser {
     account_id: String,
+    #[serde(default, deserialize_with = "lenient")]
     account_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     email_address: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     active: Option<bool>,
 }
 
@@ -79,24 +86,30 @@ impl JiraSource {
             .append_pair("maxResults", &max_results.to_string());
         url
     }
+}
 
-    fn identity(&self, u: JiraUser) -> Identity {
-        let mut emails = Vec::new();
-        push_email(&mut emails, u.email_address.as_deref());
-        Identity {
-            source: self.cfg.name.clone(),
-            id: u.account_id,
-            emails,
-            name: non_empty(u.display_name.as_deref()),
-            status: match u.active {
-                Some(true) => AccountStatus::Active,
-                Some(false) => AccountStatus::Departed,
-                None => AccountStatus::Unknown,
-            },
-            is_bot: u.account_type.as_deref() == Some("app"),
-            directory: self.cfg.directory,
-            ..Identity::default()
-        }
+/// One page of the user search as identities (what `fetch` does with each page).
+pub fn map_page(cfg: &SourceConfig, page: &Response) -> Result<Vec<Identity>, SourceError> {
+    let users: Vec<JiraUser> = page.json(&cfg.name)?;
+    Ok(users.into_iter().map(|u| identity(cfg, u)).collect())
+}
+
+fn identity(cfg: &SourceConfig, u: JiraUser) -> Identity {
+    let mut emails = Vec::new();
+    push_email(&mut emails, u.email_address.as_deref());
+    Identity {
+        source: cfg.name.clone(),
+        id: u.account_id,
+        emails,
+        name: non_empty(u.display_name.as_deref()),
+        status: match u.active {
+            Some(true) => AccountStatus::Active,
+            Some(false) => AccountStatus::Departed,
+            None => AccountStatus::Unknown,
+        },
+        is_bot: u.account_type.as_deref() == Some("app"),
+        directory: cfg.directory,
+        ..Identity::default()
     }
 }
 
@@ -109,27 +122,32 @@ impl Source for JiraSource {
     async fn fetch(&self) -> Result<FetchOutput, SourceError> {
         let max = self.cfg.page_size.unwrap_or(1000);
         let mut identities = Vec::new();
+        let mut seen = HashSet::new();
         let mut start_at = 0;
-        for _ in 0..MAX_PAGES {
-            let page: Vec<JiraUser> = self
-                .client
-                .get(self.search_url(start_at, max))
-                .await?
-                .json(&self.cfg.name)?;
+        for pages in 0.. {
+            let url = self.search_url(start_at, max);
+            self.client.refuse_too_many_pages(&url, pages)?;
+            let page = map_page(&self.cfg, &self.client.get(url.clone()).await?)?;
             if page.is_empty() {
-                return Ok(FetchOutput {
-                    identities,
-                    ..FetchOutput::default()
-                });
+                break;
             }
             start_at += page.len();
-            identities.extend(page.into_iter().map(|u| self.identity(u)));
+            let mut new = page
+                .into_iter()
+                .filter(|u| seen.insert(u.id.clone()))
+                .peekable();
+            if new.peek().is_none() {
+                return Err(SourceError::Data {
+                    source_name: self.cfg.name.clone(),
+                    location: super::http::redact_url(&url),
+                    message: "the page holds only accounts already read (startAt ignored?); stopping instead of looping".into(),
+                });
+            }
+            identities.extend(new);
         }
-        Err(SourceError::Http {
-            source_name: self.cfg.name.clone(),
-            url: self.search_url(start_at, max).to_string(),
-            message: format!("no empty page after {MAX_PAGES} pages; stopping"),
-            cause: None,
+        Ok(FetchOutput {
+            identities,
+            ..FetchOutput::default()
         })
     }
 
@@ -138,7 +156,7 @@ impl Source for JiraSource {
             .client
             .send(Request::get(self.search_url(0, 1)).unconditional())
             .await?;
-        resp.json::<Vec<JiraUser>>(&self.cfg.name)?;
+        map_page(&self.cfg, &resp)?;
         Ok(format!(
             "Jira at {}: user search reachable, credentials accepted",
             self.base
@@ -265,6 +283,48 @@ mod tests {
         assert!(e.contains("rejected the credentials (HTTP 401)"), "{e}");
         assert!(!e.contains("ATATT-secret") && !e.contains("Ym90"), "{e}");
         server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_server_that_ignores_start_at_is_an_error_not_a_loop() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([user(
+                "a1",
+                "atlassian",
+                None,
+                true
+            )])))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let e = fetch_err(&jira_cfg(&server.uri()), "t").await;
+        assert!(e.contains("only accounts already read"), "{e}");
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn an_odd_typed_field_loses_only_itself() {
+        let server = MockServer::start().await;
+        let mut odd = user("a1", "atlassian", Some("a1@acme.example"), true);
+        odd["displayName"] = json!({"first": "A"});
+        odd["active"] = json!("yes");
+        Mock::given(method("GET"))
+            .and(query_param("startAt", "0"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([odd])))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .mount(&server)
+            .await;
+        let ids = fetch_ok(&jira_cfg(&server.uri()), "t").await;
+        assert_eq!(ids.len(), 1);
+        assert_eq!(ids[0].emails, ["a1@acme.example"]);
+        assert_eq!(
+            (ids[0].name.as_deref(), ids[0].status),
+            (None, AccountStatus::Unknown)
+        );
     }
 
     #[tokio::test]

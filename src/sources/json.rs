@@ -164,6 +164,16 @@ impl JsonSource {
                 let mut seen = std::collections::HashSet::new();
                 let mut current = path.clone();
                 loop {
+                    if docs.len() >= self.cfg.http.max_pages {
+                        return Err(config_error(
+                            &self.cfg,
+                            format!(
+                                "{}: still another page after {} pages (max_pages)",
+                                current.display(),
+                                self.cfg.http.max_pages
+                            ),
+                        ));
+                    }
                     if !seen.insert(current.clone()) {
                         return Err(config_error(
                             &self.cfg,
@@ -193,23 +203,36 @@ impl JsonSource {
     }
 
     async fn read_records(&self) -> Result<Vec<Identity>, SourceError> {
-        let pointer = &self.json.records;
         let mut out = Vec::new();
         for (loc, doc) in self.documents().await? {
-            let records = match doc.pointer(pointer) {
-                Some(Value::Array(a)) => a,
-                Some(Value::Null) | None if !out.is_empty() => continue,
-                _ => {
-                    return Err(SourceError::Data {
-                        source_name: self.cfg.name.clone(),
-                        location: loc,
-                        message: format!("records pointer `{pointer}` does not name an array"),
-                    });
-                }
-            };
-            for (i, rec) in records.iter().enumerate() {
-                out.push(self.identity(&loc, i, rec)?);
+            let first = out.is_empty();
+            out.extend(self.doc_identities(&loc, &doc, first)?);
+        }
+        Ok(out)
+    }
+
+    /// The records of one page; a page after the first may have none (`null` or no array).
+    fn doc_identities(
+        &self,
+        loc: &str,
+        doc: &Value,
+        first: bool,
+    ) -> Result<Vec<Identity>, SourceError> {
+        let pointer = &self.json.records;
+        let records = match doc.pointer(pointer) {
+            Some(Value::Array(a)) => a,
+            Some(Value::Null) | None if !first => return Ok(Vec::new()),
+            _ => {
+                return Err(SourceError::Data {
+                    source_name: self.cfg.name.clone(),
+                    location: loc.to_string(),
+                    message: format!("records pointer `{pointer}` does not name an array"),
+                });
             }
+        };
+        let mut out = Vec::with_capacity(records.len());
+        for (i, rec) in records.iter().enumerate() {
+            out.push(self.identity(loc, i, rec)?);
         }
         Ok(out)
     }
@@ -310,6 +333,22 @@ impl JsonSource {
             directory: self.cfg.directory,
         })
     }
+}
+
+/// One JSON document (a first page) as identities, as a `json` source maps it.
+pub fn map_document(
+    cfg: &SourceConfig,
+    json: &Config,
+    location: &str,
+    bytes: &[u8],
+) -> Result<Vec<Identity>, SourceError> {
+    let source = JsonSource {
+        cfg: cfg.clone(),
+        json: json.clone(),
+        client: None,
+    };
+    let doc = source.parse_doc(location, bytes)?;
+    source.doc_identities(location, &doc, true)
 }
 
 #[async_trait]

@@ -3,7 +3,9 @@
 //! users from `GET /v1.0/users?$select=…&$top=999`, paged by `@odata.nextLink`.
 //!
 //! Two hosts, two clients: the client secret only ever goes to the authority, the bearer token only
-//! to the Graph host. Sign-in activity is never reported as engineering activity.
+//! to the Graph host. Sign-in activity is never reported as engineering activity. A token's
+//! `expires_in` is clamped (to at most a day) before it becomes an instant: no lifetime a server
+//! names can overflow the clock.
 
 use std::time::{Duration, Instant};
 
@@ -14,10 +16,10 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::common::{
-    dotted, http_base, join_path, links_from, non_empty, parse_time, push_email, secret_from,
-    value_text,
+    dotted, http_base, join_path, lenient, links_from, non_empty, parse_time, push_email,
+    secret_from, value_text,
 };
-use super::http::{Auth, HttpClient, Request, json_next};
+use super::http::{Auth, HttpClient, Request, Response, json_next, redact_url};
 use super::spec::{FieldError, KindConfig, SourceConfig, SourceKind, http_url_key, required};
 use super::{FetchOutput, Secret, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
@@ -86,7 +88,30 @@ const SELECT: &str = "id,displayName,mail,userPrincipalName,otherMails,accountEn
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: String,
-    expires_in: Option<u64>,
+    /// Seconds, as a number or (older authorities) a string; anything else means the default.
+    #[serde(default)]
+    expires_in: Value,
+}
+
+/// A token's lifetime when the authority names none (or an unreadable one).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest lifetime believed: a longer `expires_in` (`u64::MAX`) is taken as a day.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(86_400);
+
+/// The lifetime `expires_in` names, clamped to [`LONGEST_LIFETIME`].
+fn token_lifetime(expires_in: &Value) -> Duration {
+    let secs = match expires_in {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match secs {
+        Some(s) if s.is_finite() && s >= 0.0 => {
+            Duration::try_from_secs_f64(s.min(LONGEST_LIFETIME.as_secs_f64()))
+                .unwrap_or(DEFAULT_LIFETIME)
+        }
+        _ => DEFAULT_LIFETIME,
+    }
 }
 
 #[derive(Deserialize)]
@@ -95,19 +120,28 @@ struct UsersPage {
     value: Vec<Value>,
 }
 
+/// A user: `id` is required, every other field lenient (an odd-typed one loses only itself).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GraphUser {
     id: String,
+    #[serde(default, deserialize_with = "lenient")]
     display_name: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     mail: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     user_principal_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     other_mails: Vec<String>,
+    #[serde(default, deserialize_with = "lenient")]
     account_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient")]
     employee_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     department: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     job_title: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     created_date_time: Option<String>,
 }
 
@@ -173,11 +207,13 @@ impl MsgraphSource {
             .await?;
         let t: TokenResponse = resp.json(&self.cfg.name)?;
         let access_token = Secret::new(t.access_token);
-        let lifetime = Duration::from_secs(t.expires_in.unwrap_or(3600));
+        let lifetime = token_lifetime(&t.expires_in);
         // Refresh five minutes early, or halfway through a short-lived token.
         let margin = Duration::from_secs(300).min(lifetime / 2);
+        let now = Instant::now();
+        let refresh_at = now.checked_add(lifetime - margin).unwrap_or(now);
         self.graph.set_auth(Auth::Bearer(access_token.clone()));
-        *slot = Some((access_token, Instant::now() + lifetime - margin));
+        *slot = Some((access_token, refresh_at));
         Ok(())
     }
 
@@ -201,45 +237,54 @@ impl MsgraphSource {
         }
         fields.join(",")
     }
+}
 
-    fn identity(&self, raw: &Value) -> Result<Identity, SourceError> {
-        let u: GraphUser = serde_json::from_value(raw.clone()).map_err(|e| SourceError::Data {
-            source_name: self.cfg.name.clone(),
-            location: self.base.to_string(),
-            message: format!("unexpected user object: {e}"),
-        })?;
-        let mut emails = Vec::new();
-        push_email(&mut emails, u.mail.as_deref());
-        for m in &u.other_mails {
-            push_email(&mut emails, Some(m));
-        }
-        let upn = non_empty(u.user_principal_name.as_deref());
-        if let Some(upn) = upn.as_deref()
-            && upn.contains('@')
-            && !upn.contains("#EXT#")
-        {
-            push_email(&mut emails, Some(upn));
-        }
-        Ok(Identity {
-            source: self.cfg.name.clone(),
-            id: u.id,
-            emails,
-            login: upn,
-            name: non_empty(u.display_name.as_deref()),
-            employee_id: non_empty(u.employee_id.as_deref()),
-            title: non_empty(u.job_title.as_deref()),
-            department: non_empty(u.department.as_deref()),
-            status: match u.account_enabled {
-                Some(true) => AccountStatus::Active,
-                Some(false) => AccountStatus::Departed,
-                None => AccountStatus::Unknown,
-            },
-            created_at: u.created_date_time.as_deref().and_then(parse_time),
-            links: links_from(&self.cfg, |path| dotted(raw, path).and_then(value_text)),
-            directory: self.cfg.directory,
-            ..Identity::default()
-        })
+/// One page of `GET /v1.0/users` as identities.
+pub fn map_page(cfg: &SourceConfig, page: &Response) -> Result<Vec<Identity>, SourceError> {
+    let mut identities = Vec::new();
+    for raw in page.json::<UsersPage>(&cfg.name)?.value {
+        identities.push(identity(cfg, &page.url, &raw)?);
     }
+    Ok(identities)
+}
+
+fn identity(cfg: &SourceConfig, url: &Url, raw: &Value) -> Result<Identity, SourceError> {
+    let u: GraphUser = serde_json::from_value(raw.clone()).map_err(|e| SourceError::Data {
+        source_name: cfg.name.clone(),
+        location: redact_url(url),
+        message: format!("unexpected user object: {e}"),
+    })?;
+    let mut emails = Vec::new();
+    push_email(&mut emails, u.mail.as_deref());
+    for m in &u.other_mails {
+        push_email(&mut emails, Some(m));
+    }
+    let upn = non_empty(u.user_principal_name.as_deref());
+    if let Some(upn) = upn.as_deref()
+        && upn.contains('@')
+        && !upn.contains("#EXT#")
+    {
+        push_email(&mut emails, Some(upn));
+    }
+    Ok(Identity {
+        source: cfg.name.clone(),
+        id: u.id,
+        emails,
+        login: upn,
+        name: non_empty(u.display_name.as_deref()),
+        employee_id: non_empty(u.employee_id.as_deref()),
+        title: non_empty(u.job_title.as_deref()),
+        department: non_empty(u.department.as_deref()),
+        status: match u.account_enabled {
+            Some(true) => AccountStatus::Active,
+            Some(false) => AccountStatus::Departed,
+            None => AccountStatus::Unknown,
+        },
+        created_at: u.created_date_time.as_deref().and_then(parse_time),
+        links: links_from(cfg, |path| dotted(raw, path).and_then(value_text)),
+        directory: cfg.directory,
+        ..Identity::default()
+    })
 }
 
 #[async_trait]
@@ -260,9 +305,7 @@ impl Source for MsgraphSource {
             .await?;
         let mut identities = Vec::new();
         for page in pages {
-            for raw in page.json::<UsersPage>(&self.cfg.name)?.value {
-                identities.push(self.identity(&raw)?);
-            }
+            identities.extend(map_page(&self.cfg, &page)?);
         }
         Ok(FetchOutput {
             identities,
@@ -523,6 +566,21 @@ mod tests {
             src.fetch().await.unwrap().identities
         );
         graph.verify().await;
+    }
+
+    #[test]
+    fn absurd_or_odd_lifetimes_are_clamped_not_panicked_on() {
+        let cases = [
+            (json!(u64::MAX), LONGEST_LIFETIME),
+            (json!(1e300), LONGEST_LIFETIME),
+            (json!("3599"), Duration::from_secs(3599)),
+            (json!(-5), DEFAULT_LIFETIME),
+            (json!([1]), DEFAULT_LIFETIME),
+            (Value::Null, DEFAULT_LIFETIME),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(token_lifetime(&value), expected, "{value}");
+        }
     }
 
     #[tokio::test]

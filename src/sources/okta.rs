@@ -12,9 +12,9 @@ use serde_json::Value;
 use url::Url;
 
 use super::common::{
-    join_path, links_from, non_empty, parse_time, push_email, value_text, vendor_client,
+    join_path, lenient, links_from, non_empty, parse_time, push_email, value_text, vendor_client,
 };
-use super::http::{Auth, HttpClient, Request, link_next};
+use super::http::{Auth, HttpClient, Request, Response, link_next};
 use super::spec::{FieldError, KindConfig, NoKeys, SourceConfig};
 use super::{FetchOutput, Source, SourceContext, SourceError};
 use crate::model::{AccountStatus, Identity};
@@ -32,10 +32,14 @@ impl KindConfig for Config {
     }
 }
 
+/// A user: `id` is required; `status` and `created` are lenient and the profile is read attribute
+/// by attribute, so an odd-typed field loses only itself.
 #[derive(Deserialize)]
 struct OktaUser {
     id: String,
+    #[serde(default, deserialize_with = "lenient")]
     status: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     created: Option<String>,
     #[serde(default)]
     profile: Value,
@@ -68,7 +72,7 @@ impl OktaSource {
         url
     }
 
-    async fn list(&self, filter: Option<&str>) -> Result<Vec<OktaUser>, SourceError> {
+    async fn list(&self, filter: Option<&str>) -> Result<Vec<Identity>, SourceError> {
         let limit = self.cfg.page_size.unwrap_or(200);
         let pages = self
             .client
@@ -76,49 +80,55 @@ impl OktaSource {
             .await?;
         let mut users = Vec::new();
         for page in pages {
-            users.extend(page.json::<Vec<OktaUser>>(&self.cfg.name)?);
+            users.extend(map_page(&self.cfg, &page)?);
         }
         Ok(users)
     }
+}
 
-    /// One user as an identity. Profile attributes are read one by one: an attribute of an odd
-    /// type (a list where text was expected) is left out, and the rest of the profile is kept.
-    fn identity(&self, u: OktaUser) -> Identity {
-        let attr = |name: &str| u.profile.get(name).and_then(value_text);
-        let mut emails = Vec::new();
-        push_email(&mut emails, attr("email").as_deref());
-        push_email(&mut emails, attr("secondEmail").as_deref());
-        let name = attr("displayName").or_else(|| {
-            let full = format!(
-                "{} {}",
-                attr("firstName").unwrap_or_default(),
-                attr("lastName").unwrap_or_default()
-            );
-            non_empty(Some(&full))
-        });
-        // `manager` is usually a display name; only an email is useful as manager_email.
-        let manager_email = [attr("manager"), attr("managerId")]
-            .into_iter()
-            .flatten()
-            .find(|m| m.contains('@'));
-        let links = links_from(&self.cfg, |attr| u.profile.get(attr).and_then(value_text));
-        Identity {
-            source: self.cfg.name.clone(),
-            id: u.id,
-            emails,
-            login: attr("login"),
-            name,
-            employee_id: attr("employeeNumber"),
-            title: attr("title"),
-            department: attr("department"),
-            manager_email,
-            status: okta_status(u.status.as_deref().unwrap_or("")),
-            is_bot: false,
-            last_activity: None,
-            created_at: u.created.as_deref().and_then(parse_time),
-            links,
-            directory: self.cfg.directory,
-        }
+/// One page of `GET /api/v1/users` as identities.
+pub fn map_page(cfg: &SourceConfig, page: &Response) -> Result<Vec<Identity>, SourceError> {
+    let users: Vec<OktaUser> = page.json(&cfg.name)?;
+    Ok(users.into_iter().map(|u| identity(cfg, u)).collect())
+}
+
+/// One user as an identity. Profile attributes are read one by one: an attribute of an odd type
+/// (a list where text was expected) is left out, and the rest of the profile is kept.
+fn identity(cfg: &SourceConfig, u: OktaUser) -> Identity {
+    let attr = |name: &str| u.profile.get(name).and_then(value_text);
+    let mut emails = Vec::new();
+    push_email(&mut emails, attr("email").as_deref());
+    push_email(&mut emails, attr("secondEmail").as_deref());
+    let name = attr("displayName").or_else(|| {
+        let full = format!(
+            "{} {}",
+            attr("firstName").unwrap_or_default(),
+            attr("lastName").unwrap_or_default()
+        );
+        non_empty(Some(&full))
+    });
+    // `manager` is usually a display name; only an email is useful as manager_email.
+    let manager_email = [attr("manager"), attr("managerId")]
+        .into_iter()
+        .flatten()
+        .find(|m| m.contains('@'));
+    let links = links_from(cfg, |attr| u.profile.get(attr).and_then(value_text));
+    Identity {
+        source: cfg.name.clone(),
+        id: u.id,
+        emails,
+        login: attr("login"),
+        name,
+        employee_id: attr("employeeNumber"),
+        title: attr("title"),
+        department: attr("department"),
+        manager_email,
+        status: okta_status(u.status.as_deref().unwrap_or("")),
+        is_bot: false,
+        last_activity: None,
+        created_at: u.created.as_deref().and_then(parse_time),
+        links,
+        directory: cfg.directory,
     }
 }
 
@@ -148,7 +158,7 @@ impl Source for OktaSource {
         let mut identities = Vec::new();
         for u in users {
             if seen.insert(u.id.clone()) {
-                identities.push(self.identity(u));
+                identities.push(u);
             }
         }
         Ok(FetchOutput {

@@ -105,7 +105,8 @@ pub enum Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Location::Http(u) => write!(f, "{u}"),
+            // As every message shows a URL: a token in its query is masked.
+            Location::Http(u) => f.write_str(&super::http::redact_url(u)),
             Location::File(p) => write!(f, "{}", p.display()),
         }
     }
@@ -206,8 +207,8 @@ impl SourceConfig {
 }
 
 /// The settings only one kind reads, one variant per kind (vector's style: each vendor's file owns
-/// its struct).
-// One per configured source, built once when the config is read: the variants' sizes do not matter.
+/// its struct). Built once per source from the config, so the size of the largest variant costs
+/// nothing worth boxing for.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum VendorConfig {

@@ -17,6 +17,7 @@ pub(crate) fn fast() -> HttpSettings {
         total_timeout: Duration::from_secs(10),
         max_retry_wait: Duration::from_secs(3),
         concurrency: 4,
+        ..HttpSettings::default()
     }
 }
 

@@ -20,19 +20,19 @@ use crate::sources::common::epoch_time;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ModuleLicense {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sources::common::lenient")]
     pub id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sources::common::lenient")]
     pub module_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sources::common::lenient")]
     pub status: Option<LicenseStatus>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sources::common::lenient")]
     pub number_of_contributors: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sources::common::lenient")]
     pub developer_license_count: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sources::common::lenient")]
     pub start_time: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::sources::common::lenient")]
     pub expiry_time: Option<i64>,
 }
 

@@ -75,7 +75,8 @@ impl Auth {
         Ok(Some((name, value)))
     }
 
-    /// The secret values this scheme carries, to scrub from any text we echo back.
+    /// The secret values this scheme carries, to scrub from anything a server sends back: the
+    /// token, and for Basic also `user:token`, whose base64 is the header value.
     pub(super) fn secrets(&self) -> Vec<String> {
         match self {
             Auth::None => Vec::new(),
@@ -86,13 +87,16 @@ impl Auth {
             | Auth::XApiKey(t) => {
                 vec![t.expose().to_string()]
             }
-            Auth::Basic { token, .. } => vec![token.expose().to_string()],
+            Auth::Basic { user, token } => vec![
+                token.expose().to_string(),
+                format!("{user}:{}", token.expose()),
+            ],
         }
     }
 }
 
 /// Standard base64 (RFC 4648, with padding); small enough not to need a crate.
-fn base64_encode(input: &[u8]) -> String {
+pub(super) fn base64_encode(input: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {

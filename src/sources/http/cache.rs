@@ -26,8 +26,10 @@ pub(super) struct Stored {
 }
 
 impl HttpClient {
+    /// The key a URL is stored under: its redacted form, so a token in a configured URL's query
+    /// never reaches the store.
     fn cache_key(&self, url: &Url) -> String {
-        format!("{}|{}", self.source, url)
+        format!("{}|{}", self.source, redact_url(url))
     }
 
     /// The stored answer for `req`, when it is a conditional GET and one is stored.

@@ -4,11 +4,19 @@
 //! `retry::decide`), same-host redirects, a 304 answered from the stored body, the credentials
 //! message for 401 / 403, and the cache store.
 //!
+//! Bodies are read as a stream, decompressed, against two caps: [`HttpSettings::max_response_bytes`]
+//! per response and [`HttpSettings::max_source_bytes`] for everything this client reads; a body
+//! that passes either is an error, never buffered whole. A body that breaks off is a transport
+//! failure, retried like a reset. Every body and header value read is scrubbed of the client's
+//! secrets in all their wire forms (`scrub`) before anything else sees it.
+//!
 //! Never sends anything outside the origin it was built for (a link or redirect elsewhere is
-//! refused before it is sent), never puts a secret into an error, a log line or Debug output (error
-//! bodies are scrubbed, URLs redacted), and never decides by itself whether to retry.
+//! refused before it is sent), never puts a secret into an error, a log line or Debug output
+//! (bodies are scrubbed, URLs redacted), never overflows a clock on a server's wait (waits are
+//! clamped and added saturating), and never decides by itself whether to retry.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -20,6 +28,7 @@ use url::Url;
 
 use super::auth::Auth;
 use super::retry::{self, Attempt, Decision, Failure, Outcome};
+use super::scrub::Scrubber;
 use crate::sources::{HttpCache, Secret, SourceError};
 
 const MAX_REDIRECTS: usize = 5;
@@ -35,7 +44,16 @@ pub struct HttpSettings {
     pub max_retry_wait: Duration,
     /// Requests in flight to one host at most.
     pub concurrency: usize,
+    /// The most bytes one response body may hold, after decompression.
+    pub max_response_bytes: u64,
+    /// The most body bytes (after decompression) one client reads in all: one source's run.
+    pub max_source_bytes: u64,
+    /// The most pages one listing may have, whatever its paging style.
+    pub max_pages: usize,
 }
+
+/// One mebibyte, the unit of the `max_*_mb` keys.
+pub const MIB: u64 = 1 << 20;
 
 impl Default for HttpSettings {
     fn default() -> Self {
@@ -45,6 +63,9 @@ impl Default for HttpSettings {
             total_timeout: Duration::from_secs(120),
             max_retry_wait: Duration::from_secs(120),
             concurrency: 8,
+            max_response_bytes: 32 * MIB,
+            max_source_bytes: 1024 * MIB,
+            max_pages: 5_000,
         }
     }
 }
@@ -220,6 +241,18 @@ pub struct Response {
 }
 
 impl Response {
+    /// A 200 with this body and no headers, as if `url` had answered it (the fuzz targets feed
+    /// the vendors' mappings this way).
+    pub fn from_body(url: Url, body: Vec<u8>) -> Response {
+        Response {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body,
+            url,
+            from_cache: false,
+        }
+    }
+
     /// One header as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -256,6 +289,18 @@ struct Transport {
 }
 
 impl Transport {
+    /// A body that broke off (reset, cut short, a stream that failed to decompress): transient,
+    /// unless the clock ran out.
+    fn body_broke_off(e: reqwest::Error) -> Transport {
+        let e = e.without_url();
+        let failure = if e.is_timeout() {
+            Failure::Timeout
+        } else {
+            Failure::Body
+        };
+        Transport { failure, cause: e }
+    }
+
     fn from_reqwest(e: reqwest::Error) -> Transport {
         let e = e.without_url();
         let failure = if e.is_timeout() {
@@ -299,7 +344,7 @@ pub struct HttpClient {
     origin: url::Origin,
     origin_text: String,
     inner: reqwest::Client,
-    settings: HttpSettings,
+    pub(super) settings: HttpSettings,
     auth: Mutex<Auth>,
     limit: Semaphore,
     pub(super) cache: Option<Arc<dyn HttpCache>>,
@@ -307,8 +352,13 @@ pub struct HttpClient {
     paused_until: Mutex<Option<Instant>>,
     /// Headers sent with every request (vendor API version, Accept).
     default_headers: Vec<(HeaderName, HeaderValue)>,
-    /// Secrets sent in bodies (a client secret), scrubbed from echoed text like the auth token.
-    body_secrets: Vec<Secret>,
+    /// Secrets sent in bodies (a client secret) or in the configured URL (`?access_token=`),
+    /// scrubbed from what servers send back like the auth token.
+    other_secrets: Vec<Secret>,
+    /// The scrubber for the current credentials; rebuilt when they change.
+    scrubber: Mutex<Option<Arc<Scrubber>>>,
+    /// Body bytes read so far, against `settings.max_source_bytes`.
+    received: AtomicU64,
 }
 
 impl fmt::Debug for HttpClient {
@@ -355,14 +405,35 @@ impl HttpClient {
             cache,
             paused_until: Mutex::new(None),
             default_headers: Vec::new(),
-            body_secrets: Vec::new(),
+            other_secrets: url_secrets(base),
+            scrubber: Mutex::new(None),
+            received: AtomicU64::new(0),
         })
     }
 
-    /// Marks a secret this client sends in request bodies, so it is scrubbed from error text.
+    /// Marks a secret this client sends in request bodies, so it is scrubbed from what servers
+    /// send back.
     pub fn with_body_secret(mut self, secret: Secret) -> HttpClient {
-        self.body_secrets.push(secret);
+        self.other_secrets.push(secret);
+        self.scrubber = Mutex::new(None);
         self
+    }
+
+    /// The scrubber for this client's secrets as they are now (the auth token, Basic's
+    /// `user:token`, body and URL secrets).
+    pub(super) fn scrubber(&self) -> Arc<Scrubber> {
+        let mut slot = match self.scrubber.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(s) = slot.as_ref() {
+            return s.clone();
+        }
+        let mut secrets = self.current_auth().secrets();
+        secrets.extend(self.other_secrets.iter().map(|s| s.expose().to_string()));
+        let built = Arc::new(Scrubber::new(secrets.iter().map(String::as_str)));
+        *slot = Some(built.clone());
+        built
     }
 
     /// Sends `name: value` with every request of this client.
@@ -378,6 +449,9 @@ impl HttpClient {
     pub fn set_auth(&self, auth: Auth) {
         if let Ok(mut a) = self.auth.lock() {
             *a = auth;
+        }
+        if let Ok(mut s) = self.scrubber.lock() {
+            *s = None;
         }
     }
 
@@ -418,17 +492,38 @@ impl HttpClient {
     }
 
     /// Send a request: origin check, ETag, retries, same-host redirects. Any non-2xx outcome is an
-    /// error naming the source and the URL.
+    /// error naming the source and the URL, except a 4xx the request asked to read itself
+    /// ([`Request::keeping_client_errors`]).
     pub async fn send(&self, req: Request) -> Result<Response, SourceError> {
+        let url = req.url.clone();
+        let keep = req.keep_client_errors;
+        let resp = self.answer(req).await?;
+        if !(keep && is_readable_client_error(resp.status)) {
+            self.refuse_failure(&url, &resp)?;
+        }
+        Ok(resp)
+    }
+
+    /// GET `url`; None when the server answers 404 or 410 (the thing is gone, e.g. a member who
+    /// left between two calls). Any other non-2xx outcome is an error, as with [`HttpClient::send`].
+    pub async fn get_unless_gone(&self, url: Url) -> Result<Option<Response>, SourceError> {
+        let resp = self.answer(Request::get(url.clone())).await?;
+        if matches!(resp.status, StatusCode::NOT_FOUND | StatusCode::GONE) {
+            return Ok(None);
+        }
+        self.refuse_failure(&url, &resp)?;
+        Ok(Some(resp))
+    }
+
+    /// The final answer to `req`, not yet judged: origin check, ETag, retries, same-host
+    /// redirects, a 304 answered from the stored body; a fresh success is stored.
+    async fn answer(&self, req: Request) -> Result<Response, SourceError> {
         self.check_origin(&req.url, "link")?;
         let stored = self.cache_lookup(&req).await;
         let etag = stored.as_ref().map(|s| s.etag.as_str());
         let resp = self.follow_redirects(&req, etag).await?;
         if resp.status == StatusCode::NOT_MODIFIED {
             return self.reuse_stored(req.url, stored);
-        }
-        if !(req.keep_client_errors && is_readable_client_error(resp.status)) {
-            self.refuse_failure(&req.url, &resp)?;
         }
         self.cache_store(&req, &resp).await;
         Ok(Response {
@@ -502,18 +597,13 @@ impl HttpClient {
         Ok(())
     }
 
-    /// A short, scrubbed excerpt of an error body, to help the operator.
+    /// A short excerpt of an error body, to help the operator: scrubbed whole first, then cut,
+    /// so that no part of a secret survives the cut.
     fn body_hint(&self, resp: &Response) -> String {
-        let text = String::from_utf8_lossy(&resp.body);
-        let mut text: String = text.chars().take(200).collect();
-        let mut secrets = self.current_auth().secrets();
-        secrets.extend(self.body_secrets.iter().map(|s| s.expose().to_string()));
-        for secret in secrets {
-            if !secret.is_empty() {
-                text = text.replace(&secret, "***");
-            }
-        }
+        let scrubbed = self.scrubber().bytes(&resp.body).into_owned();
+        let text = String::from_utf8_lossy(&scrubbed);
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text: String = text.chars().take(BODY_HINT_CHARS).collect();
         if text.is_empty() {
             String::new()
         } else {
@@ -529,7 +619,7 @@ impl HttpClient {
             return Ok(());
         }
         let wait = until - now;
-        if *waited + wait > self.settings.max_retry_wait {
+        if waited.saturating_add(wait) > self.settings.max_retry_wait {
             return Err(self.http_error(
                 url,
                 format!(
@@ -541,7 +631,7 @@ impl HttpClient {
         }
         tracing::info!(source = %self.source, wait_secs = wait.as_secs_f64(), "rate limit exhausted: pausing");
         tokio::time::sleep(wait).await;
-        *waited += wait;
+        *waited = waited.saturating_add(wait);
         Ok(())
     }
 
@@ -595,7 +685,7 @@ impl HttpClient {
                 "retrying"
             );
             tokio::time::sleep(after).await;
-            attempt.waited += after;
+            attempt.waited = attempt.waited.saturating_add(after);
         }
     }
 
@@ -616,17 +706,91 @@ impl HttpClient {
             Err(e) => return Ok(Err(Transport::from_reqwest(e))),
         };
         let status = resp.status();
-        let headers = resp.headers().clone();
-        Ok(match resp.bytes().await {
-            Ok(body) => Ok(Response {
-                status,
-                headers,
-                body: body.to_vec(),
-                url: req.url.clone(),
-                from_cache: false,
-            }),
-            Err(e) => Err(Transport::from_reqwest(e)),
-        })
+        let headers = self.scrubbed_headers(resp.headers());
+        let body = match self.read_body(&req.url, resp).await? {
+            Ok(body) => body,
+            Err(t) => return Ok(Err(t)),
+        };
+        let body = match self.scrubber().bytes(&body) {
+            std::borrow::Cow::Borrowed(_) => body,
+            std::borrow::Cow::Owned(scrubbed) => scrubbed,
+        };
+        Ok(Ok(Response {
+            status,
+            headers,
+            body,
+            url: req.url.clone(),
+            from_cache: false,
+        }))
+    }
+
+    /// The body, read chunk by chunk (decompressed) against the per-response and per-source caps.
+    /// Outer error: a cap was passed (not retried). Inner error: the body broke off.
+    async fn read_body(
+        &self,
+        url: &Url,
+        mut resp: reqwest::Response,
+    ) -> Result<Result<Vec<u8>, Transport>, SourceError> {
+        let limit = self.settings.max_response_bytes;
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(self.too_large(url));
+        }
+        // The chunks are kept as they come and joined once at the end: a growing Vec would hold
+        // its old and its doubled buffer at once, half again the cap at the worst moment.
+        let mut chunks = Vec::new();
+        let mut len: u64 = 0;
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Ok(Ok(joined(chunks, len))),
+                Err(e) => return Ok(Err(Transport::body_broke_off(e))),
+            };
+            len += chunk.len() as u64;
+            if len > limit {
+                return Err(self.too_large(url));
+            }
+            self.count_received(url, chunk.len())?;
+            chunks.push(chunk);
+        }
+    }
+
+    fn too_large(&self, url: &Url) -> SourceError {
+        self.http_error(
+            url,
+            format!(
+                "the answer is larger than {} (max_response_mb); stopped reading it",
+                size(self.settings.max_response_bytes)
+            ),
+        )
+    }
+
+    /// Adds `n` body bytes to what this client has read; an error past `max_source_bytes`.
+    fn count_received(&self, url: &Url, n: usize) -> Result<(), SourceError> {
+        let before = self.received.fetch_add(n as u64, Ordering::Relaxed);
+        if before.saturating_add(n as u64) <= self.settings.max_source_bytes {
+            return Ok(());
+        }
+        Err(self.http_error(
+            url,
+            format!(
+                "this source's answers add up to more than {} (max_source_mb); stopped reading",
+                size(self.settings.max_source_bytes)
+            ),
+        ))
+    }
+
+    /// The response headers with any value that carries a secret masked.
+    fn scrubbed_headers(&self, headers: &HeaderMap) -> HeaderMap {
+        let scrubber = self.scrubber();
+        let mut out = headers.clone();
+        for value in out.values_mut() {
+            if scrubber.finds(value.as_bytes())
+                && let Ok(masked) = HeaderValue::from_bytes(&scrubber.bytes(value.as_bytes()))
+            {
+                *value = masked;
+            }
+        }
+        out
     }
 
     /// The reqwest request: auth header, default and request headers, `If-None-Match`, body.
@@ -680,9 +844,10 @@ impl HttpClient {
     /// A spent rate-limit budget on a successful response pauses the following requests.
     fn note_rate_limit(&self, headers: &HeaderMap) {
         if let Some(wait) = retry::exhausted_budget_wait(headers, SystemTime::now())
+            && let Some(until) = Instant::now().checked_add(wait)
             && let Ok(mut p) = self.paused_until.lock()
         {
-            *p = Some(Instant::now() + wait);
+            *p = Some(until);
         }
     }
 }
@@ -695,6 +860,24 @@ fn is_readable_client_error(status: StatusCode) -> bool {
             status,
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
         )
+}
+
+/// A byte cap as the config says it (`32 MiB`), or in bytes when it is no whole number of MiB.
+fn size(bytes: u64) -> String {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The chunks of a body as one buffer of exactly `len` bytes.
+fn joined<C: AsRef<[u8]>>(chunks: Vec<C>, len: u64) -> Vec<u8> {
+    let mut body = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    for chunk in chunks {
+        body.extend_from_slice(chunk.as_ref());
+    }
+    body
 }
 
 /// The request a redirect asks for: a 303, and a 301 / 302 after anything but a GET, turn into a
@@ -713,26 +896,42 @@ fn redirected(current: Request, status: StatusCode, next: Url) -> Request {
     }
 }
 
+/// How many characters of an error body an error message quotes.
+const BODY_HINT_CHARS: usize = 200;
+
+/// Whether a query parameter's name says its value is a credential.
+fn secretish(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "token",
+        "key",
+        "secret",
+        "password",
+        "signature",
+        "sig",
+        "code",
+        "auth",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
+}
+
+/// The credentials a configured URL carries itself: its password and secret-looking query values.
+fn url_secrets(url: &Url) -> Vec<Secret> {
+    let mut secrets: Vec<Secret> = url.password().map(Secret::new).into_iter().collect();
+    for (k, v) in url.query_pairs() {
+        if secretish(&k) && !v.is_empty() {
+            secrets.push(Secret::new(v.into_owned()));
+        }
+    }
+    secrets
+}
+
 /// A URL fit for an error message or a log line: no user info, secret-looking query values masked.
 pub fn redact_url(url: &Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    let secretish = |k: &str| {
-        let k = k.to_ascii_lowercase();
-        [
-            "token",
-            "key",
-            "secret",
-            "password",
-            "signature",
-            "sig",
-            "code",
-            "auth",
-        ]
-        .iter()
-        .any(|s| k.contains(s))
-    };
     if u.query_pairs().any(|(k, _)| secretish(&k)) {
         let pairs: Vec<(String, String)> = u
             .query_pairs()
@@ -940,6 +1139,115 @@ mod tests {
             .to_string();
         assert!(e.contains("refused"), "{e}");
         other.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_secret_straddling_the_cut_is_scrubbed_whole_before_the_body_is_cut() {
+        let server = MockServer::start().await;
+        let token = "tok-0123456789abcdefghij";
+        let body = format!("{}{token} trailing", "x".repeat(190));
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401).set_body_string(body))
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::Bearer(Secret::new(token)));
+        let e = c
+            .get(Url::parse(&server.uri()).unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("***"), "{e}");
+        assert!(
+            !e.contains("tok-0123"),
+            "half a token survived the cut: {e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_response_cap_is_refused_and_not_retried() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("y".repeat(4096)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.max_response_bytes = 1024;
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        let e = c.get(base).await.unwrap_err().to_string();
+        assert!(
+            e.contains("larger than 1024 bytes (max_response_mb)"),
+            "{e}"
+        );
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn a_source_over_its_byte_budget_is_refused() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("z".repeat(600)))
+            .mount(&server)
+            .await;
+        let mut s = fast();
+        s.max_source_bytes = 1000;
+        let base = Url::parse(&server.uri()).unwrap();
+        let c = HttpClient::new("t", &base, s, Auth::None, None).unwrap();
+        assert_eq!(
+            c.get(base.join("/a").unwrap()).await.unwrap().body.len(),
+            600
+        );
+        let e = c
+            .get(base.join("/b").unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 1000 bytes (max_source_mb)"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn echoed_secrets_are_masked_in_bodies_and_headers_before_anyone_reads_them() {
+        let server = MockServer::start().await;
+        let token = "ghp_EchoedSecret42";
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("link", format!("</p?t={token}>; rel=\"next\"").as_str())
+                    .set_body_string(format!("{{\"name\": \"Bearer {token}\"}}")),
+            )
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::Bearer(Secret::new(token)));
+        let r = c.get(Url::parse(&server.uri()).unwrap()).await.unwrap();
+        assert_eq!(r.body, b"{\"name\": \"Bearer ***\"}");
+        assert_eq!(r.header("link"), Some("</p?t=***>; rel=\"next\""));
+    }
+
+    #[tokio::test]
+    async fn gone_is_none_and_other_failures_stay_errors() {
+        let server = MockServer::start().await;
+        Mock::given(path("/gone"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        Mock::given(path("/broken"))
+            .respond_with(ResponseTemplate::new(400))
+            .mount(&server)
+            .await;
+        let c = client(&server, Auth::None);
+        let base = Url::parse(&server.uri()).unwrap();
+        assert!(
+            c.get_unless_gone(base.join("/gone").unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            c.get_unless_gone(base.join("/broken").unwrap())
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

@@ -4,9 +4,10 @@
 //! same-host redirects, paging helpers and the auth schemes (Bearer, SSWS, PRIVATE-TOKEN, Basic,
 //! Harness's `ApiKey` and `x-api-key`).
 //!
-//! In parts: `client` (the client, its requests and responses, `send()` and the attempt loop),
-//! `auth` (the schemes and their headers), `retry` (the retry decision, a pure function),
-//! `paging` (next links and `get_pages`) and `cache` (ETags and the 304 path). A vendor's own
+//! In parts: `client` (the client, its requests and responses, `send()` and the attempt loop,
+//! the capped streaming read), `auth` (the schemes and their headers), `retry` (the retry
+//! decision, a pure function), `paging` (next links, `get_pages`, the page cap), `scrub` (every
+//! wire form of a secret masked in what servers send back) and `cache` (ETags and the 304 path). A vendor's own
 //! paging style or header lives in the vendor's file, not here.
 //!
 //! Architecture invariant: a request is only ever sent to the origin (scheme, host, port) the
@@ -18,8 +19,10 @@ mod cache;
 mod client;
 mod paging;
 mod retry;
+mod scrub;
 
 pub use auth::Auth;
-pub use client::{HttpClient, HttpSettings, Request, Response, redact_url};
-pub use paging::{json_next, link_next};
+pub use client::{HttpClient, HttpSettings, MIB, Request, Response, redact_url};
+pub use paging::{Cursors, json_next, link_next};
 pub use retry::server_wait;
+pub use scrub::{Scrubber, wire_forms};

@@ -1,9 +1,13 @@
-//! Paging: the next page's URL from an RFC 8288 `Link` header or from a JSON body, and
-//! [`HttpClient::get_pages`], which fetches a first page and every page after it.
+//! Paging: the next page's URL from an RFC 8288 `Link` header or from a JSON body,
+//! [`HttpClient::get_pages`], which fetches a first page and every page after it, and the two
+//! guards every paging style uses, links or not: the page cap ([`HttpClient::refuse_too_many_pages`],
+//! `max_pages`) and the repeated-cursor check ([`Cursors`]: GraphQL `endCursor`s, Jira pages).
 //!
-//! Never follows a next link to another origin, never fetches a page twice (a next link already
-//! seen is an error, not a loop), and knows no vendor's own paging headers: a vendor with its own
-//! style (GitLab's `X-Next-Page`) reads it in its file and names the headers to keep.
+//! Never follows a next link to another origin, never fetches a page twice (a next link or cursor
+//! already seen is an error, not a loop), never pages on past `max_pages` (a server that hands out
+//! a new link forever is an error, not a memory leak), and knows no vendor's own paging headers: a
+//! vendor with its own style (GitLab's `X-Next-Page`) reads it in its file and names the headers
+//! to keep.
 
 use std::collections::HashSet;
 
@@ -38,6 +42,7 @@ impl HttpClient {
         let mut pages = Vec::new();
         let mut url = first;
         loop {
+            self.refuse_too_many_pages(&url, pages.len())?;
             self.refuse_repeated_page(&mut seen, &url)?;
             let page = Request::get(url.clone()).keeping_headers(paging_headers);
             let resp = self.send(page).await?;
@@ -49,6 +54,21 @@ impl HttpClient {
                 Some(raw) => url = self.next_page_url(&base, &raw)?,
             }
         }
+    }
+
+    /// An error when a listing that has `pages` pages already would fetch another past
+    /// `max_pages`; `url` is the page it would fetch.
+    pub fn refuse_too_many_pages(&self, url: &Url, pages: usize) -> Result<(), SourceError> {
+        let max = self.settings.max_pages;
+        if pages < max {
+            return Ok(());
+        }
+        Err(self.http_error(
+            url,
+            format!(
+                "still another page after {max} pages (max_pages); stopping instead of paging on"
+            ),
+        ))
     }
 
     /// Records `url` as fetched; an error when it was fetched before.
@@ -73,6 +93,17 @@ impl HttpClient {
             .map_err(|e| self.http_error(base, format!("bad next-page link `{raw}`: {e}")))?;
         self.check_origin(&url, "next-page link")?;
         Ok(url)
+    }
+}
+
+/// The cursors (or page keys) a listing has handed out, to refuse one handed out twice.
+#[derive(Debug, Default)]
+pub struct Cursors(HashSet<String>);
+
+impl Cursors {
+    /// Records `cursor`; false when it was handed out before.
+    pub fn first_time(&mut self, cursor: &str) -> bool {
+        self.0.insert(cursor.to_string())
     }
 }
 
@@ -166,5 +197,39 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("already fetched"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_new_next_link_every_time_stops_at_the_page_cap() {
+        let server = MockServer::start().await;
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = counter.clone();
+        Mock::given(method("GET"))
+            .respond_with(move |_: &wiremock::Request| {
+                let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                ResponseTemplate::new(200)
+                    .insert_header("link", format!("</p?page={}>; rel=\"next\"", n + 2))
+            })
+            .mount(&server)
+            .await;
+        let base = Url::parse(&server.uri()).unwrap();
+        let mut settings = fast();
+        settings.max_pages = 7;
+        let c = HttpClient::new("t", &base, settings, Auth::None, None).unwrap();
+        let e = c
+            .get_pages(base.join("/p").unwrap(), |r| Ok(link_next(&r.headers)))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("after 7 pages (max_pages)"), "{e}");
+        assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), 7);
+    }
+
+    #[test]
+    fn a_cursor_is_new_only_once() {
+        let mut cursors = Cursors::default();
+        assert!(cursors.first_time("c1"));
+        assert!(cursors.first_time("c2"));
+        assert!(!cursors.first_time("c1"));
     }
 }

@@ -18,6 +18,10 @@ const BACKOFF_BASE: Duration = Duration::from_millis(250);
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 /// Attempts per request at most, whatever the wait budget says (guards against `Retry-After: 0`).
 const MAX_ATTEMPTS: u32 = 10;
+/// The longest wait a server can name: a longer `Retry-After` or reset (`1e300`, a reset in the
+/// year 3000) is taken as this, which is longer than any wait budget the config accepts, so the
+/// request gives up with the server's wait in its message instead of overflowing a clock.
+pub(super) const LONGEST_WAIT: Duration = Duration::from_secs(86_400);
 
 const REMAINING_HEADERS: [&str; 3] = [
     "x-ratelimit-remaining",
@@ -118,7 +122,7 @@ pub(super) fn decide(
     if attempt.number >= MAX_ATTEMPTS {
         return give_up(GiveUp::TooManyAttempts { server_asked });
     }
-    if attempt.waited + wait > attempt.budget {
+    if attempt.waited.saturating_add(wait) > attempt.budget {
         return give_up(GiveUp::OverBudget { server_asked });
     }
     Decision::Retry { after: wait }
@@ -188,9 +192,9 @@ fn reset_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
             }
             if n > 1_000_000_000.0 {
                 let now_secs = now.duration_since(UNIX_EPOCH).ok()?.as_secs_f64();
-                return Some(Duration::from_secs_f64((n - now_secs).max(0.0)));
+                return Some(clamped_seconds((n - now_secs).max(0.0)));
             }
-            return Some(Duration::from_secs_f64(n));
+            return Some(clamped_seconds(n));
         }
     }
     None
@@ -204,10 +208,11 @@ pub fn server_wait(headers: &HeaderMap, status: StatusCode, now: SystemTime) -> 
             && secs.is_finite()
             && secs >= 0.0
         {
-            return Some(Duration::from_secs_f64(secs));
+            return Some(clamped_seconds(secs));
         }
         if let Ok(date) = httpdate::parse_http_date(v) {
-            return Some(date.duration_since(now).unwrap_or(Duration::ZERO));
+            let wait = date.duration_since(now).unwrap_or(Duration::ZERO);
+            return Some(wait.min(LONGEST_WAIT));
         }
     }
     if remaining_is_zero(headers) || status == StatusCode::TOO_MANY_REQUESTS {
@@ -223,6 +228,13 @@ pub(super) fn exhausted_budget_wait(headers: &HeaderMap, now: SystemTime) -> Opt
     } else {
         None
     }
+}
+
+/// A finite, non-negative number of seconds a server named, as a wait of at most [`LONGEST_WAIT`]
+/// (`Duration::from_secs_f64` panics past `u64::MAX` seconds; this never does).
+fn clamped_seconds(secs: f64) -> Duration {
+    let longest = LONGEST_WAIT.as_secs_f64();
+    Duration::try_from_secs_f64(secs.clamp(0.0, longest)).unwrap_or(LONGEST_WAIT)
 }
 
 /// Exponential backoff with full jitter: `jitter` (in `[0, 1)`) of the way into
@@ -323,6 +335,48 @@ mod tests {
         assert_eq!(
             server_wait(&hm, StatusCode::TOO_MANY_REQUESTS, now),
             Some(Duration::from_secs(12))
+        );
+    }
+
+    #[test]
+    fn absurd_waits_are_clamped_to_the_longest_wait_not_panicked_on() {
+        let huge_reset = ["1e300", "18446744073709551616", "inf", "1e19"];
+        for value in huge_reset {
+            for (remaining, reset) in [
+                ("x-ratelimit-remaining", "x-ratelimit-reset"),
+                ("x-rate-limit-remaining", "x-rate-limit-reset"),
+                ("ratelimit-remaining", "ratelimit-reset"),
+            ] {
+                let hm = headers(&[(remaining, "0"), (reset, value)]);
+                let wait = server_wait(&hm, StatusCode::TOO_MANY_REQUESTS, now());
+                assert!(
+                    wait.is_none_or(|w| w <= LONGEST_WAIT),
+                    "{reset}: {value} gave {wait:?}"
+                );
+                assert!(exhausted_budget_wait(&hm, now()).is_none_or(|w| w <= LONGEST_WAIT));
+            }
+            let hm = headers(&[("retry-after", value)]);
+            let wait = server_wait(&hm, StatusCode::SERVICE_UNAVAILABLE, now());
+            assert!(wait.is_none_or(|w| w <= LONGEST_WAIT), "{value}: {wait:?}");
+        }
+        let far = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(253_402_300_799));
+        let hm = headers(&[("retry-after", far.as_str())]);
+        assert_eq!(
+            server_wait(&hm, StatusCode::TOO_MANY_REQUESTS, now()),
+            Some(LONGEST_WAIT)
+        );
+        let spent = Attempt {
+            waited: Duration::MAX,
+            ..first(true)
+        };
+        assert_eq!(
+            answered(&spent, 429, &[("retry-after", "1e300")]),
+            Decision::GiveUp {
+                why: GiveUp::OverBudget {
+                    server_asked: Some(LONGEST_WAIT)
+                }
+            },
+            "the budget check saturates instead of overflowing"
         );
     }
 

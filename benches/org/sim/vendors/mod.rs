@@ -28,8 +28,7 @@ pub const ENV: &[(&str, &str)] = &[
 ];
 
 /// The faults each vendor is known to answer with now and then; `truncated` adds bodies cut
-/// short (opt-in: seatwarden does not retry them yet, and a failed source would hide the
-/// decisions this bench measures).
+/// short (opt-in, added while seatwarden did not retry them; it does since issue 15).
 fn fault_kinds(vendor: &str, truncated: bool) -> &'static [Fault] {
     use Fault::*;
     match (vendor, truncated) {

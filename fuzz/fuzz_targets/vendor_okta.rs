@@ -1,0 +1,14 @@
+//! Any answer to the okta users call, through the mapping `fetch` uses: an error or identities,
+//! never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use seatwarden::sources::{SourceKind, okta};
+
+#[path = "common.rs"]
+mod common;
+
+fuzz_target!(|data: &[u8]| {
+    let cfg = common::source(SourceKind::Okta);
+    let _ = okta::map_page(&cfg, &common::answer(&cfg, data));
+});
