@@ -4,6 +4,10 @@
 //! - `reconcile` (stored, and `--dry-run`) over three file sources holding N people
 //!   (target: under 5 s and 500 MB peak for 100,000).
 //!
+//! - `report --send` of the weekly report over 104 stored runs of that table (the two runs above
+//!   plus 102 earlier weekly copies), by email to an SMTP server inside this process
+//!   (target: under 2 s and 300 MB peak).
+//!
 //! Run: `cargo bench --bench pipeline` (SEATWARDEN_BENCH_PEOPLE=N to change the size). Each command is
 //! a separate process; wall time and that process's peak RSS (wait4 rusage) are printed.
 
@@ -11,6 +15,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
+
+#[allow(dead_code)]
+#[path = "../tests/support/smtp.rs"]
+mod smtp;
 
 const FIRST: [&str; 24] = [
     "Ada", "Bob", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kofi",
@@ -212,6 +220,8 @@ fn main() {
         "reconcile (again)   {n:>7} people    {s:>6.2} s  {mb:>6.0} MB peak   (target < 5 s, < 500 MB)"
     );
 
+    bench_report(dir);
+
     // Read only after the last child has run: a child's peak RSS as wait4 reports it includes this
     // process's own peak at the time it was spawned (exec accounts the memory it replaces), and
     // the parsed 80 MB report takes this process past 400 MB.
@@ -241,4 +251,59 @@ fn main() {
         count("inactive"),
         report["usage"]
     );
+}
+
+/// Copy the latest stored run into `weeks` earlier weekly runs (same summary, consumption a little
+/// lower each week back), so the store holds a long history.
+async fn seed_history(db: &Path, weeks: usize) {
+    let url = format!("sqlite://{}", db.display());
+    let pool = sqlx::sqlite::SqlitePool::connect(&url)
+        .await
+        .expect("bench store");
+    let latest: (String, String) =
+        sqlx::query_as("SELECT id, finished_at FROM runs ORDER BY finished_at DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .expect("a stored run");
+    let last = chrono::DateTime::parse_from_rfc3339(&latest.1).expect("RFC 3339");
+    for week in 1..=weeks {
+        let at = (last - chrono::Duration::weeks(week as i64)).to_rfc3339();
+        sqlx::query(
+            "INSERT INTO runs (id, started_at, finished_at, status, licenses_purchased, consumed, overage, duplicates, recommendations, summary) \
+             SELECT id || '-' || $1, $2, $2, status, licenses_purchased, MAX(0, consumed - $1 * 20), MAX(0, overage - $1 * 20), duplicates, recommendations, summary \
+             FROM runs WHERE id = $3",
+        )
+        .bind(week as i64)
+        .bind(at)
+        .bind(latest.0.clone())
+        .execute(&pool)
+        .await
+        .expect("seed a run");
+    }
+    pool.close().await;
+}
+
+/// `report --send` over 104 stored runs, to an SMTP server of this process.
+fn bench_report(dir: &Path) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(seed_history(&dir.join("bench.db"), 102));
+    let sink = runtime.block_on(smtp::SmtpSink::start(smtp::Tls::StartTls));
+    std::fs::write(dir.join("ca.pem"), &sink.ca_pem).expect("ca.pem");
+    let mut config = std::fs::read_to_string(dir.join("seatwarden.toml")).expect("config");
+    config.push_str(&format!(
+        "\n[report.email]\nsmtp_url = \"smtp://127.0.0.1:{}\"\nca_file = \"ca.pem\"\nfrom = \"seatwarden@acme.example\"\nto = [\"leads@acme.example\"]\n",
+        sink.port
+    ));
+    std::fs::write(dir.join("seatwarden.toml"), config).expect("config");
+    let (s, mb, _) = measure(dir, &["report", "--send", "-q"]);
+    let got = sink.received();
+    let bytes = got.first().map_or(0, |m| m.data.len());
+    println!(
+        "report --send       104 runs, 1 email ({:.1} MB) {s:>6.2} s  {mb:>6.0} MB peak   (target < 2 s, < 300 MB)",
+        bytes as f64 / 1e6
+    );
+    assert_eq!(got.len(), 1, "one email");
+    let (s, mb, _) = measure(dir, &["report", "--send", "-q"]);
+    println!("report --send again (receipt: nothing sent) {s:>6.2} s  {mb:>6.0} MB peak");
+    assert_eq!(sink.received().len(), 1, "the second send mailed again");
 }

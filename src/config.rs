@@ -5,7 +5,12 @@
 //! Architecture invariant: every error names the file and the key path at fault; unknown keys are
 //! errors; secrets are never read here (only the *names* of the variables that hold them).
 
+mod report;
 mod sources;
+
+pub use report::{
+    EmailConfig, Pricing, ReportConfig, SmtpTls, WebhookConfig, WebhookFormat, is_loopback_host,
+};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -70,16 +75,19 @@ struct RawConfig {
     resolution: RawResolution,
     #[serde(default)]
     sources: Vec<config::Value>,
-    report: Option<RawReport>,
+    report: Option<report::RawReport>,
     schedule: Option<RawSchedule>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSubscription {
-    licenses: u64,
+    licenses: Option<u64>,
     period_start: Option<String>,
     period_end: Option<String>,
+    /// The yearly price of one license, for the report's money lines.
+    price_per_license: Option<f64>,
+    currency: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -122,32 +130,6 @@ struct RawResolution {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawReport {
-    timezone: Option<String>,
-    email: Option<RawEmail>,
-    webhook: Option<RawWebhook>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEmail {
-    smtp_url: String,
-    tls: Option<Word<SmtpTls>>,
-    username_env: Option<String>,
-    password_env: Option<String>,
-    from: String,
-    to: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWebhook {
-    url_env: String,
-    format: Option<Word<WebhookFormat>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSchedule {
     reconcile: Option<String>,
     report: Option<String>,
@@ -165,6 +147,8 @@ pub struct Config {
     /// The folder relative paths are resolved against.
     pub base_dir: PathBuf,
     pub subscription: Option<Subscription>,
+    /// What a license costs (`subscription.price_per_license`, `currency`), when set.
+    pub pricing: Option<Pricing>,
     pub store: StoreConfig,
     pub policy: Policy,
     pub resolution: ResolutionConfig,
@@ -189,6 +173,7 @@ impl Config {
         if let Some(w) = &self.report.webhook {
             vars.push(&w.url_env);
         }
+        // A new secret key of [report] is named here, or `Secrets` never reads it.
         vars
     }
 }
@@ -263,57 +248,6 @@ impl Default for ResolutionConfig {
 }
 
 pub use crate::sources::http::HttpSettings;
-
-/// TLS policy for SMTP (`required | opportunistic | none`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    Required,
-    Opportunistic,
-    None,
-}
-
-#[derive(Debug, Clone)]
-pub struct EmailConfig {
-    pub smtp_url: Url,
-    pub tls: SmtpTls,
-    pub username_env: Option<String>,
-    pub password_env: Option<String>,
-    pub from: String,
-    pub to: Vec<String>,
-}
-
-/// What a webhook receives (`slack | teams | json`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WebhookFormat {
-    Slack,
-    Teams,
-    Json,
-}
-
-#[derive(Debug, Clone)]
-pub struct WebhookConfig {
-    pub url_env: String,
-    pub format: WebhookFormat,
-}
-
-#[derive(Debug, Clone)]
-pub struct ReportConfig {
-    pub timezone: String,
-    pub email: Option<EmailConfig>,
-    pub webhook: Option<WebhookConfig>,
-}
-
-impl Default for ReportConfig {
-    fn default() -> Self {
-        ReportConfig {
-            timezone: "UTC".into(),
-            email: None,
-            webhook: None,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct ScheduleConfig {
@@ -419,17 +353,22 @@ fn clean_serde_message(msg: &str) -> String {
 
 fn validate(raw: RawConfig, file: &Path, base: &Path) -> Result<Config, ConfigError> {
     let sources = validate_sources(raw.sources, file, base)?;
+    let pricing = match &raw.subscription {
+        Some(s) => report::validate_pricing(s.price_per_license, s.currency.as_deref(), file)?,
+        None => None,
+    };
     Ok(Config {
         file: file.to_path_buf(),
         base_dir: base.to_path_buf(),
         subscription: validate_subscription(raw.subscription, file)?,
+        pricing,
         store: validate_store(raw.store, file, base)?,
         policy: validate_policy(raw.policy, file)?,
         resolution: validate_resolution(raw.resolution, file, base)?,
         sources,
         report: match raw.report {
             None => ReportConfig::default(),
-            Some(r) => validate_report(r, file)?,
+            Some(r) => report::validate_report(r, file, base)?,
         },
         schedule: raw.schedule.map(|s| ScheduleConfig {
             reconcile: s.reconcile,
@@ -471,14 +410,15 @@ fn validate_subscription(
     raw: Option<RawSubscription>,
     file: &Path,
 ) -> Result<Option<Subscription>, ConfigError> {
-    let Some(s) = raw else {
+    // Without `licenses` (a `harness` source supplies them) the section may still set the price.
+    let Some((s, licenses)) = raw.and_then(|s| s.licenses.map(|l| (s, l))) else {
         return Ok(None);
     };
     let date = |v: Option<&str>, key: &str| {
         parse_date(v).map_err(|m| ConfigError::new(file, format!("subscription.{key}"), m))
     };
     let subscription = Subscription {
-        licenses_purchased: s.licenses,
+        licenses_purchased: licenses,
         period_start: date(s.period_start.as_deref(), "period_start")?,
         period_end: date(s.period_end.as_deref(), "period_end")?,
         license: None,
@@ -664,47 +604,6 @@ fn resolve_store_url(url: &str, base: &Path) -> Result<String, String> {
         return Ok(url.to_string());
     }
     Err("must start with sqlite:// or postgres://".into())
-}
-
-fn validate_report(r: RawReport, file: &Path) -> Result<ReportConfig, ConfigError> {
-    let email = match r.email {
-        None => None,
-        Some(e) => {
-            let smtp_url = Url::parse(&e.smtp_url).map_err(|x| {
-                ConfigError::new(file, "report.email.smtp_url", format!("invalid URL: {x}"))
-            })?;
-            if smtp_url.scheme() != "smtp" && smtp_url.scheme() != "smtps" {
-                return Err(ConfigError::new(
-                    file,
-                    "report.email.smtp_url",
-                    "must start with smtp:// or smtps://",
-                ));
-            }
-            if e.to.is_empty() {
-                return Err(ConfigError::new(
-                    file,
-                    "report.email.to",
-                    "needs at least one recipient",
-                ));
-            }
-            Some(EmailConfig {
-                smtp_url,
-                tls: e.tls.map_or(SmtpTls::Required, |w| w.0),
-                username_env: e.username_env,
-                password_env: e.password_env,
-                from: e.from,
-                to: e.to,
-            })
-        }
-    };
-    Ok(ReportConfig {
-        timezone: r.timezone.unwrap_or_else(|| "UTC".into()),
-        email,
-        webhook: r.webhook.map(|w| WebhookConfig {
-            url_env: w.url_env,
-            format: w.format.map_or(WebhookFormat::Slack, |w| w.0),
-        }),
-    })
 }
 
 #[cfg(test)]
@@ -1057,5 +956,67 @@ mod tests {
         assert!(e.message.contains("names no configured source"), "{e}");
         let e = load_str("[policy]\nmax_apply_percent = 150\n", &[]).unwrap_err();
         assert_eq!(e.key, "policy.max_apply_percent");
+    }
+
+    const EMAIL: &str = "from='seatwarden <sw@acme.example>'\nto=['leads@acme.example']\n";
+
+    #[test]
+    fn tls_none_is_only_for_a_loopback_relay() {
+        let relay = |url: &str| {
+            load_str(
+                &format!("[report.email]\nsmtp_url='{url}'\ntls='none'\n{EMAIL}"),
+                &[],
+            )
+        };
+        let e = relay("smtp://smtp.acme.example:25").unwrap_err();
+        assert_eq!(e.key, "report.email.tls", "{e}");
+        assert!(e.message.contains("loopback"), "{e}");
+        assert_eq!(
+            relay("smtps://127.0.0.1").unwrap_err().key,
+            "report.email.tls"
+        );
+        for ok in [
+            "smtp://127.0.0.1:2525",
+            "smtp://localhost",
+            "smtp://[::1]:25",
+        ] {
+            let c = relay(ok).unwrap();
+            assert_eq!(c.report.email.unwrap().tls, SmtpTls::None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn report_keys_have_defaults_and_are_checked() {
+        let c = load_str(
+            &format!("[report.email]\nsmtp_url='smtps://smtp.acme.example'\n{EMAIL}"),
+            &[],
+        )
+        .unwrap();
+        let email = c.report.email.unwrap();
+        assert_eq!((email.port(), email.timeout.as_secs()), (465, 30));
+        assert_eq!(c.report.weeks, 12);
+        let e = load_str(
+            "[report.email]\nsmtp_url='smtp://x'\nfrom='not an address'\nto=['a@x']\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "report.email.from", "{e}");
+        let e = load_str("[report]\nweeks = 0\n", &[]).unwrap_err();
+        assert_eq!(e.key, "report.weeks");
+        let e = load_str("[report.webhook]\nurl_env='X'\ntimeout_secs=0\n", &[]).unwrap_err();
+        assert_eq!(e.key, "report.webhook.timeout_secs");
+    }
+
+    #[test]
+    fn the_price_needs_no_licenses_and_defaults_to_usd() {
+        let c = load_str("[subscription]\nprice_per_license = 480.5\n", &[]).unwrap();
+        assert!(c.subscription.is_none());
+        assert_eq!(c.pricing.unwrap().currency, "USD");
+        let e = load_str(
+            "[subscription]\nlicenses = 5\nprice_per_license = -1\n",
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "subscription.price_per_license");
     }
 }

@@ -119,16 +119,15 @@ pub struct Developer {
     pub identities: Vec<IdentityRef>,
 }
 
-#[cfg(test)]
 impl Developer {
-    /// A plain active row for tests: `id`, `email`, a name made from the id, nothing else known.
-    pub(crate) fn example(id: &str, email: &str) -> Developer {
+    /// A row known only by its id, name, email and status (the rest empty): how the report names rows.
+    pub fn named(id: String, name: String, email: String, status: RowStatus) -> Developer {
         Developer {
-            id: id.into(),
-            name: format!("Name {id}"),
-            email: email.into(),
-            emails: vec![email.into()],
-            status: RowStatus::Active,
+            id,
+            name,
+            email,
+            emails: Vec::new(),
+            status,
             title: None,
             department: None,
             manager_email: None,
@@ -138,6 +137,18 @@ impl Developer {
             first_seen: DateTime::<Utc>::UNIX_EPOCH,
             last_activity: None,
             identities: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Developer {
+    /// A plain active row for tests: `id`, `email`, a name made from the id, nothing else known.
+    pub(crate) fn example(id: &str, email: &str) -> Developer {
+        let name = format!("Name {id}");
+        Developer {
+            emails: vec![email.into()],
+            ..Developer::named(id.into(), name, email.into(), RowStatus::Active)
         }
     }
 }

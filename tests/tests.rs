@@ -3,12 +3,14 @@
 
 mod support;
 
+mod browser;
 mod cli_apply;
 mod cli_config;
 mod cli_demo;
 mod cli_developers;
 mod cli_hostile;
 mod cli_reconcile;
+mod cli_report;
 mod cli_resolve;
 mod cli_secrets;
 mod cli_sei;

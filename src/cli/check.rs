@@ -75,16 +75,8 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
     }
 
     if let Some(email) = &cfg.report.email {
-        let host = email.smtp_url.host_str().unwrap_or("").to_string();
-        let port = email
-            .smtp_url
-            .port()
-            .unwrap_or(if email.smtp_url.scheme() == "smtps" {
-                465
-            } else {
-                587
-            });
-        match smtp_greeting(&host, port, email.smtp_url.scheme() == "smtps").await {
+        let (host, port) = (email.host().to_string(), email.port());
+        match smtp_greeting(&host, port, email.implicit_tls()).await {
             Ok(detail) => say(true, "smtp", format!("{host}:{port} {detail}")),
             Err(e) => say(false, "smtp", format!("{host}:{port}: {e}")),
         }

@@ -9,6 +9,7 @@ pub mod check;
 pub mod demo;
 pub mod developers;
 pub mod reconcile;
+pub mod report;
 pub mod resolve;
 
 use std::io::IsTerminal;
@@ -121,6 +122,8 @@ pub enum Command {
     Reconcile(reconcile::Args),
     /// Carry out a reviewed recommendations CSV (`reconcile --csv`): removals and merges, audited
     Apply(apply::Args),
+    /// The weekly usage report from the stored runs (no source is fetched); --send delivers it
+    Report(report::Args),
     /// Import, export, list and correct the developer table; a row's history; undo a removal
     #[command(subcommand)]
     Developers(developers::Command),
@@ -232,6 +235,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Demo(args) => demo::run(args, out, &actor).await,
         Command::Reconcile(args) => reconcile::run(&cli.load_config()?, args, out, &actor).await,
         Command::Apply(args) => apply::run(&cli.load_config()?, args, out, &actor).await,
+        Command::Report(args) => report::run(&cli.load_config()?, args, out).await,
         Command::Developers(cmd) => developers::run(&cli.load_config()?, cmd, out, &actor).await,
         Command::Check => check::run(&cli.load_config()?, out).await,
     }

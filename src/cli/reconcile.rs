@@ -53,9 +53,18 @@ pub struct Args {
     /// Write the recommendations as CSV, ready to review and hand to `apply`
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Deliver the fresh run's weekly report (email, webhook), as `report --send` does
+    #[arg(long, conflicts_with = "dry_run")]
+    pub send: bool,
 }
 
 pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<Exit, Failure> {
+    if args.send && cfg.report.email.is_none() && cfg.report.webhook.is_none() {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "{}: --send needs [report.email] or [report.webhook]",
+            cfg.file.display()
+        )));
+    }
     let secrets = Secrets::from_env(cfg.secret_vars());
     let now = chrono::Utc::now();
     let result = crate::job::reconcile(cfg, &secrets, args.dry_run, now, actor).await?;
@@ -86,8 +95,20 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
         dry_run = args.dry_run,
         "reconcile finished"
     );
-    Ok(match report.run.status {
-        RunStatus::Ok => Exit::Success,
-        RunStatus::Degraded => Exit::Degraded,
+    let delivered = if args.send {
+        let opts = crate::cli::report::SendOptions {
+            force: false,
+            to: &[],
+            say: !out.quiet && !json_on_stdout,
+        };
+        crate::cli::report::send_run(cfg, &report.run.id, &opts).await?
+    } else {
+        Exit::Success
+    };
+    // A report that did not reach its readers is a runtime failure, whatever the run's status.
+    Ok(match (delivered, report.run.status) {
+        (Exit::Success, RunStatus::Ok) => Exit::Success,
+        (Exit::Success, RunStatus::Degraded) => Exit::Degraded,
+        (failed, _) => failed,
     })
 }

@@ -66,7 +66,7 @@ struct RawSource {
 
 /// A `*_secs` key: a finite number of seconds from 0 to a day, as a `Duration`.
 #[derive(Debug, Clone, Copy)]
-struct Seconds(Duration);
+pub(super) struct Seconds(pub(super) Duration);
 
 impl<'de> Deserialize<'de> for Seconds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Seconds, D::Error> {

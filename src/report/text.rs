@@ -8,21 +8,11 @@ use std::fmt::Write;
 
 use crate::model::{Action, Reason, RunStatus, SourceStatus};
 use crate::report::json::Report;
+use crate::report::weekly::reason_title;
 use crate::visible::visible;
 
 /// How many rows each reason shows before "… and N more".
 pub const TOP_ROWS: usize = 8;
-
-fn reason_title(r: Reason) -> &'static str {
-    match r {
-        Reason::Duplicate => "Duplicates — the same person on several rows",
-        Reason::Departed => "Departed — no longer employed per the directory",
-        Reason::Bot => "Bots and service accounts",
-        Reason::ExcludedRole => "Excluded roles — outside the SDLC by policy",
-        Reason::Inactive => "Inactive — no engineering activity",
-        Reason::Unseen => "Unseen — no source knows the row",
-    }
-}
 
 /// What was applied since the last run, in one line: counts per kind and who did it.
 fn applied_line(applied: &[crate::report::json::AppliedJson]) -> String {

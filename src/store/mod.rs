@@ -1,7 +1,8 @@
 //! The store: the developer table, the runs (history and per-source counts for the guard), manual
-//! overrides, the audit trail ([`audit`]) and the HTTP ETag cache. SQLite by default, PostgreSQL by
-//! URL; one code path and the same versioned migrations for both (sqlx `Any`, portable SQL, `$N`
-//! placeholders, times as RFC 3339 text). One writer at a time: [`lock`].
+//! overrides, the audit trail ([`audit`]), the HTTP ETag cache and the report's delivery receipts
+//! (`receipts.rs`); the history the weekly report reads is in `history.rs`. SQLite by default,
+//! PostgreSQL by URL; one code path and the same versioned migrations for both (sqlx `Any`, portable
+//! SQL, `$N` placeholders, times as RFC 3339 text). One writer at a time: [`lock`].
 //!
 //! Architecture invariant: the only module that speaks SQL. A save is one transaction, and the audit
 //! entries of a change are written in the change's own transaction. A writable store is only opened
@@ -26,6 +27,12 @@ pub use lock::{Holder, LockGuard};
 use crate::model::{AuditEntry, Developer};
 use crate::resolve::IdentityKey;
 use crate::sources::{CachedResponse, HttpCache};
+
+mod history;
+mod receipts;
+
+pub use history::RunFigures;
+pub use receipts::{Receipt, ReceiptStatus};
 
 /// A store failure, naming the store (URL without password) and what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +206,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0001_initial.sql"),
     ),
     (2, "audit trail", include_str!("migrations/0002_audit.sql")),
+    (
+        3,
+        "delivery receipts",
+        include_str!("migrations/0003_receipts.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

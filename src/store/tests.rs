@@ -64,7 +64,7 @@ fn run(id: &str, minute: u32, okta_records: u64, okta_status: &str) -> RunRecord
 }
 
 /// Take the lock and open for writing, as every writing command does.
-async fn open(url: &str) -> (Store, LockGuard) {
+pub(super) async fn open(url: &str) -> (Store, LockGuard) {
     let lock = Store::lock(url, "test", std::time::Duration::from_secs(5))
         .await
         .unwrap();

@@ -230,3 +230,31 @@ pub async fn run_async(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     .await
     .expect("join")
 }
+
+pub mod smtp;
+
+impl Scratch {
+    /// [`Scratch::run_env`] off the async runtime, so loopback servers of the test keep serving.
+    pub async fn run_async(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let dir = self.dir.path().to_path_buf();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = seatwarden();
+            cmd.current_dir(&dir);
+            if dir.join("seatwarden.toml").exists() {
+                cmd.arg("--config").arg(dir.join("seatwarden.toml"));
+            }
+            cmd.args(&args).envs(env);
+            Run {
+                output: cmd.output().expect("run seatwarden"),
+                what: format!("seatwarden {} (in {})", args.join(" "), dir.display()),
+            }
+        })
+        .await
+        .expect("the run's thread")
+    }
+}

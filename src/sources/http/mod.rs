@@ -21,7 +21,7 @@ mod paging;
 mod retry;
 mod scrub;
 
-pub use auth::Auth;
+pub use auth::{Auth, base64_encode};
 pub use client::{HttpClient, HttpSettings, MIB, Request, Response, redact_url};
 pub use paging::{Cursors, json_next, link_next};
 pub use retry::server_wait;
