@@ -215,6 +215,18 @@ async fn the_email_arrives_over_starttls_with_its_parts_and_escaped_names() {
         rows.iter()
             .all(|r| &r[3] == "remove" && &r[4] == "departed")
     );
+
+    // The attachment is what `apply` reads: its dry run plans exactly the two removals.
+    s.write("attached.csv", std::str::from_utf8(csv.contents()).unwrap());
+    let dry = s
+        .run_async(&["apply", "attached.csv", "--dry-run", "--force"], &[])
+        .await;
+    dry.expect_code(0);
+    assert!(
+        dry.stdout().contains("attached.csv: 2 changes from run"),
+        "{}",
+        dry.stdout()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

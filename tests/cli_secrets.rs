@@ -8,7 +8,7 @@
 //! under test.
 //!
 //! Adding a command is one line in [`COMMANDS`]. Commands not in main when this was written, to add
-//! as they land: `apply`, `report`, `schedule`, `developers identities`.
+//! as they land: `schedule`.
 
 use std::path::Path;
 
@@ -52,10 +52,24 @@ const COMMANDS: &[&[&str]] = &[
         "reviews.csv",
     ],
     &["demo", "--dir", "demo", "--dry-run"],
+    &["apply", "recs.csv", "--dry-run", "--force"],
+    &["report"],
+    &[
+        "report",
+        "--json",
+        "weekly.json",
+        "--html",
+        "weekly.html",
+        "--text",
+    ],
+    &["developers", "identities"],
+    &["developers", "history", "alice@acme.example"],
+    // The SMTP server refuses the connection; the webhook's URL carries its secret in the path.
+    &["report", "--send"],
 ];
 
 /// The secrets, each with a character that encodings change (`~`, `/`, `+`, `=`).
-const SECRETS: [(&str, &str); 8] = [
+const SECRETS: [(&str, &str); 10] = [
     ("OKTA_TOKEN", "00okta~Secret/Value+1a2b3c"),
     ("GITHUB_TOKEN", "ghp_Secret/Github+Token=42xyz"),
     ("GITLAB_TOKEN", "glpat-Secret~GitLab_77zz"),
@@ -64,6 +78,8 @@ const SECRETS: [(&str, &str); 8] = [
     ("GRAPH_SECRET", "Gr~aph.Client_Secret/Value+9"),
     ("FILE_TOKEN", "file~Bearer/Token+Secret-55"),
     ("CSV_QUERY_SECRET", "csv~Query/Secret+Value-66"),
+    ("SMTP_PASSWORD", "smtp~Mail/Password+Secret7"),
+    ("WEBHOOK_TOKEN", "hook~Path/Secret+Token-88"),
 ];
 const JIRA_USER: &str = "jira-bot@acme.example";
 /// What the authority issues: a secret too.
@@ -147,6 +163,20 @@ email = "/email"
 name = "contractors"
 kind = "csv"
 url = "{base}/contractors.csv?access_token={csv_secret}"
+
+[report.email]
+smtp_url = "smtp://127.0.0.1:1"
+tls = "required"
+username_env = "SMTP_USER"
+password_env = "SMTP_PASSWORD"
+from = "seatwarden <seatwarden@acme.example>"
+to = ["leads@acme.example"]
+timeout_secs = 2
+
+[report.webhook]
+url_env = "WEBHOOK_URL"
+format = "json"
+timeout_secs = 5
 "#
     )
 }
@@ -336,10 +366,13 @@ async fn run_every_command(refuse: bool) -> (Vec<String>, usize) {
         "id,name,email\n1,Alice,alice@acme.example\n2,Alice A,alice@acme.example\n",
     );
     let forms = every_form();
+    let webhook = format!("{}/hooks/{}", server.base, secret("WEBHOOK_TOKEN"));
     let (found, runs) = tokio::task::spawn_blocking(move || {
         let mut found = Vec::new();
         let mut env: Vec<(&str, &str)> = SECRETS.to_vec();
         env.push(("RUST_LOG", "trace"));
+        env.push(("SMTP_USER", "mailer"));
+        env.push(("WEBHOOK_URL", &webhook));
         for args in COMMANDS {
             let mut full = vec!["-vv"];
             full.extend_from_slice(args);
