@@ -66,7 +66,7 @@ fn default_authority(base: &Url) -> Url {
 }
 
 /// Kind `msgraph`'s own settings: an app registration with the client-credentials grant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Where tokens come from: `POST {authority}/{tenant}/oauth2/v2.0/token`; unset, the
     /// authority of the cloud the Graph host belongs to (global for any other host).
@@ -77,18 +77,6 @@ pub struct Config {
     pub client_secret_env: String,
     /// Also ask for `signInActivity` (needs `AuditLog.Read.All`); never engineering activity.
     pub sign_in_activity: bool,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            authority: None,
-            tenant: String::new(),
-            client_id: String::new(),
-            client_secret_env: String::new(),
-            sign_in_activity: false,
-        }
-    }
 }
 
 #[derive(Deserialize)]
