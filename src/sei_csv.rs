@@ -574,8 +574,29 @@ fn check_record(
         });
         return None;
     }
+    report_non_utf8(record, line, layout, errors);
+    let cells = Cells {
+        record,
+        layout,
+        line,
+    };
+    let email = cells.email(errors)?;
+    let full_name = cells.full_name(errors);
+    let manager_email = cells.manager_email(errors);
+    Some(SeiRow {
+        email: email.to_string(),
+        manager_email,
+        full_name,
+        role: cells.optional(Column::Role),
+        site: cells.optional(Column::Site),
+        team: cells.optional(Column::Team),
+        sub_role: cells.optional(Column::SubRole),
+        department: cells.optional(Column::Department),
+    })
+}
 
-    // Every cell must be UTF-8, known column or not: other bytes mean the file has another encoding.
+/// Every cell must be UTF-8, known column or not: other bytes mean the file has another encoding.
+fn report_non_utf8(record: &ByteRecord, line: usize, layout: &Layout, errors: &mut Vec<LineError>) {
     let mut lines_before = 0;
     for (index, raw) in record.iter().enumerate() {
         if let Err(error) = std::str::from_utf8(raw) {
@@ -587,83 +608,87 @@ fn check_record(
         }
         lines_before += newlines(raw);
     }
-    // Decoded again on use rather than kept in a per-row Vec: validating a short cell twice is
-    // cheaper than an allocation per row. `None` for a non-UTF-8 cell, already reported above.
-    let text = |index: usize| {
-        record
+}
+
+/// One record's cells through the layout. Decoded again on use rather than kept in a per-row Vec:
+/// validating a short cell twice is cheaper than an allocation per row. A non-UTF-8 cell reads as
+/// `None` (already reported by [`report_non_utf8`]).
+struct Cells<'a> {
+    record: &'a ByteRecord,
+    layout: &'a Layout,
+    line: usize,
+}
+
+impl<'a> Cells<'a> {
+    fn text(&self, index: usize) -> Option<&'a str> {
+        self.record
             .get(index)
             .and_then(|raw| std::str::from_utf8(raw).ok())
-    };
+    }
 
-    let cell = |column: Column| -> Option<&str> {
-        let value = unescape(text(layout.index(column)?)?.trim());
+    /// The column's value, trimmed and unescaped; `None` when absent, empty or unreadable.
+    fn cell(&self, column: Column) -> Option<&'a str> {
+        let value = unescape(self.text(self.layout.index(column)?)?.trim());
         (!value.is_empty()).then_some(value)
-    };
-    let optional = |column: Column| cell(column).map(str::to_string);
+    }
 
-    let email_index = layout.index(Column::Email)?;
-    let email_field = || layout.name(Column::Email);
-    let email = match cell(Column::Email) {
-        Some(email) if is_valid_email(email) => email,
-        Some(email) => {
-            errors.push(LineError {
-                line,
-                field: Some(email_field()),
-                message: format!("not an email address: {email:?}"),
-            });
-            return None;
-        }
-        None if text(email_index).is_none() => return None,
-        None => {
-            errors.push(LineError {
-                line,
-                field: Some(email_field()),
-                message: "empty".to_string(),
-            });
-            return None;
-        }
-    };
+    fn optional(&self, column: Column) -> Option<String> {
+        self.cell(column).map(str::to_string)
+    }
 
-    let full_name = match cell(Column::FullName) {
-        Some(name) => name.to_string(),
-        None => {
-            let readable = layout
-                .index(Column::FullName)
-                .is_some_and(|i| text(i).is_some());
-            if readable {
-                errors.push(LineError {
-                    line,
-                    field: Some(layout.name(Column::FullName)),
-                    message: "empty (SEI rejects blank names)".to_string(),
-                });
+    /// Whether the column exists and its cell is UTF-8 (empty or not).
+    fn readable(&self, column: Column) -> bool {
+        self.layout
+            .index(column)
+            .is_some_and(|i| self.text(i).is_some())
+    }
+
+    fn error(&self, column: Column, message: String) -> LineError {
+        LineError {
+            line: self.line,
+            field: Some(self.layout.name(column)),
+            message,
+        }
+    }
+
+    /// The email, which the row cannot do without.
+    fn email(&self, errors: &mut Vec<LineError>) -> Option<&'a str> {
+        self.layout.index(Column::Email)?;
+        match self.cell(Column::Email) {
+            Some(email) if is_valid_email(email) => Some(email),
+            Some(email) => {
+                let message = format!("not an email address: {email:?}");
+                errors.push(self.error(Column::Email, message));
+                None
             }
-            String::new()
+            None if !self.readable(Column::Email) => None,
+            None => {
+                errors.push(self.error(Column::Email, "empty".to_string()));
+                None
+            }
         }
-    };
+    }
 
-    let manager_email = match cell(Column::ManagerEmail) {
-        Some(manager) if is_valid_email(manager) => Some(manager.to_string()),
-        Some(manager) => {
-            errors.push(LineError {
-                line,
-                field: Some(layout.name(Column::ManagerEmail)),
-                message: format!("not an email address: {manager:?}"),
-            });
-            None
+    fn full_name(&self, errors: &mut Vec<LineError>) -> String {
+        if let Some(name) = self.cell(Column::FullName) {
+            return name.to_string();
         }
-        None => None,
-    };
+        if self.readable(Column::FullName) {
+            let message = "empty (SEI rejects blank names)".to_string();
+            errors.push(self.error(Column::FullName, message));
+        }
+        String::new()
+    }
 
-    Some(SeiRow {
-        email: email.to_string(),
-        manager_email,
-        full_name,
-        role: optional(Column::Role),
-        site: optional(Column::Site),
-        team: optional(Column::Team),
-        sub_role: optional(Column::SubRole),
-        department: optional(Column::Department),
-    })
+    fn manager_email(&self, errors: &mut Vec<LineError>) -> Option<String> {
+        let manager = self.cell(Column::ManagerEmail)?;
+        if is_valid_email(manager) {
+            return Some(manager.to_string());
+        }
+        let message = format!("not an email address: {manager:?}");
+        errors.push(self.error(Column::ManagerEmail, message));
+        None
+    }
 }
 
 fn column_name(layout: &Layout, index: usize) -> String {
@@ -758,44 +783,68 @@ fn trimmed(value: &Option<String>) -> Option<&str> {
 }
 
 fn prepare(input: &[SeiRow]) -> Prepared<'_> {
-    let mut rows: Vec<ExportRow<'_>> = Vec::with_capacity(input.len());
-    // 1-based position in `input` of each kept row, for messages.
-    let mut origin: Vec<usize> = Vec::with_capacity(input.len());
-    let mut by_email: HashMap<String, usize> = HashMap::with_capacity(input.len());
-    let mut problems = Vec::new();
-
+    let mut p = Preparing {
+        rows: Vec::with_capacity(input.len()),
+        origin: Vec::with_capacity(input.len()),
+        by_email: HashMap::with_capacity(input.len()),
+        problems: Vec::new(),
+    };
     for (index, row) in input.iter().enumerate() {
-        let number = index + 1;
+        p.keep(index + 1, row);
+    }
+    let links = p.blank_unknown_managers();
+    p.break_cycles(&links);
+    Prepared {
+        rows: p.rows,
+        problems: p.problems,
+    }
+}
+
+/// [`prepare`] under way.
+struct Preparing<'a> {
+    rows: Vec<ExportRow<'a>>,
+    /// 1-based position in the input of each kept row, for messages.
+    origin: Vec<usize>,
+    /// Lowercased email → index in `rows`.
+    by_email: HashMap<String, usize>,
+    problems: Vec<String>,
+}
+
+impl<'a> Preparing<'a> {
+    /// Keeps input row `number` unless its email is blank, invalid or taken; a blank name is
+    /// derived from the email.
+    fn keep(&mut self, number: usize, row: &'a SeiRow) {
         let email = row.email.trim();
         if email.is_empty() {
-            problems.push(format!("row {number}: dropped: blank email"));
-            continue;
+            self.problems
+                .push(format!("row {number}: dropped: blank email"));
+            return;
         }
         if !is_valid_email(email) {
-            problems.push(format!(
+            self.problems.push(format!(
                 "row {number}: dropped: not an email address: {email:?}"
             ));
-            continue;
+            return;
         }
         let key = lowercase(email);
-        if let Some(&first) = by_email.get(&key) {
-            problems.push(format!(
+        if let Some(&first) = self.by_email.get(&key) {
+            self.problems.push(format!(
                 "row {number} ({email}): dropped: duplicate of row {} ({})",
-                origin[first], rows[first].email
+                self.origin[first], self.rows[first].email
             ));
-            continue;
+            return;
         }
         let mut full_name = Cow::Borrowed(row.full_name.trim());
         if full_name.is_empty() {
             let derived = name_from_email(email);
-            problems.push(format!(
+            self.problems.push(format!(
                 "row {number} ({email}): blank name, wrote {derived:?}"
             ));
             full_name = Cow::Owned(derived);
         }
-        by_email.insert(key, rows.len());
-        origin.push(number);
-        rows.push(ExportRow {
+        self.by_email.insert(key, self.rows.len());
+        self.origin.push(number);
+        self.rows.push(ExportRow {
             email,
             manager_email: trimmed(&row.manager_email),
             full_name,
@@ -807,51 +856,56 @@ fn prepare(input: &[SeiRow]) -> Prepared<'_> {
         });
     }
 
-    let mut links = manager_links(rows.iter().map(|r| r.manager_email), &by_email);
-    for (index, row) in rows.iter_mut().enumerate() {
-        let Some(manager) = row.manager_email else {
-            continue;
-        };
-        let why = match links[index] {
-            None => "is not an exported row",
-            Some(target) if target == index => "is the row itself",
-            Some(_) => continue,
-        };
-        problems.push(format!(
-            "row {} ({}): blanked manager {manager}: it {why}",
-            origin[index], row.email
-        ));
-        row.manager_email = None;
-        links[index] = None;
-    }
-
-    // Each row has at most one manager, so blanking one link breaks a cycle. The row that closes it
-    // is the member that comes last in the input: deterministic, whichever row the walk started at.
-    for cycle in find_cycles(&links) {
-        let Some(&closing) = cycle.iter().max() else {
-            continue;
-        };
-        let mut members: Vec<&str> = Vec::new();
-        for &i in cycle.iter().take(SHOWN_CYCLE_MEMBERS) {
-            members.push(rows[i].email);
+    /// Blanks every manager that is not another kept row; the manager links that remain.
+    fn blank_unknown_managers(&mut self) -> Vec<Option<usize>> {
+        let mut links = manager_links(self.rows.iter().map(|r| r.manager_email), &self.by_email);
+        for (index, row) in self.rows.iter_mut().enumerate() {
+            let Some(manager) = row.manager_email else {
+                continue;
+            };
+            let why = match links[index] {
+                None => "is not an exported row",
+                Some(target) if target == index => "is the row itself",
+                Some(_) => continue,
+            };
+            self.problems.push(format!(
+                "row {} ({}): blanked manager {manager}: it {why}",
+                self.origin[index], row.email
+            ));
+            row.manager_email = None;
+            links[index] = None;
         }
-        let more = if cycle.len() > SHOWN_CYCLE_MEMBERS {
-            " → …"
-        } else {
-            ""
-        };
-        problems.push(format!(
-            "row {} ({}): blanked manager {}: it closes the manager cycle {}{more} ({} rows)",
-            origin[closing],
-            rows[closing].email,
-            rows[closing].manager_email.unwrap_or_default(),
-            members.join(" → "),
-            cycle.len()
-        ));
-        rows[closing].manager_email = None;
+        links
     }
 
-    Prepared { rows, problems }
+    /// Each row has at most one manager, so blanking one link breaks a cycle. The row that closes
+    /// it is the member that comes last in the input: deterministic, whichever row the walk
+    /// started at.
+    fn break_cycles(&mut self, links: &[Option<usize>]) {
+        for cycle in find_cycles(links) {
+            let Some(&closing) = cycle.iter().max() else {
+                continue;
+            };
+            let mut members: Vec<&str> = Vec::new();
+            for &i in cycle.iter().take(SHOWN_CYCLE_MEMBERS) {
+                members.push(self.rows[i].email);
+            }
+            let more = if cycle.len() > SHOWN_CYCLE_MEMBERS {
+                " → …"
+            } else {
+                ""
+            };
+            self.problems.push(format!(
+                "row {} ({}): blanked manager {}: it closes the manager cycle {}{more} ({} rows)",
+                self.origin[closing],
+                self.rows[closing].email,
+                self.rows[closing].manager_email.unwrap_or_default(),
+                members.join(" → "),
+                cycle.len()
+            ));
+            self.rows[closing].manager_email = None;
+        }
+    }
 }
 
 /// What [`write`] changes or drops to produce a file SEI accepts, one message per fix.

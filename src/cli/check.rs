@@ -10,48 +10,91 @@ use crate::store::Store;
 use crate::visible::visible;
 
 pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
-    let mut failures = 0;
-    let mut say = |ok: bool, what: &str, detail: String| {
-        if !ok {
-            failures += 1;
+    let mut lines = Lines {
+        quiet: out.quiet,
+        failures: 0,
+    };
+    lines.say(true, "config", cfg.file.display().to_string());
+    let (ok, detail) = check_store(cfg).await;
+    lines.say(ok, "store", detail);
+    for (label, ok, detail) in check_sources(cfg).await {
+        lines.say(ok, &label, detail);
+    }
+    if let Some(email) = &cfg.report.email {
+        let (host, port) = (email.host().to_string(), email.port());
+        match smtp_greeting(&host, port, email.implicit_tls()).await {
+            Ok(detail) => lines.say(true, "smtp", format!("{host}:{port} {detail}")),
+            Err(e) => lines.say(false, "smtp", format!("{host}:{port}: {e}")),
         }
-        if !out.quiet || !ok {
+    }
+    if let Some(hook) = &cfg.report.webhook {
+        let set = std::env::var(&hook.url_env).is_ok_and(|v| !v.is_empty());
+        let detail = if set {
+            format!("${} is set (nothing sent)", hook.url_env)
+        } else {
+            format!("${} is not set", hook.url_env)
+        };
+        lines.say(set, "webhook", detail);
+    }
+    Ok(if lines.failures == 0 {
+        Exit::Success
+    } else {
+        Exit::Runtime
+    })
+}
+
+/// The check lines on stdout (failures only with `-q`), and how many failed.
+struct Lines {
+    quiet: bool,
+    failures: usize,
+}
+
+impl Lines {
+    fn say(&mut self, ok: bool, what: &str, detail: String) {
+        if !ok {
+            self.failures += 1;
+        }
+        if !self.quiet || !ok {
             let (what, detail) = (visible(what), visible(&detail));
             println!("{} {what:<22} {detail}", if ok { "ok  " } else { "FAIL" });
         }
-    };
-    say(true, "config", cfg.file.display().to_string());
-
-    match cfg.store.sqlite_path() {
-        Some(path) if !path.exists() => say(
-            true,
-            "store",
-            format!(
-                "{} does not exist yet; the first reconcile creates it",
-                path.display()
-            ),
-        ),
-        _ => match Store::open_read_only(&cfg.store.url).await {
-            Ok(Some(store)) => {
-                let rows = store.load_table().await.map(|t| t.len());
-                match rows {
-                    Ok(n) => say(true, "store", format!("{} ({n} rows)", store.display_url())),
-                    Err(e) => say(false, "store", crate::errors::chain(&e)),
-                }
-                store.close().await;
-            }
-            Ok(None) => say(
-                true,
-                "store",
-                format!(
-                    "{} has no schema yet; the first reconcile creates it",
-                    crate::store::redact_url(&cfg.store.url)
-                ),
-            ),
-            Err(e) => say(false, "store", crate::errors::chain(&e)),
-        },
     }
+}
 
+/// The store: opened read-only and its rows counted, or why that is fine (not created yet).
+async fn check_store(cfg: &Config) -> (bool, String) {
+    if let Some(path) = cfg.store.sqlite_path()
+        && !path.exists()
+    {
+        let detail = format!(
+            "{} does not exist yet; the first reconcile creates it",
+            path.display()
+        );
+        return (true, detail);
+    }
+    match Store::open_read_only(&cfg.store.url).await {
+        Ok(Some(store)) => {
+            let rows = store.load_table().await.map(|t| t.len());
+            let line = match rows {
+                Ok(n) => (true, format!("{} ({n} rows)", store.display_url())),
+                Err(e) => (false, crate::errors::chain(&e)),
+            };
+            store.close().await;
+            line
+        }
+        Ok(None) => {
+            let detail = format!(
+                "{} has no schema yet; the first reconcile creates it",
+                crate::store::redact_url(&cfg.store.url)
+            );
+            (true, detail)
+        }
+        Err(e) => (false, crate::errors::chain(&e)),
+    }
+}
+
+/// One cheap call to every source, all at once: `(label, ok, detail)` in config order.
+async fn check_sources(cfg: &Config) -> Vec<(String, bool, String)> {
     let ctx = SourceContext {
         secrets: Secrets::from_env(cfg.secret_vars()),
         ..SourceContext::default()
@@ -66,39 +109,15 @@ pub async fn run(cfg: &Config, out: Output) -> Result<Exit, Failure> {
             (src, result)
         }
     });
+    let mut lines = Vec::new();
     for (src, result) in futures::future::join_all(checks).await {
         let label = format!("source {}", src.name);
-        match result {
-            Ok(detail) => say(true, &label, format!("({}) {detail}", src.kind())),
-            Err(e) => say(false, &label, crate::errors::chain(&e)),
-        }
+        lines.push(match result {
+            Ok(detail) => (label, true, format!("({}) {detail}", src.kind())),
+            Err(e) => (label, false, crate::errors::chain(&e)),
+        });
     }
-
-    if let Some(email) = &cfg.report.email {
-        let (host, port) = (email.host().to_string(), email.port());
-        match smtp_greeting(&host, port, email.implicit_tls()).await {
-            Ok(detail) => say(true, "smtp", format!("{host}:{port} {detail}")),
-            Err(e) => say(false, "smtp", format!("{host}:{port}: {e}")),
-        }
-    }
-    if let Some(hook) = &cfg.report.webhook {
-        let set = std::env::var(&hook.url_env).is_ok_and(|v| !v.is_empty());
-        say(
-            set,
-            "webhook",
-            if set {
-                format!("${} is set (nothing sent)", hook.url_env)
-            } else {
-                format!("${} is not set", hook.url_env)
-            },
-        );
-    }
-
-    Ok(if failures == 0 {
-        Exit::Success
-    } else {
-        Exit::Runtime
-    })
+    lines
 }
 
 /// Connect and read the server's greeting; for implicit TLS, a TCP connect is all we try.

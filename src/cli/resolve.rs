@@ -104,31 +104,7 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
         )));
     }
     let identities = read_identities(&args.file)?;
-    // An id names one record, unless several sources use it: then `source:id` does.
-    let mut index: HashMap<String, Option<usize>> = HashMap::new();
-    for (i, x) in identities.iter().enumerate() {
-        index
-            .entry(x.id.clone())
-            .and_modify(|slot| *slot = None)
-            .or_insert(Some(i));
-        index.insert(format!("{}:{}", x.source, x.id), Some(i));
-    }
-    let mut explain = Vec::new();
-    for pair in &args.explain {
-        let find = |key: &str| index.get(key.trim()).copied().flatten();
-        let found = pair
-            .split_once(',')
-            .and_then(|(a, b)| Some((find(a)?, find(b)?)));
-        match found {
-            Some((a, b)) if a != b => explain.push((a, b)),
-            _ => {
-                return Err(Failure::usage(anyhow!(
-                    "--explain {pair}: expected two different ids of {} as `ID,ID` (`source:id` where sources share an id)",
-                    args.file.display()
-                )));
-            }
-        }
-    }
+    let explain = explain_pairs(args, &identities)?;
     let started = std::time::Instant::now();
     let options = ResolveOptions {
         merge_threshold: args.merge_threshold,
@@ -142,78 +118,16 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
     let resolution = resolve::resolve(&identities, &options);
     let elapsed = started.elapsed();
 
-    // A cluster is named by the id of its first identity in file order.
-    let mut text = String::with_capacity(identities.len() * 16);
-    text.push_str("id,cluster\n");
-    {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        for (i, ident) in identities.iter().enumerate() {
-            let cluster = &resolution.clusters[resolution.cluster_of[i]];
-            let _ = w.write_record([
-                formula_safe(&ident.id).as_ref(),
-                formula_safe(&identities[cluster[0]].id).as_ref(),
-            ]);
-        }
-        text.push_str(&crate::sei_csv::written_text(w));
-    }
-    match &args.out {
-        Some(path) => write_output(path, &text)?,
-        None => write_output(std::path::Path::new("-"), &text)?,
-    }
+    let clusters_to = args.out.as_deref().unwrap_or(std::path::Path::new("-"));
+    write_output(clusters_to, &clusters_csv(&identities, &resolution))?;
     if let Some(path) = &args.mailmap {
         write_output(path, &resolve::mailmap(&identities, &resolution))?;
     }
     if let Some(path) = &args.reviews {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(["a", "b", "confidence", "evidence"]);
-        for r in &resolution.reviews {
-            let evidence = r.evidence.join("; ");
-            let _ = w.write_record([
-                formula_safe(&identities[r.a].id).as_ref(),
-                formula_safe(&identities[r.b].id).as_ref(),
-                &format!("{:.2}", r.confidence),
-                formula_safe(&evidence).as_ref(),
-            ]);
-        }
-        write_output(path, &crate::sei_csv::written_text(w))?;
+        write_output(path, &reviews_csv(&identities, &resolution))?;
     }
     for e in &resolution.explanations {
-        let (a, b) = (&identities[e.a], &identities[e.b]);
-        let cluster = |i: usize| resolution.cluster_of[i];
-        let pair = [
-            cluster(e.a).min(cluster(e.b)),
-            cluster(e.a).max(cluster(e.b)),
-        ];
-        let outcome = if pair[0] == pair[1] {
-            "same person"
-        } else if resolution.reviews.iter().any(|r| {
-            [
-                cluster(r.a).min(cluster(r.b)),
-                cluster(r.a).max(cluster(r.b)),
-            ] == pair
-        }) {
-            "different people, proposed for review"
-        } else {
-            "different people"
-        };
-        let score = match e.confidence {
-            Some(c) => format!("weak evidence {c:.2}"),
-            None => "no weak evidence".to_string(),
-        };
-        let blocked = if e.candidates {
-            ""
-        } else {
-            " (never compared: no shared name or handle, or only ones too common to compare)"
-        };
-        eprintln!(
-            "{} ~ {}: {outcome}; {score}{blocked}{}{}",
-            visible(&a.id),
-            visible(&b.id),
-            if e.evidence.is_empty() { "" } else { ": " },
-            visible(&e.evidence.join("; "))
-        );
+        eprintln!("{}", explanation_line(&identities, &resolution, e));
     }
     if !out.quiet {
         let people = resolution.clusters.len();
@@ -226,4 +140,103 @@ pub fn run(args: &Args, out: Output) -> Result<Exit, Failure> {
         );
     }
     Ok(Exit::Success)
+}
+
+/// The `--explain ID,ID` pairs as indexes into `identities`. An id names one record, unless
+/// several sources use it: then `source:id` does.
+fn explain_pairs(args: &Args, identities: &[Identity]) -> Result<Vec<(usize, usize)>, Failure> {
+    let mut index: HashMap<String, Option<usize>> = HashMap::new();
+    for (i, x) in identities.iter().enumerate() {
+        index
+            .entry(x.id.clone())
+            .and_modify(|slot| *slot = None)
+            .or_insert(Some(i));
+        index.insert(format!("{}:{}", x.source, x.id), Some(i));
+    }
+    let find = |key: &str| index.get(key.trim()).copied().flatten();
+    let mut explain = Vec::new();
+    for pair in &args.explain {
+        let found = pair
+            .split_once(',')
+            .and_then(|(a, b)| Some((find(a)?, find(b)?)));
+        match found {
+            Some((a, b)) if a != b => explain.push((a, b)),
+            _ => {
+                return Err(Failure::usage(anyhow!(
+                    "--explain {pair}: expected two different ids of {} as `ID,ID` (`source:id` where sources share an id)",
+                    args.file.display()
+                )));
+            }
+        }
+    }
+    Ok(explain)
+}
+
+/// `id,cluster`: a cluster is named by the id of its first identity in file order.
+fn clusters_csv(identities: &[Identity], resolution: &resolve::Resolution) -> String {
+    let mut text = String::with_capacity(identities.len() * 16);
+    text.push_str("id,cluster\n");
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for (i, ident) in identities.iter().enumerate() {
+        let cluster = &resolution.clusters[resolution.cluster_of[i]];
+        let _ = w.write_record([
+            formula_safe(&ident.id).as_ref(),
+            formula_safe(&identities[cluster[0]].id).as_ref(),
+        ]);
+    }
+    text.push_str(&crate::sei_csv::written_text(w));
+    text
+}
+
+/// `a,b,confidence,evidence`: the pairs worth a look.
+fn reviews_csv(identities: &[Identity], resolution: &resolve::Resolution) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["a", "b", "confidence", "evidence"]);
+    for r in &resolution.reviews {
+        let evidence = r.evidence.join("; ");
+        let _ = w.write_record([
+            formula_safe(&identities[r.a].id).as_ref(),
+            formula_safe(&identities[r.b].id).as_ref(),
+            &format!("{:.2}", r.confidence),
+            formula_safe(&evidence).as_ref(),
+        ]);
+    }
+    crate::sei_csv::written_text(w)
+}
+
+/// How one `--explain` pair came out: merged, proposed for review or apart, and why.
+fn explanation_line(
+    identities: &[Identity],
+    resolution: &resolve::Resolution,
+    e: &resolve::Explanation,
+) -> String {
+    let (a, b) = (&identities[e.a], &identities[e.b]);
+    let cluster = |i: usize| resolution.cluster_of[i];
+    let pair_of = |x: usize, y: usize| [cluster(x).min(cluster(y)), cluster(x).max(cluster(y))];
+    let pair = pair_of(e.a, e.b);
+    let outcome = if pair[0] == pair[1] {
+        "same person"
+    } else if resolution.reviews.iter().any(|r| pair_of(r.a, r.b) == pair) {
+        "different people, proposed for review"
+    } else {
+        "different people"
+    };
+    let score = match e.confidence {
+        Some(c) => format!("weak evidence {c:.2}"),
+        None => "no weak evidence".to_string(),
+    };
+    let blocked = if e.candidates {
+        ""
+    } else {
+        " (never compared: no shared name or handle, or only ones too common to compare)"
+    };
+    format!(
+        "{} ~ {}: {outcome}; {score}{blocked}{}{}",
+        visible(&a.id),
+        visible(&b.id),
+        if e.evidence.is_empty() { "" } else { ": " },
+        visible(&e.evidence.join("; "))
+    )
 }

@@ -256,7 +256,7 @@ pub(super) fn plain_http_urls(sources: &[SourceConfig]) -> Vec<(String, String)>
         let mut urls: Vec<(&str, &url::Url)> =
             s.http_url().map(|u| ("url", u)).into_iter().collect();
         match &s.vendor {
-            VendorConfig::Msgraph(m) => urls.push(("authority", &m.authority)),
+            VendorConfig::Msgraph(m) => urls.extend(m.authority.as_ref().map(|u| ("authority", u))),
             VendorConfig::Harness(h) => urls.extend(h.sei_url.as_ref().map(|u| ("sei_url", u))),
             _ => {}
         }

@@ -149,6 +149,173 @@ fn loose(h: &str) -> String {
         .collect()
 }
 
+/// Where errors point: the source, and the file or URL (with a line when there is one).
+struct Place<'a> {
+    cfg: &'a SourceConfig,
+    location: &'a str,
+}
+
+impl Place<'_> {
+    fn error(&self, line: Option<u64>, message: String) -> SourceError {
+        SourceError::Data {
+            source_name: self.cfg.name.clone(),
+            location: match line {
+                Some(l) => format!("{}:{l}", self.location),
+                None => self.location.to_string(),
+            },
+            message,
+        }
+    }
+}
+
+/// Where each identity field is in the file, read from its header once.
+struct Layout {
+    headers: csv::StringRecord,
+    /// Identity field → column index.
+    fields: HashMap<&'static str, usize>,
+    /// Each `links` column (its header as configured) and its index.
+    links: Vec<(String, usize)>,
+    /// The column ids come from: `id`, else `email` (then lowercased).
+    id_col: usize,
+}
+
+impl Layout {
+    fn read(
+        cfg: &SourceConfig,
+        columns: &Columns,
+        headers: csv::StringRecord,
+        place: &Place<'_>,
+    ) -> Result<Layout, SourceError> {
+        let find = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
+        };
+        let missing = |col: &str, key: String| {
+            place.error(
+                Some(1),
+                format!("column `{col}` ({key}) is not in the header"),
+            )
+        };
+        let mut fields = HashMap::new();
+        for field in super::common::IDENTITY_FIELDS {
+            match configured(columns, field) {
+                Some(col) => {
+                    let i = find(&col).ok_or_else(|| missing(&col, format!("columns.{field}")))?;
+                    fields.insert(field, i);
+                }
+                None => {
+                    if let Some(i) = headers.iter().position(|h| loose(h) == loose(field)) {
+                        fields.insert(field, i);
+                    }
+                }
+            }
+        }
+        let mut links = Vec::new();
+        for (other, col) in &cfg.links {
+            let i = find(col).ok_or_else(|| missing(col, format!("links.{other}")))?;
+            links.push((col.clone(), i));
+        }
+        let Some(&id_col) = fields.get("id").or(fields.get("email")) else {
+            return Err(place.error(
+                Some(1),
+                "no id column (set columns.id, or add an `id` or `email` header)".into(),
+            ));
+        };
+        Ok(Layout {
+            headers,
+            fields,
+            links,
+            id_col,
+        })
+    }
+
+    fn col_name(&self, i: usize) -> String {
+        self.headers.get(i).unwrap_or("?").to_string()
+    }
+}
+
+/// One data row, read through the layout.
+struct Row<'a> {
+    layout: &'a Layout,
+    record: &'a csv::StringRecord,
+    line: Option<u64>,
+    place: &'a Place<'a>,
+}
+
+impl Row<'_> {
+    fn cell(&self, field: &str) -> Option<String> {
+        let i = self.layout.fields.get(field)?;
+        non_empty(self.record.get(*i))
+    }
+
+    fn id(&self) -> Result<String, SourceError> {
+        let id_col = self.layout.id_col;
+        let Some(id) = non_empty(self.record.get(id_col)) else {
+            let message = format!("column `{}`: empty id", self.layout.col_name(id_col));
+            return Err(self.place.error(self.line, message));
+        };
+        Ok(if self.layout.fields.contains_key("id") {
+            id
+        } else {
+            id.to_lowercase()
+        })
+    }
+
+    fn time(&self, field: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, SourceError> {
+        let Some(v) = self.cell(field) else {
+            return Ok(None);
+        };
+        parse_time(&v).map(Some).ok_or_else(|| {
+            let col = self.layout.col_name(self.layout.fields[field]);
+            let message =
+                format!("column `{col}`: `{v}` is not an RFC 3339 time or a YYYY-MM-DD date");
+            self.place.error(self.line, message)
+        })
+    }
+
+    fn emails(&self) -> Vec<String> {
+        let mut emails = Vec::new();
+        push_email(&mut emails, self.cell("email").as_deref());
+        if let Some(list) = self.cell("emails") {
+            for e in split_emails(&list) {
+                push_email(&mut emails, Some(e));
+            }
+        }
+        emails
+    }
+
+    fn identity(&self, cfg: &SourceConfig, csv_cfg: &Config) -> Result<Identity, SourceError> {
+        let id = self.id()?;
+        let status = match self.cell("status") {
+            Some(v) => map_status(&csv_cfg.status, &v),
+            None if cfg.directory => AccountStatus::Active,
+            None => AccountStatus::Unknown,
+        };
+        let links = links_from(cfg, |attr| {
+            let (_, i) = self.layout.links.iter().find(|(c, _)| c == attr)?;
+            non_empty(self.record.get(*i))
+        });
+        Ok(Identity {
+            source: cfg.name.clone(),
+            id,
+            emails: self.emails(),
+            login: self.cell("login"),
+            name: self.cell("name"),
+            employee_id: self.cell("employee_id"),
+            title: self.cell("title"),
+            department: self.cell("department"),
+            manager_email: self.cell("manager_email"),
+            status,
+            is_bot: self.cell("bot").is_some_and(|v| truthy(&v)),
+            last_activity: self.time("last_activity")?,
+            created_at: self.time("created_at")?,
+            links,
+            directory: cfg.directory,
+        })
+    }
+}
+
 /// Parses the CSV text into identities. `location` names the file / URL in errors.
 pub fn parse(
     cfg: &SourceConfig,
@@ -156,14 +323,7 @@ pub fn parse(
     location: &str,
     bytes: &[u8],
 ) -> Result<Vec<Identity>, SourceError> {
-    let data_err = |line: Option<u64>, message: String| SourceError::Data {
-        source_name: cfg.name.clone(),
-        location: match line {
-            Some(l) => format!("{location}:{l}"),
-            None => location.to_string(),
-        },
-        message,
-    };
+    let place = Place { cfg, location };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -171,127 +331,22 @@ pub fn parse(
         .from_reader(bytes);
     let headers = reader
         .headers()
-        .map_err(|e| data_err(Some(1), format!("cannot read the header: {e}")))?
+        .map_err(|e| place.error(Some(1), format!("cannot read the header: {e}")))?
         .clone();
-    let find = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
-    };
-    let find_loose = |name: &str| headers.iter().position(|h| loose(h) == loose(name));
-
-    // field → column index
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    for field in super::common::IDENTITY_FIELDS {
-        match configured(&csv_cfg.columns, field) {
-            Some(col) => {
-                let i = find(&col).ok_or_else(|| {
-                    data_err(
-                        Some(1),
-                        format!("column `{col}` (columns.{field}) is not in the header"),
-                    )
-                })?;
-                index.insert(field, i);
-            }
-            None => {
-                if let Some(i) = find_loose(field) {
-                    index.insert(field, i);
-                }
-            }
-        }
-    }
-    let mut link_cols = Vec::new();
-    for (other, col) in &cfg.links {
-        let i = find(col).ok_or_else(|| {
-            data_err(
-                Some(1),
-                format!("column `{col}` (links.{other}) is not in the header"),
-            )
-        })?;
-        link_cols.push((col.clone(), i));
-    }
-    let id_col = match (index.get("id"), index.get("email")) {
-        (Some(i), _) => *i,
-        (None, Some(i)) => *i,
-        (None, None) => {
-            return Err(data_err(
-                Some(1),
-                "no id column (set columns.id, or add an `id` or `email` header)".into(),
-            ));
-        }
-    };
-    let col_name = |i: usize| headers.get(i).unwrap_or("?").to_string();
-
+    let layout = Layout::read(cfg, &csv_cfg.columns, headers, &place)?;
     let mut out = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| {
+    for record in reader.records() {
+        let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line());
-            data_err(line, format!("{e}"))
+            place.error(line, format!("{e}"))
         })?;
-        let line = row.position().map(|p| p.line());
-        let cell = |field: &str| -> Option<String> {
-            index.get(field).and_then(|i| non_empty(row.get(*i)))
+        let row = Row {
+            layout: &layout,
+            line: record.position().map(|p| p.line()),
+            record: &record,
+            place: &place,
         };
-        let Some(id) = non_empty(row.get(id_col)) else {
-            return Err(data_err(
-                line,
-                format!("column `{}`: empty id", col_name(id_col)),
-            ));
-        };
-        let id = if index.contains_key("id") {
-            id
-        } else {
-            id.to_lowercase()
-        };
-        let time = |field: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, SourceError> {
-            match cell(field) {
-                None => Ok(None),
-                Some(v) => parse_time(&v).map(Some).ok_or_else(|| {
-                    data_err(
-                        line,
-                        format!(
-                            "column `{}`: `{v}` is not an RFC 3339 time or a YYYY-MM-DD date",
-                            col_name(index[field])
-                        ),
-                    )
-                }),
-            }
-        };
-        let mut emails = Vec::new();
-        push_email(&mut emails, cell("email").as_deref());
-        if let Some(list) = cell("emails") {
-            for e in split_emails(&list) {
-                push_email(&mut emails, Some(e));
-            }
-        }
-        let status = match cell("status") {
-            Some(v) => map_status(&csv_cfg.status, &v),
-            None if cfg.directory => AccountStatus::Active,
-            None => AccountStatus::Unknown,
-        };
-        let links = links_from(cfg, |attr| {
-            link_cols
-                .iter()
-                .find(|(c, _)| c == attr)
-                .and_then(|(_, i)| non_empty(row.get(*i)))
-        });
-        out.push(Identity {
-            source: cfg.name.clone(),
-            id,
-            emails,
-            login: cell("login"),
-            name: cell("name"),
-            employee_id: cell("employee_id"),
-            title: cell("title"),
-            department: cell("department"),
-            manager_email: cell("manager_email"),
-            status,
-            is_bot: cell("bot").is_some_and(|v| truthy(&v)),
-            last_activity: time("last_activity")?,
-            created_at: time("created_at")?,
-            links,
-            directory: cfg.directory,
-        });
+        out.push(row.identity(cfg, csv_cfg)?);
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
-//! Kind `gitlab`: the GitLab users API (`GET /api/v4/users`, `PRIVATE-TOKEN`), paged by offset
-//! (`X-Next-Page`) or keyset (`Link: rel="next"`), turned into identities with GitLab's `state`,
-//! `bot` flag and `last_activity_on` (engineering activity).
+//! Kind `gitlab`: the GitLab users API (`GET /api/v4/users`, `PRIVATE-TOKEN`) in keyset pages
+//! (`pagination=keyset&order_by=id&sort=asc`, then `Link: rel="next"`; an answer in offset pages,
+//! `X-Next-Page`, is followed too), turned into identities with GitLab's `state`, `bot` flag and
+//! `last_activity_on` (engineering activity).
 //!
 //! Never treats a deactivated (dormant) account as departed: only blocked / banned are final.
 
@@ -76,7 +77,20 @@ impl GitlabSource {
         })
     }
 
+    /// The first page of the listing, in keyset pages: GitLab serves at most 50,000 users in
+    /// offset pages (REST API page, "Offset-based pagination"), and keyset needs `order_by` and
+    /// `sort` ("Keyset-based pagination"; users support `order_by=id`).
     fn users_url(&self, per_page: usize) -> Url {
+        let mut url = self.first_page_url(per_page);
+        url.query_pairs_mut()
+            .append_pair("pagination", "keyset")
+            .append_pair("order_by", "id")
+            .append_pair("sort", "asc");
+        url
+    }
+
+    /// The first offset page: `check` reads one user and the `X-Total` only offset pages carry.
+    fn first_page_url(&self, per_page: usize) -> Url {
         let mut url = join_path(&self.base, "/api/v4/users");
         url.query_pairs_mut()
             .append_pair("per_page", &per_page.to_string());
@@ -168,7 +182,7 @@ impl Source for GitlabSource {
     async fn check(&self) -> Result<String, SourceError> {
         let resp = self
             .client
-            .send(Request::get(self.users_url(1)).unconditional())
+            .send(Request::get(self.first_page_url(1)).unconditional())
             .await?;
         map_page(&self.cfg, &resp)?;
         let total = resp
@@ -264,7 +278,13 @@ mod tests {
             .expect(1)
             .mount(&server)
             .await;
+        // The first page asks for keyset pages, ordered as GitLab requires.
         Mock::given(method("GET"))
+            .and(query_param("pagination", "keyset"))
+            .and(query_param("order_by", "id"))
+            .and(query_param("sort", "asc"))
+            .and(query_param("per_page", "100"))
+            .and(query_param_is_missing("page"))
             .respond_with(
                 ResponseTemplate::new(200)
                     .insert_header("link", format!("<{u}/api/v4/users?pagination=keyset&per_page=100&id_after=1>; rel=\"next\""))

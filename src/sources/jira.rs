@@ -1,6 +1,8 @@
 //! Kind `jira`: Jira Cloud users (`GET /rest/api/3/users/search?startAt=&maxResults=`, Basic
 //! `user:token`), paged by `startAt` until an empty page (Jira may return short pages before the
-//! end), turned into identities; `accountType: app` marks a bot.
+//! end), turned into identities. By `accountType`: an `app` is a bot; a `customer` (a Jira Service
+//! Management customer, who only raises requests) is no developer and is skipped; the log line
+//! counts both.
 //!
 //! Never requires an email: Atlassian hides `emailAddress` by privacy setting. Never pages on past
 //! `max_pages`, and never takes a page whose every account was read already (a server that ignores
@@ -88,13 +90,58 @@ impl JiraSource {
     }
 }
 
-/// One page of the user search as identities (what `fetch` does with each page).
+/// One page of the user search as identities (what `fetch` does with each page): every account
+/// but the service-desk customers.
 pub fn map_page(cfg: &SourceConfig, page: &Response) -> Result<Vec<Identity>, SourceError> {
     let users: Vec<JiraUser> = page.json(&cfg.name)?;
-    Ok(users.into_iter().map(|u| identity(cfg, u)).collect())
+    Ok(users
+        .into_iter()
+        .filter(|u| !u.is_customer())
+        .map(|u| identity(cfg, u))
+        .collect())
+}
+
+impl JiraUser {
+    /// A Jira Service Management customer: raises requests, holds no Jira seat.
+    fn is_customer(&self) -> bool {
+        self.account_type.as_deref() == Some("customer")
+    }
+
+    /// An app (Connect or Forge) account: a bot.
+    fn is_app(&self) -> bool {
+        self.account_type.as_deref() == Some("app")
+    }
+}
+
+/// The accounts read that are not people with a Jira seat, for the source's log line.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct NotDevelopers {
+    /// Kept, flagged as bots.
+    apps: usize,
+    /// Skipped.
+    customers: usize,
+}
+
+impl NotDevelopers {
+    /// The identities of `users` that can be developers, counting those that are not.
+    fn sort(&mut self, cfg: &SourceConfig, users: Vec<JiraUser>) -> Vec<Identity> {
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            if u.is_customer() {
+                self.customers += 1;
+                continue;
+            }
+            if u.is_app() {
+                self.apps += 1;
+            }
+            out.push(identity(cfg, u));
+        }
+        out
+    }
 }
 
 fn identity(cfg: &SourceConfig, u: JiraUser) -> Identity {
+    let is_bot = u.is_app();
     let mut emails = Vec::new();
     push_email(&mut emails, u.email_address.as_deref());
     Identity {
@@ -107,7 +154,7 @@ fn identity(cfg: &SourceConfig, u: JiraUser) -> Identity {
             Some(false) => AccountStatus::Departed,
             None => AccountStatus::Unknown,
         },
-        is_bot: u.account_type.as_deref() == Some("app"),
+        is_bot,
         directory: cfg.directory,
         ..Identity::default()
     }
@@ -123,28 +170,36 @@ impl Source for JiraSource {
         let max = self.cfg.page_size.unwrap_or(1000);
         let mut identities = Vec::new();
         let mut seen = HashSet::new();
+        let mut not_developers = NotDevelopers::default();
         let mut start_at = 0;
         for pages in 0.. {
             let url = self.search_url(start_at, max);
             self.client.refuse_too_many_pages(&url, pages)?;
-            let page = map_page(&self.cfg, &self.client.get(url.clone()).await?)?;
+            let page: Vec<JiraUser> = self.client.get(url.clone()).await?.json(&self.cfg.name)?;
             if page.is_empty() {
                 break;
             }
             start_at += page.len();
-            let mut new = page
+            let new: Vec<JiraUser> = page
                 .into_iter()
-                .filter(|u| seen.insert(u.id.clone()))
-                .peekable();
-            if new.peek().is_none() {
+                .filter(|u| seen.insert(u.account_id.clone()))
+                .collect();
+            if new.is_empty() {
                 return Err(SourceError::Data {
                     source_name: self.cfg.name.clone(),
                     location: super::http::redact_url(&url),
                     message: "the page holds only accounts already read (startAt ignored?); stopping instead of looping".into(),
                 });
             }
-            identities.extend(new);
+            identities.extend(not_developers.sort(&self.cfg, new));
         }
+        tracing::info!(
+            source = %self.cfg.name,
+            accounts = seen.len(),
+            apps_as_bots = not_developers.apps,
+            customers_skipped = not_developers.customers,
+            "Jira accounts read"
+        );
         Ok(FetchOutput {
             identities,
             ..FetchOutput::default()
@@ -231,11 +286,42 @@ mod tests {
         .await;
         page("4", json!([])).mount(&server).await;
         let ids = fetch_ok(&jira_cfg(&server.uri()), "jira-token").await;
-        assert_eq!(ids.len(), 4);
+        // a4, a service-desk customer, is no developer.
+        assert_eq!(ids.len(), 3);
+        assert!(ids.iter().all(|i| i.id != "a4"), "{ids:?}");
         assert_eq!(ids[0].emails, ["a1@acme.example"]);
         assert!(ids[1].is_bot && ids[1].emails.is_empty());
         assert_eq!(ids[2].status, AccountStatus::Departed);
         server.verify().await;
+    }
+
+    #[test]
+    fn customers_are_skipped_apps_kept_as_bots_and_both_counted() {
+        let c = jira_cfg("https://acme.atlassian.net");
+        let users: Vec<JiraUser> = serde_json::from_value(json!([
+            user("p", "atlassian", None, true),
+            user("b", "app", None, true),
+            user("c", "customer", Some("c@customer.example"), true),
+            user("u", "unknown", None, true)
+        ]))
+        .unwrap();
+        let mut counts = NotDevelopers::default();
+        let ids = counts.sort(&c, users);
+        assert_eq!(
+            ids.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+            ["p", "b", "u"]
+        );
+        assert_eq!(
+            ids.iter().map(|i| i.is_bot).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        assert_eq!(
+            counts,
+            NotDevelopers {
+                apps: 1,
+                customers: 1
+            }
+        );
     }
 
     #[tokio::test]

@@ -21,7 +21,7 @@ use super::spec::{
     FieldError, KindConfig, Location, SourceConfig, SourceKind, StatusValues, required,
 };
 use super::{RecordFile, SourceContext, SourceError, read_location};
-use crate::model::{AccountStatus, Identity};
+use crate::model::{AccountStatus, Identity, Link};
 
 /// Kind `json`'s own settings: JSON pointers into each page and each record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -256,13 +256,39 @@ impl JsonSource {
         let id = self
             .text(rec, "id")
             .ok_or_else(|| err(format!("no id at `{id_ptr}`")))?;
-        let name = self.text(rec, "name").or_else(|| {
+        let time = |name: &str| self.time(rec, name).map_err(&err);
+        Ok(Identity {
+            source: self.cfg.name.clone(),
+            id,
+            emails: self.emails(rec),
+            login: self.text(rec, "login"),
+            name: self.name(rec),
+            employee_id: self.text(rec, "employee_id"),
+            title: self.text(rec, "title"),
+            department: self.text(rec, "department"),
+            manager_email: self.text(rec, "manager_email"),
+            status: self.status(rec),
+            is_bot: self.is_bot(rec),
+            last_activity: time("last_activity")?,
+            created_at: time("created_at")?,
+            links: self.links(rec),
+            directory: self.cfg.directory,
+        })
+    }
+
+    /// `name`, else `first_name` and `last_name` joined.
+    fn name(&self, rec: &Value) -> Option<String> {
+        self.text(rec, "name").or_else(|| {
             let parts: Vec<String> = ["first_name", "last_name"]
                 .iter()
                 .filter_map(|f| self.text(rec, f))
                 .collect();
             non_empty(Some(&parts.join(" ")))
-        });
+        })
+    }
+
+    /// `email`, then `emails` (an array, or one string of several).
+    fn emails(&self, rec: &Value) -> Vec<String> {
         let mut emails = Vec::new();
         push_email(&mut emails, self.text(rec, "email").as_deref());
         match self.field(rec, "emails") {
@@ -278,59 +304,58 @@ impl JsonSource {
             }
             _ => {}
         }
-        let status = match self.field(rec, "status") {
-            Some(Value::Bool(true)) => AccountStatus::Active,
-            Some(Value::Bool(false)) => AccountStatus::Departed,
-            Some(v) => match value_text(v) {
-                Some(t) => map_status(&self.json.status, &t),
-                None if self.cfg.directory => AccountStatus::Active,
-                None => AccountStatus::Unknown,
-            },
+        emails
+    }
+
+    /// A boolean `status` is active / departed; text goes through `status` values.
+    fn status(&self, rec: &Value) -> AccountStatus {
+        let text = match self.field(rec, "status") {
+            Some(Value::Bool(true)) => return AccountStatus::Active,
+            Some(Value::Bool(false)) => return AccountStatus::Departed,
+            Some(v) => value_text(v),
+            None => None,
+        };
+        match text {
+            Some(t) => map_status(&self.json.status, &t),
             None if self.cfg.directory => AccountStatus::Active,
             None => AccountStatus::Unknown,
-        };
-        let time = |name: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, SourceError> {
-            match self.field(rec, name) {
-                None => Ok(None),
-                Some(Value::Number(n)) => Ok(n.as_f64().and_then(epoch_time)),
-                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-                Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| {
-                    err(format!(
-                        "{name}: `{s}` is not an RFC 3339 time or a YYYY-MM-DD date"
-                    ))
-                }),
-                Some(other) => Err(err(format!("{name}: unexpected value {other}"))),
-            }
-        };
-        let is_bot = match self.field(rec, "bot") {
+        }
+    }
+
+    /// A time field: epoch seconds, RFC 3339 or a date; the message of an unreadable one.
+    fn time(
+        &self,
+        rec: &Value,
+        name: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+        match self.field(rec, name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64().and_then(epoch_time)),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => parse_time(s).map(Some).ok_or_else(|| {
+                format!("{name}: `{s}` is not an RFC 3339 time or a YYYY-MM-DD date")
+            }),
+            Some(other) => Err(format!("{name}: unexpected value {other}")),
+        }
+    }
+
+    fn is_bot(&self, rec: &Value) -> bool {
+        match self.field(rec, "bot") {
             Some(Value::Bool(b)) => *b,
             Some(v) => value_text(v).is_some_and(|t| truthy(&t)),
             None => false,
-        };
-        let links = links_from(&self.cfg, |attr| {
+        }
+    }
+
+    /// `links` paths: a JSON pointer (`/a/b`) or dotted (`a.b`).
+    fn links(&self, rec: &Value) -> Vec<Link> {
+        links_from(&self.cfg, |attr| {
             let v = if attr.starts_with('/') {
                 rec.pointer(attr)
             } else {
                 dotted(rec, attr)
             };
             v.and_then(value_text)
-        });
-        Ok(Identity {
-            source: self.cfg.name.clone(),
-            id,
-            emails,
-            login: self.text(rec, "login"),
-            name,
-            employee_id: self.text(rec, "employee_id"),
-            title: self.text(rec, "title"),
-            department: self.text(rec, "department"),
-            manager_email: self.text(rec, "manager_email"),
-            status,
-            is_bot,
-            last_activity: time("last_activity")?,
-            created_at: time("created_at")?,
-            links,
-            directory: self.cfg.directory,
         })
     }
 }

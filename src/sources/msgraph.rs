@@ -1,6 +1,7 @@
 //! Kind `msgraph`: Microsoft Entra ID users through Microsoft Graph, app-only. A client-credentials
 //! token comes from `{authority}/{tenant}/oauth2/v2.0/token` (cached, refreshed before expiry);
-//! users from `GET /v1.0/users?$select=…&$top=999`, paged by `@odata.nextLink`.
+//! users from `GET /v1.0/users?$select=…&$top=999`, paged by `@odata.nextLink`. A national cloud's
+//! Graph host (`https://graph.microsoft.us`, …) brings its own token scope and default authority.
 //!
 //! Two hosts, two clients: the client secret only ever goes to the authority, the bearer token only
 //! to the Graph host. Sign-in activity is never reported as engineering activity. A token's
@@ -29,29 +30,53 @@ pub const DEFAULT_URL: &str = "https://graph.microsoft.com";
 /// The Microsoft identity platform's global authority.
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 
+/// Each Microsoft cloud's Graph host and the authority that issues its tokens ("Microsoft Graph
+/// national cloud deployments", learn.microsoft.com/graph/deployments): global, US Government L4
+/// and L5 (DOD), China operated by 21Vianet.
+const CLOUDS: [(&str, &str); 4] = [
+    ("graph.microsoft.com", DEFAULT_AUTHORITY),
+    ("graph.microsoft.us", "https://login.microsoftonline.us"),
+    ("dod-graph.microsoft.us", "https://login.microsoftonline.us"),
+    (
+        "microsoftgraph.chinacloudapi.cn",
+        "https://login.chinacloudapi.cn",
+    ),
+];
+
+/// The known cloud whose Graph host `base` is, if any: `(host, authority)`.
+fn cloud_of(base: &Url) -> Option<(&'static str, &'static str)> {
+    let host = base.host_str()?.to_ascii_lowercase();
+    CLOUDS.into_iter().find(|(graph, _)| *graph == host)
+}
+
+/// The `.default` scope of the Graph at `base`. A national cloud's host names its own: "any
+/// permission scope value (including the .default scope) that contains the Microsoft Graph domain
+/// MUST use the domain of the Microsoft Graph service root endpoint for the national cloud
+/// deployment" (learn.microsoft.com/graph/sdks/national-clouds). Any other host (a proxy in front
+/// of Graph, a test double) is taken to be the global Graph.
+fn token_scope(base: &Url) -> String {
+    let (host, _) = cloud_of(base).unwrap_or(CLOUDS[0]);
+    format!("https://{host}/.default")
+}
+
+/// The authority for the Graph at `base` when the config names none: the national cloud's own.
+fn default_authority(base: &Url) -> Url {
+    let (_, authority) = cloud_of(base).unwrap_or(CLOUDS[0]);
+    Url::parse(authority).expect("static URL")
+}
+
 /// Kind `msgraph`'s own settings: an app registration with the client-credentials grant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// Where tokens come from: `POST {authority}/{tenant}/oauth2/v2.0/token`.
-    pub authority: Url,
+    /// Where tokens come from: `POST {authority}/{tenant}/oauth2/v2.0/token`; unset, the
+    /// authority of the cloud the Graph host belongs to (global for any other host).
+    pub authority: Option<Url>,
     pub tenant: String,
     pub client_id: String,
     /// The *name* of the variable that holds the client secret.
     pub client_secret_env: String,
     /// Also ask for `signInActivity` (needs `AuditLog.Read.All`); never engineering activity.
     pub sign_in_activity: bool,
-}
-
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            authority: Url::parse(DEFAULT_AUTHORITY).expect("static URL"),
-            tenant: String::new(),
-            client_id: String::new(),
-            client_secret_env: String::new(),
-            sign_in_activity: false,
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -71,10 +96,11 @@ impl KindConfig for Config {
     fn build(raw: RawConfig) -> Result<Config, FieldError> {
         let kind = SourceKind::Msgraph;
         Ok(Config {
-            authority: http_url_key(
-                raw.authority.as_deref().unwrap_or(DEFAULT_AUTHORITY),
-                "authority",
-            )?,
+            authority: raw
+                .authority
+                .as_deref()
+                .map(|a| http_url_key(a, "authority"))
+                .transpose()?,
             tenant: required(raw.tenant, "tenant", kind)?,
             client_id: required(raw.client_id, "client_id", kind)?,
             client_secret_env: required(raw.client_secret_env, "client_secret_env", kind)?,
@@ -151,6 +177,7 @@ pub(crate) struct MsgraphSource {
     sign_in_activity: bool,
     base: Url,
     token_url: Url,
+    scope: String,
     client_id: String,
     client_secret: Secret,
     token_client: HttpClient,
@@ -168,17 +195,19 @@ impl MsgraphSource {
             secret_from(cfg, ctx, &graph_cfg.client_secret_env, "client_secret_env")?;
         let tenant_seg: String =
             url::form_urlencoded::byte_serialize(graph_cfg.tenant.as_bytes()).collect();
-        let authority = &graph_cfg.authority;
-        let token_url = join_path(authority, &format!("/{tenant_seg}/oauth2/v2.0/token"));
         let base = http_base(cfg)?;
-        let token_client = HttpClient::new(&cfg.name, authority, cfg.http, Auth::None, None)?
+        let authority = (graph_cfg.authority.clone()).unwrap_or_else(|| default_authority(&base));
+        let token_url = join_path(&authority, &format!("/{tenant_seg}/oauth2/v2.0/token"));
+        let token_client = HttpClient::new(&cfg.name, &authority, cfg.http, Auth::None, None)?
             .with_body_secret(client_secret.clone());
         let graph = HttpClient::new(&cfg.name, &base, cfg.http, Auth::None, ctx.cache.clone())?;
+        let scope = token_scope(&base);
         Ok(MsgraphSource {
             cfg: cfg.clone(),
             sign_in_activity: graph_cfg.sign_in_activity,
             base,
             token_url,
+            scope,
             client_id: graph_cfg.client_id.clone(),
             client_secret,
             token_client,
@@ -201,7 +230,7 @@ impl MsgraphSource {
             .send(Request::post(self.token_url.clone()).form(&[
                 ("client_id", self.client_id.as_str()),
                 ("client_secret", self.client_secret.expose()),
-                ("scope", "https://graph.microsoft.com/.default"),
+                ("scope", self.scope.as_str()),
                 ("grant_type", "client_credentials"),
             ]))
             .await?;
@@ -343,7 +372,7 @@ mod tests {
         c.name = "entra".into();
         c.token_env = None;
         c.vendor = VendorConfig::Msgraph(Config {
-            authority: Url::parse(login).unwrap(),
+            authority: Some(Url::parse(login).unwrap()),
             tenant: "acme.onmicrosoft.com".into(),
             client_id: "cid-1".into(),
             client_secret_env: "SECRET".into(),
@@ -598,5 +627,105 @@ mod tests {
             e.contains("SECRET") && e.contains("client_secret_env"),
             "{e}"
         );
+    }
+
+    fn msgraph_config(c: &SourceConfig) -> &Config {
+        match &c.vendor {
+            VendorConfig::Msgraph(m) => m,
+            _ => unreachable!("graph_cfg builds an msgraph source"),
+        }
+    }
+
+    #[test]
+    fn each_national_cloud_names_its_own_scope_and_authority() {
+        for (graph, scope, authority) in [
+            (
+                "https://graph.microsoft.com",
+                "https://graph.microsoft.com/.default",
+                "https://login.microsoftonline.com/",
+            ),
+            (
+                "https://graph.microsoft.us/v1.0",
+                "https://graph.microsoft.us/.default",
+                "https://login.microsoftonline.us/",
+            ),
+            (
+                "https://DOD-Graph.microsoft.us",
+                "https://dod-graph.microsoft.us/.default",
+                "https://login.microsoftonline.us/",
+            ),
+            (
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https://microsoftgraph.chinacloudapi.cn/.default",
+                "https://login.chinacloudapi.cn/",
+            ),
+            // A proxy in front of the global Graph, or a test double.
+            (
+                "https://graph-proxy.acme.example",
+                "https://graph.microsoft.com/.default",
+                "https://login.microsoftonline.com/",
+            ),
+        ] {
+            let base = Url::parse(graph).unwrap();
+            assert_eq!(token_scope(&base), scope, "{graph}");
+            assert_eq!(default_authority(&base).as_str(), authority, "{graph}");
+        }
+    }
+
+    #[test]
+    fn without_an_authority_the_graph_hosts_cloud_issues_the_token() {
+        let mut c = graph_cfg(
+            "https://microsoftgraph.chinacloudapi.cn",
+            "https://unused.example",
+        );
+        let mut graph = msgraph_config(&c).clone();
+        graph.authority = None;
+        c.vendor = VendorConfig::Msgraph(graph.clone());
+        let src = MsgraphSource::new(&c, &graph, &ctx("unused")).unwrap();
+        assert_eq!(
+            src.token_url.as_str(),
+            "https://login.chinacloudapi.cn/acme.onmicrosoft.com/oauth2/v2.0/token"
+        );
+        // A configured authority wins.
+        let c = graph_cfg("https://graph.microsoft.us", "https://login.acme.example");
+        let src = MsgraphSource::new(&c, msgraph_config(&c), &ctx("unused")).unwrap();
+        assert!(
+            src.token_url
+                .as_str()
+                .starts_with("https://login.acme.example/")
+        );
+    }
+
+    /// On the wire: a national cloud's Graph host puts its own scope in the token form.
+    #[tokio::test]
+    async fn the_token_request_asks_for_the_scope_of_the_configured_graph_host() {
+        for (graph, scope) in [
+            (
+                "https://graph.microsoft.us",
+                "https%3A%2F%2Fgraph.microsoft.us%2F.default",
+            ),
+            (
+                "https://microsoftgraph.chinacloudapi.cn",
+                "https%3A%2F%2Fmicrosoftgraph.chinacloudapi.cn%2F.default",
+            ),
+        ] {
+            let login = MockServer::start().await;
+            Mock::given(method("POST"))
+                .and(path("/acme.onmicrosoft.com/oauth2/v2.0/token"))
+                .and(body_string_contains(format!("scope={scope}&").as_str()))
+                .and(body_string_contains("grant_type=client_credentials"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                    "token_type": "Bearer", "expires_in": 3599, "access_token": "eyJ.gov.token"})))
+                .expect(1)
+                .mount(&login)
+                .await;
+            let c = graph_cfg(graph, &login.uri());
+            let src = MsgraphSource::new(&c, msgraph_config(&c), &ctx("unused")).unwrap();
+            src.authorize().await.unwrap();
+            login.verify().await;
+            let sent = login.received_requests().await.unwrap();
+            let form = String::from_utf8_lossy(&sent[0].body).to_string();
+            assert!(!form.contains("graph.microsoft.com"), "{graph}: {form}");
+        }
     }
 }

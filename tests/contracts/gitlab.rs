@@ -1,6 +1,7 @@
 //! GitLab (`doc/api/users.md`, the Users API page: GitLab's OpenAPI description has no
-//! `GET /api/v4/users`): the page's administrator example, one user a page, paged by the offset
-//! headers the REST API page names; every query parameter must be one the page lists.
+//! `GET /api/v4/users`): the page's administrator example, one user a page, in the keyset pages
+//! the REST API page describes (the next page only as `Link: rel="next"`, an empty page without a
+//! `Link` at the end); every query parameter must be one the pages list.
 
 use serde_json::Value;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
@@ -18,30 +19,36 @@ fn administrator_example() -> (Described, Vec<Value>) {
     (gitlab, users)
 }
 
+/// An opaque keyset cursor, as GitLab's are (base64 of the last record's keys).
+fn cursor(page: usize) -> String {
+    format!("eyJpZCI6I{page}jIifQ")
+}
+
+/// One keyset page a user, each with a `Link` to the next (its filter `cursor`), then the empty
+/// page without a `Link` that ends the collection.
 async fn mount(server: &MockServer, users: &[Value]) {
-    for (n, user) in users.iter().enumerate() {
-        let page = n + 1;
-        let next = if page < users.len() {
-            (page + 1).to_string()
+    for page in 0..=users.len() {
+        let m = Mock::given(method("GET"))
+            .and(path("/api/v4/users"))
+            .and(query_param("pagination", "keyset"))
+            .and(query_param("order_by", "id"))
+            .and(query_param("sort", "asc"));
+        let m = if page == 0 {
+            m.and(query_param_is_missing("cursor"))
         } else {
-            String::new()
+            m.and(query_param("cursor", cursor(page).as_str()))
         };
-        let m = Mock::given(method("GET")).and(path("/api/v4/users"));
-        let m = if page == 1 {
-            m.and(query_param_is_missing("page"))
-        } else {
-            m.and(query_param("page", page.to_string().as_str()))
-        };
-        m.respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("x-next-page", next.as_str())
-                .insert_header("x-page", page.to_string().as_str())
-                .insert_header("x-total", users.len().to_string().as_str())
-                .set_body_json(Value::Array(vec![user.clone()])),
-        )
-        .expect(1)
-        .mount(server)
-        .await;
+        let body = Value::Array(users.get(page).cloned().into_iter().collect());
+        let mut answer = ResponseTemplate::new(200).set_body_json(body);
+        if page < users.len() {
+            let next = format!(
+                "<{}/api/v4/users?order_by=id&pagination=keyset&per_page=100&sort=asc&cursor={}>; rel=\"next\"",
+                server.uri(),
+                cursor(page + 1)
+            );
+            answer = answer.insert_header("link", next.as_str());
+        }
+        m.respond_with(answer).expect(1).mount(server).await;
     }
 }
 
@@ -49,7 +56,7 @@ async fn mount(server: &MockServer, users: &[Value]) {
 async fn gitlab_users_page_examples_parse_and_the_listing_conforms() {
     let (gitlab, users) = administrator_example();
     let headers = &gitlab.operation("GET", "/api/v4/users")["responses"]["200"]["headers"];
-    assert!(headers.get("x-next-page").is_some(), "{headers}");
+    assert!(headers.get("link").is_some(), "{headers}");
     let server = MockServer::start().await;
     mount(&server, &users).await;
     let seed: Vec<(&str, &str)> = users
@@ -95,10 +102,9 @@ async fn gitlab_users_page_examples_parse_and_the_listing_conforms() {
 }
 
 /// The Users API page: "This endpoint supports keyset pagination. In GitLab 17.0 and later,
-/// keyset pagination is required for responses of 50,000 and above." seatwarden pages by offset
-/// (`page`), so an instance with 50,000 users or more cannot be read to the end.
+/// keyset pagination is required for responses of 50,000 and above." Offset pages (`page`) cannot
+/// read such an instance to the end, so the listing asks for keyset pages from the first request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "finding: the gitlab source pages /api/v4/users by offset; GitLab requires keyset pagination (pagination=keyset&order_by=id&sort=asc) at 50,000 users and above"]
 async fn gitlab_users_are_read_with_keyset_pagination() {
     let (_, users) = administrator_example();
     let server = MockServer::start().await;
@@ -112,9 +118,20 @@ async fn gitlab_users_are_read_with_keyset_pagination() {
     reconcile(&s, TOKEN).await;
     let first = &server.received_requests().await.expect("recording")[0];
     let asked: Vec<(String, String)> = first.url.query_pairs().into_owned().collect();
+    for (key, value) in [
+        ("pagination", "keyset"),
+        ("order_by", "id"),
+        ("sort", "asc"),
+    ] {
+        assert!(
+            asked.contains(&(key.into(), value.into())),
+            "the first users request does not ask for {key}={value}: {}",
+            first.url
+        );
+    }
     assert!(
-        asked.contains(&("pagination".into(), "keyset".into())),
-        "the first users request asks for offset pages: {}",
+        !asked.iter().any(|(k, _)| k == "page"),
+        "an offset page: {}",
         first.url
     );
 }

@@ -1,6 +1,7 @@
 //! Jira Cloud (Atlassian's `swagger-v3.v3.json`): the description's example page of users, then
 //! the example users as the `User` schema also allows them (an email, `accountType: app`), then
-//! an empty page; `startAt` / `maxResults` within the description's bounds.
+//! an empty page; `startAt` / `maxResults` within the description's bounds. Of the schema's
+//! `accountType`s, an `app` is a bot and a `customer` (a service-desk customer) no developer.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
@@ -12,13 +13,16 @@ const TOKEN: &str = "jira-contract-token";
 const USERS: &str = "/rest/api/3/users/search";
 
 /// The example users with what the schema allows and the example leaves out: a visible email,
-/// and one of them an app (`accountType` is `atlassian | app | customer | unknown`).
+/// one of them an app, and the first once more as a service-desk customer (`accountType` is
+/// `atlassian | app | customer | unknown`).
 fn variants(jira: &Described, examples: &[Value]) -> Vec<Value> {
     let kinds = &jira.doc["schemas"]["User"]["properties"]["accountType"]["enum"];
-    assert!(
-        kinds.as_array().is_some_and(|k| k.contains(&json!("app"))),
-        "{kinds}"
-    );
+    for kind in ["app", "customer"] {
+        assert!(
+            kinds.as_array().is_some_and(|k| k.contains(&json!(kind))),
+            "{kinds}"
+        );
+    }
     let mut out = Vec::new();
     for (n, example) in examples.iter().enumerate() {
         let mut u = example.clone();
@@ -38,6 +42,14 @@ fn variants(jira: &Described, examples: &[Value]) -> Vec<Value> {
         }
         out.push(u);
     }
+    let mut customer = out[0].clone();
+    customer["accountId"] = json!(format!(
+        "{}-customer",
+        examples[0]["accountId"].as_str().expect("accountId")
+    ));
+    customer["emailAddress"] = json!("requester@customer.example");
+    customer["accountType"] = json!("customer");
+    out.push(customer);
     out
 }
 
@@ -84,14 +96,32 @@ async fn jira_user_search_examples_parse_and_the_paging_conforms() {
         &seed,
     );
 
-    let report = reconcile_checked(&s, TOKEN, &server, &jira).await;
+    let (report, log) = reconcile_logged(&s, TOKEN).await;
+    server.verify().await;
+    assert_requests_conform(&server, &jira).await;
 
+    // The customer is skipped: not a record, and no identity on its row.
     assert_eq!(
         source_records(&report, "jira"),
-        (examples.len() + variants.len()) as u64,
+        (examples.len() + variants.len() - 1) as u64,
         "{report:#}"
     );
-    for u in &variants {
+    let customer = row(&report, "requester@customer.example");
+    assert!(
+        !customer["identities"].to_string().contains("\"jira\""),
+        "{customer:#}"
+    );
+    let line = log
+        .lines()
+        .find(|l| l.contains("Jira accounts read"))
+        .unwrap_or_else(|| panic!("no Jira log line:\n{log}"));
+    let line: Value = serde_json::from_str(line).expect("a JSON log line");
+    assert_eq!(
+        (&line["apps_as_bots"], &line["customers_skipped"]),
+        (&json!(1), &json!(1)),
+        "{line}"
+    );
+    for u in variants.iter().filter(|u| u["accountType"] != "customer") {
         let email = u["emailAddress"].as_str().expect("email");
         let id = identity(
             row(&report, email),

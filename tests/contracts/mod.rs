@@ -7,6 +7,7 @@
 //! These tests never read seatwarden's internal types or constants: a fixture written to agree
 //! with the parser would prove nothing, so the answers come from the contracts alone.
 
+mod chat;
 mod github_graphql;
 mod github_rest;
 mod gitlab;
@@ -197,6 +198,11 @@ pub fn contract_config(s: &Scratch, kind: &str, url: &str, extra: &str, seed: &[
 /// `reconcile --dry-run --json -` off the async runtime (the mock servers keep answering), and
 /// the report it printed (exit 0, or 3 for a degraded run).
 pub async fn reconcile(s: &Scratch, token: &str) -> Value {
+    reconcile_logged(s, token).await.0
+}
+
+/// [`reconcile`], and the log lines it wrote (JSON, one a line).
+pub async fn reconcile_logged(s: &Scratch, token: &str) -> (Value, String) {
     let dir = s.dir.path().to_path_buf();
     let token = token.to_string();
     let run = tokio::task::spawn_blocking(move || {
@@ -218,7 +224,9 @@ pub async fn reconcile(s: &Scratch, token: &str) -> Value {
     if run.code() != 3 {
         run.expect_code(0);
     }
-    serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("report: {e}\n{}", run.stdout()))
+    let report = serde_json::from_str(&run.stdout())
+        .unwrap_or_else(|e| panic!("report: {e}\n{}", run.stdout()));
+    (report, run.stderr())
 }
 
 /// `reconcile`, then every mock `server` expected was called, and nothing outside `described`.
