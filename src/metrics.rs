@@ -112,7 +112,9 @@ fn gauge(reg: &mut Registry, name: &str, help: &str, value: f64) {
 fn labelled(reg: &mut Registry, name: &str, help: &str, key: &str, values: &[(String, f64)]) {
     let family = Labelled::default();
     for (label, v) in values {
-        family.get_or_create(&vec![(key.to_string(), label.clone())]).set(*v);
+        family
+            .get_or_create(&vec![(key.to_string(), label.clone())])
+            .set(*v);
     }
     reg.register(name, help, family);
 }
@@ -120,30 +122,105 @@ fn labelled(reg: &mut Registry, name: &str, help: &str, key: &str, values: &[(St
 fn register_run(reg: &mut Registry, run: &Run) {
     let c = run.command.as_str();
     let at = run.finished_at.timestamp_millis() as f64 / 1000.0;
-    gauge(reg, &format!("{c}_last_run_timestamp_seconds"), &format!("When the last `{c}` run ended (Unix time)"), at);
+    gauge(
+        reg,
+        &format!("{c}_last_run_timestamp_seconds"),
+        &format!("When the last `{c}` run ended (Unix time)"),
+        at,
+    );
     let (key, what) = match run.finished() {
         true => ("last_success", "finished (exit 0 or 3)"),
         false => ("last_failure", "failed (exit 1 or 2)"),
     };
-    gauge(reg, &format!("{c}_{key}_timestamp_seconds"), &format!("When the last `{c}` run that {what} ended (Unix time)"), at);
-    gauge(reg, &format!("{c}_last_exit_code"), &format!("The exit code of the last `{c}` run (SPEC §1)"), f64::from(run.exit_code));
-    gauge(reg, &format!("{c}_duration_seconds"), &format!("How long the last `{c}` run took"), run.duration.as_secs_f64());
+    gauge(
+        reg,
+        &format!("{c}_{key}_timestamp_seconds"),
+        &format!("When the last `{c}` run that {what} ended (Unix time)"),
+        at,
+    );
+    gauge(
+        reg,
+        &format!("{c}_last_exit_code"),
+        &format!("The exit code of the last `{c}` run (SPEC §1)"),
+        f64::from(run.exit_code),
+    );
+    gauge(
+        reg,
+        &format!("{c}_duration_seconds"),
+        &format!("How long the last `{c}` run took"),
+        run.duration.as_secs_f64(),
+    );
 }
 
 fn register_figures(reg: &mut Registry, f: &Figures) {
     if let Some(p) = f.licenses_purchased {
-        gauge(reg, "licenses_purchased", "Developer licenses purchased", p as f64);
+        gauge(
+            reg,
+            "licenses_purchased",
+            "Developer licenses purchased",
+            p as f64,
+        );
     }
-    gauge(reg, "licenses_consumed", "Developer licenses consumed by the table after the last run", f.consumed as f64);
-    gauge(reg, "licenses_overage", "Licenses consumed beyond those purchased", f.overage as f64);
-    gauge(reg, "licenses_consumed_if_applied", "Licenses consumed if every recommendation were applied", f.consumed_if_applied as f64);
-    gauge(reg, "reconcile_degraded", "1 when the last run was degraded (a source failed or tripped the guard)", f64::from(u8::from(f.degraded)));
-    let reasons: Vec<(String, f64)> = f.by_reason.iter().map(|(r, n)| (r.to_string(), *n as f64)).collect();
-    labelled(reg, "recommendations", "Removal recommendations of the last run, by reason", "reason", &reasons);
-    let up: Vec<(String, f64)> = f.sources.iter().map(|(n, s, _)| (n.clone(), f64::from(u8::from(*s == SourceStatus::Ok)))).collect();
-    labelled(reg, "source_up", "1 when the source was fetched and trusted in the last run, 0 when it failed or tripped the guard", "source", &up);
-    let records: Vec<(String, f64)> = f.sources.iter().map(|(n, _, r)| (n.clone(), *r as f64)).collect();
-    labelled(reg, "source_records", "Records the source returned in the last run", "source", &records);
+    gauge(
+        reg,
+        "licenses_consumed",
+        "Developer licenses consumed by the table after the last run",
+        f.consumed as f64,
+    );
+    gauge(
+        reg,
+        "licenses_overage",
+        "Licenses consumed beyond those purchased",
+        f.overage as f64,
+    );
+    gauge(
+        reg,
+        "licenses_consumed_if_applied",
+        "Licenses consumed if every recommendation were applied",
+        f.consumed_if_applied as f64,
+    );
+    gauge(
+        reg,
+        "reconcile_degraded",
+        "1 when the last run was degraded (a source failed or tripped the guard)",
+        f64::from(u8::from(f.degraded)),
+    );
+    let reasons: Vec<(String, f64)> = f
+        .by_reason
+        .iter()
+        .map(|(r, n)| (r.to_string(), *n as f64))
+        .collect();
+    labelled(
+        reg,
+        "recommendations",
+        "Removal recommendations of the last run, by reason",
+        "reason",
+        &reasons,
+    );
+    let up: Vec<(String, f64)> = f
+        .sources
+        .iter()
+        .map(|(n, s, _)| (n.clone(), f64::from(u8::from(*s == SourceStatus::Ok))))
+        .collect();
+    labelled(
+        reg,
+        "source_up",
+        "1 when the source was fetched and trusted in the last run, 0 when it failed or tripped the guard",
+        "source",
+        &up,
+    );
+    let records: Vec<(String, f64)> = f
+        .sources
+        .iter()
+        .map(|(n, _, r)| (n.clone(), *r as f64))
+        .collect();
+    labelled(
+        reg,
+        "source_records",
+        "Records the source returned in the last run",
+        "source",
+        &records,
+    );
 }
 
 /// The run's own metric families, in the Prometheus text format.
@@ -194,7 +271,10 @@ static LATEST: Mutex<String> = Mutex::new(String::new());
 /// The metrics `/metrics` serves: the last written text, or, before the first run of this
 /// process, what the textfile holds.
 pub fn latest(cfg: &MetricsConfig) -> String {
-    let latest = LATEST.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let latest = LATEST
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
     if latest.is_empty() {
         cfg.textfile
             .as_deref()
@@ -207,8 +287,14 @@ pub fn latest(cfg: &MetricsConfig) -> String {
 
 /// Write `path` atomically: a temporary file in the same folder, then a rename.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path).inspect_err(|_| {
@@ -246,7 +332,9 @@ pub async fn record(cfg: &MetricsConfig, run: &Run) {
     if let Some(path) = &cfg.textfile {
         match write_atomically(path, &merged) {
             Ok(()) => tracing::debug!(file = %path.display(), "metrics written"),
-            Err(e) => tracing::warn!(file = %path.display(), error = %e, "cannot write the metrics file"),
+            Err(e) => {
+                tracing::warn!(file = %path.display(), error = %e, "cannot write the metrics file")
+            }
         }
     }
     if let Some(url) = &cfg.pushgateway_url {
@@ -279,7 +367,10 @@ mod tests {
             consumed_if_applied: 20,
             degraded: false,
             by_reason: vec![("duplicate", 3), ("inactive", 7)],
-            sources: vec![("okta".into(), SourceStatus::Ok, 120), ("gh".into(), SourceStatus::Failed, 0)],
+            sources: vec![
+                ("okta".into(), SourceStatus::Ok, 120),
+                ("gh".into(), SourceStatus::Failed, 0),
+            ],
         }
     }
 
@@ -295,7 +386,10 @@ mod tests {
             "seatwarden_source_records{source=\"okta\"} 120.0",
             "seatwarden_reconcile_duration_seconds 1.5",
         ] {
-            assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
         }
         assert!(!text.contains("last_failure"));
     }
@@ -305,13 +399,22 @@ mod tests {
         let ok = render(&run(0, Some(figures())));
         let failed = render(&run(1, None));
         let merged = merge(&ok, &failed);
-        assert!(merged.contains("seatwarden_reconcile_last_success_timestamp_seconds 1800000000.0"));
-        assert!(merged.contains("seatwarden_reconcile_last_failure_timestamp_seconds 1800000000.0"));
+        assert!(
+            merged.contains("seatwarden_reconcile_last_success_timestamp_seconds 1800000000.0")
+        );
+        assert!(
+            merged.contains("seatwarden_reconcile_last_failure_timestamp_seconds 1800000000.0")
+        );
         assert!(merged.contains("seatwarden_reconcile_last_exit_code 1.0"));
         assert!(!merged.contains("seatwarden_reconcile_last_exit_code 0.0"));
         assert!(merged.contains("seatwarden_source_up{source=\"okta\"} 1.0"));
         // One HELP and one TYPE per family: the fresh family replaced the old one.
-        assert_eq!(merged.matches("# TYPE seatwarden_reconcile_last_exit_code ").count(), 1);
+        assert_eq!(
+            merged
+                .matches("# TYPE seatwarden_reconcile_last_exit_code ")
+                .count(),
+            1
+        );
     }
 
     #[test]
@@ -321,6 +424,10 @@ mod tests {
         write_atomically(&path, "a 1\n").unwrap();
         write_atomically(&path, "b 2\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "b 2\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 }

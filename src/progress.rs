@@ -69,7 +69,11 @@ fn finish(key: &str, message: String) {
 
 /// A source's fetch began.
 pub fn source_started(source: &str) {
-    start(format!("source:{source}"), format!("source {source}"), "fetching");
+    start(
+        format!("source:{source}"),
+        format!("source {source}"),
+        "fetching",
+    );
 }
 
 /// A source is about to fetch another page.
@@ -98,7 +102,11 @@ pub fn source_done(source: &str, records: Option<usize>) {
 
 /// A phase of the resolution began.
 pub fn phase_started(phase: &str) {
-    start(format!("phase:{phase}"), format!("resolve {phase}"), "running");
+    start(
+        format!("phase:{phase}"),
+        format!("resolve {phase}"),
+        "running",
+    );
 }
 
 /// A phase of the resolution ended.

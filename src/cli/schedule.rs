@@ -187,7 +187,10 @@ async fn dispatch<'a>(
 /// transaction rolls back and its lock is released).
 async fn finish_or_abandon(running: Option<Running<'_>>, grace: Duration) {
     let Some(run) = running else { return };
-    tracing::info!(grace_secs = grace.as_secs(), "waiting for the run in progress");
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        "waiting for the run in progress"
+    );
     if tokio::time::timeout(grace, run).await.is_err() {
         tracing::warn!("the run in progress was abandoned: nothing of it was stored");
     }
@@ -284,7 +287,8 @@ async fn serve(
             };
             let metrics = Arc::clone(&metrics);
             tokio::spawn(async move {
-                let _ = tokio::time::timeout(Duration::from_secs(5), answer(socket, &metrics)).await;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(5), answer(socket, &metrics)).await;
             });
         }
     }))
@@ -310,9 +314,11 @@ async fn answer(mut socket: TcpStream, metrics: &MetricsConfig) -> std::io::Resu
     }
     let head = String::from_utf8_lossy(&buf[..len]);
     let (status, ctype, body) = match request_path(&head) {
-        Some(("GET" | "HEAD", "/metrics")) => {
-            ("200 OK", crate::metrics::CONTENT_TYPE, crate::metrics::latest(metrics))
-        }
+        Some(("GET" | "HEAD", "/metrics")) => (
+            "200 OK",
+            crate::metrics::CONTENT_TYPE,
+            crate::metrics::latest(metrics),
+        ),
         Some(("GET" | "HEAD", "/healthz")) => ("200 OK", "text/plain", "ok\n".to_string()),
         Some(_) => ("404 Not Found", "text/plain", "not found\n".to_string()),
         None => ("400 Bad Request", "text/plain", "bad request\n".to_string()),

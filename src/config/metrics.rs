@@ -44,7 +44,9 @@ pub(super) fn validate(
     };
     let pushgateway_url = raw
         .pushgateway_url
-        .map(|u| parse_pushgateway(&u).map_err(|m| ConfigError::new(file, "metrics.pushgateway_url", m)))
+        .map(|u| {
+            parse_pushgateway(&u).map_err(|m| ConfigError::new(file, "metrics.pushgateway_url", m))
+        })
         .transpose()?;
     let job = raw.job.unwrap_or_else(|| DEFAULT_JOB.into());
     if job.is_empty() || job.contains('/') {

@@ -139,7 +139,9 @@ pub(super) fn validate(
 /// An IANA zone name ("Europe/Berlin", "UTC").
 pub fn parse_timezone(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>().map_err(|_| {
-        format!("`{name}` is not an IANA time zone (\"Europe/Berlin\", \"America/New_York\", \"UTC\")")
+        format!(
+            "`{name}` is not an IANA time zone (\"Europe/Berlin\", \"America/New_York\", \"UTC\")"
+        )
     })
 }
 
@@ -194,7 +196,12 @@ mod tests {
     #[test]
     fn new_york_monday_08_00_follows_the_us_change_not_the_european_one() {
         // US clocks go forward on 2026-03-08: 08:00 EST is 13:00 UTC, 08:00 EDT is 12:00 UTC.
-        let got = fires("0 0 8 * * Mon", "America/New_York", utc(2026, 3, 1, 0, 0), 3);
+        let got = fires(
+            "0 0 8 * * Mon",
+            "America/New_York",
+            utc(2026, 3, 1, 0, 0),
+            3,
+        );
         assert_eq!(
             got,
             vec![
@@ -208,8 +215,16 @@ mod tests {
     #[test]
     fn new_york_autumn_change_moves_the_utc_time_back_an_hour() {
         // US clocks go back on 2026-11-01.
-        let got = fires("0 30 6 * * *", "America/New_York", utc(2026, 10, 31, 0, 0), 2);
-        assert_eq!(got, vec![utc(2026, 10, 31, 10, 30), utc(2026, 11, 1, 11, 30)]);
+        let got = fires(
+            "0 30 6 * * *",
+            "America/New_York",
+            utc(2026, 10, 31, 0, 0),
+            2,
+        );
+        assert_eq!(
+            got,
+            vec![utc(2026, 10, 31, 10, 30), utc(2026, 11, 1, 11, 30)]
+        );
     }
 
     #[test]
@@ -232,9 +247,17 @@ mod tests {
     #[test]
     fn impossible_expressions_and_zones_are_refused() {
         let tz = parse_timezone("UTC").unwrap();
-        assert!(Cron::parse("0 5 * * *", tz).unwrap_err().contains("5 fields"));
+        assert!(
+            Cron::parse("0 5 * * *", tz)
+                .unwrap_err()
+                .contains("5 fields")
+        );
         assert!(Cron::parse("0 0 25 * * *", tz).is_err());
-        assert!(Cron::parse("0 0 0 30 2 *", tz).unwrap_err().contains("never fires"));
+        assert!(
+            Cron::parse("0 0 0 30 2 *", tz)
+                .unwrap_err()
+                .contains("never fires")
+        );
         assert!(parse_timezone("Mars/Olympus").is_err());
     }
 }
