@@ -340,7 +340,9 @@ fn report_test_send(result: Result<String, DeliverError>, print: bool) -> Exit {
         }
         Err(e) => {
             tracing::error!(channel = "email", error = %e, "test send failed");
-            eprintln!("error: {e}");
+            if !crate::cli::logs_are_json() {
+                eprintln!("error: {e}");
+            }
             Exit::Runtime
         }
     }
@@ -364,7 +366,9 @@ fn say(channel: Channel, run_id: &str, d: &Delivery, print: bool) -> bool {
         }
         Delivery::Failed { error } => {
             tracing::error!(channel = name, run = run_id, error = %error, "report not sent");
-            eprintln!("error: {error}");
+            if !crate::cli::logs_are_json() {
+                eprintln!("error: {error}");
+            }
             format!("{name:<8} FAILED: {error}")
         }
     };
