@@ -13,7 +13,7 @@
 
 ARG RUST_VERSION=1.95
 FROM rust:${RUST_VERSION}-bookworm AS chef
-RUN cargo install cargo-chef --locked --version 0.1.71
+RUN cargo install cargo-chef --locked --version 0.1.78
 WORKDIR /src
 
 # The dependency recipe: changes only when Cargo.toml / Cargo.lock do.

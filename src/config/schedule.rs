@@ -239,6 +239,14 @@ mod tests {
     }
 
     #[test]
+    fn a_time_that_happens_twice_in_the_autumn_change_fires_once() {
+        // 02:30 happens twice in Berlin on 2026-10-25 (CEST, then CET): one run, not two.
+        let got = fires("0 30 2 * * *", "Europe/Berlin", utc(2026, 10, 24, 12, 0), 2);
+        assert_eq!(got[0], utc(2026, 10, 25, 0, 30));
+        assert_eq!(got[1], utc(2026, 10, 26, 1, 30));
+    }
+
+    #[test]
     fn utc_is_plain_cron() {
         let got = fires("*/2 * * * * *", "UTC", utc(2026, 1, 1, 0, 0), 2);
         assert_eq!(got[1] - got[0], chrono::Duration::seconds(2));
