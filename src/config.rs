@@ -5,8 +5,13 @@
 //! Architecture invariant: every error names the file and the key path at fault; unknown keys are
 //! errors; secrets are never read here (only the *names* of the variables that hold them).
 
+mod metrics;
 mod report;
+mod schedule;
 mod sources;
+
+pub use metrics::MetricsConfig;
+pub use schedule::{Cron, ScheduleConfig, parse_timezone};
 
 pub use report::{
     EmailConfig, Pricing, ReportConfig, SmtpTls, WebhookConfig, WebhookFormat, is_loopback_host,
@@ -76,7 +81,8 @@ struct RawConfig {
     #[serde(default)]
     sources: Vec<config::Value>,
     report: Option<report::RawReport>,
-    schedule: Option<RawSchedule>,
+    schedule: Option<schedule::RawSchedule>,
+    metrics: Option<metrics::RawMetrics>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,13 +134,6 @@ struct RawResolution {
     org_domains: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSchedule {
-    reconcile: Option<String>,
-    report: Option<String>,
-}
-
 // ---------------------------------------------------------------------------------------------
 // The validated configuration.
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +154,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     pub report: ReportConfig,
     pub schedule: Option<ScheduleConfig>,
+    /// Where every run's Prometheus metrics go (`[metrics]`).
+    pub metrics: MetricsConfig,
 }
 
 impl Config {
@@ -248,12 +249,6 @@ impl Default for ResolutionConfig {
 }
 
 pub use crate::sources::http::HttpSettings;
-
-#[derive(Debug, Clone)]
-pub struct ScheduleConfig {
-    pub reconcile: Option<String>,
-    pub report: Option<String>,
-}
 
 // ---------------------------------------------------------------------------------------------
 // Loading.
@@ -357,6 +352,10 @@ fn validate(raw: RawConfig, file: &Path, base: &Path) -> Result<Config, ConfigEr
         Some(s) => report::validate_pricing(s.price_per_license, s.currency.as_deref(), file)?,
         None => None,
     };
+    let report = match raw.report {
+        None => ReportConfig::default(),
+        Some(r) => report::validate_report(r, file, base)?,
+    };
     Ok(Config {
         file: file.to_path_buf(),
         base_dir: base.to_path_buf(),
@@ -366,14 +365,12 @@ fn validate(raw: RawConfig, file: &Path, base: &Path) -> Result<Config, ConfigEr
         policy: validate_policy(raw.policy, file)?,
         resolution: validate_resolution(raw.resolution, file, base)?,
         sources,
-        report: match raw.report {
-            None => ReportConfig::default(),
-            Some(r) => report::validate_report(r, file, base)?,
-        },
-        schedule: raw.schedule.map(|s| ScheduleConfig {
-            reconcile: s.reconcile,
-            report: s.report,
-        }),
+        schedule: raw
+            .schedule
+            .map(|s| schedule::validate(s, &report.timezone, file))
+            .transpose()?,
+        report,
+        metrics: metrics::validate(raw.metrics, file, base)?,
     })
 }
 

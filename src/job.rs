@@ -184,7 +184,7 @@ fn readded_entries(
         .collect()
 }
 
+/// The run's id: the one its log lines carry ([`telemetry::in_run`]), else a new one.
 fn run_id(t: DateTime<Utc>) -> String {
-    let rand = uuid::Uuid::new_v4().simple().to_string();
-    format!("{}-{}", t.format("%Y%m%dT%H%M%SZ"), &rand[..6])
+    telemetry::current_run_id().unwrap_or_else(|| telemetry::new_run_id(t))
 }

@@ -60,8 +60,11 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(failure) => {
             // Our messages may span lines; the source data they quote is shown, never obeyed.
-            let message = format!("{:#}", failure.error);
-            eprintln!("error: {}", seatwarden::visible::visible_lines(&message));
+            // With JSON logs the run already logged it: stderr carries JSON lines only.
+            if !cli::logs_are_json() {
+                let message = format!("{:#}", failure.error);
+                eprintln!("error: {}", seatwarden::visible::visible_lines(&message));
+            }
             failure.exit.into()
         }
     }

@@ -8,7 +8,32 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
+use chrono::{DateTime, Utc};
+use tracing::Instrument;
+
 use crate::resolve::{PhaseEvent, PhaseObserver};
+
+tokio::task_local! {
+    static RUN_ID: String;
+}
+
+/// A new run id: the start time to the second and six random hex digits.
+pub fn new_run_id(t: DateTime<Utc>) -> String {
+    let rand = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}-{}", t.format("%Y%m%dT%H%M%SZ"), &rand[..6])
+}
+
+/// Run `f` as run `id`: every log line inside carries `run_id` (a `run` span), and a stored run
+/// takes this id ([`current_run_id`]).
+pub async fn in_run<F: std::future::Future>(id: String, f: F) -> F::Output {
+    let span = tracing::info_span!("run", run_id = %id);
+    RUN_ID.scope(id, f.instrument(span)).await
+}
+
+/// The id of the run this task is in, if any.
+pub fn current_run_id() -> Option<String> {
+    RUN_ID.try_with(Clone::clone).ok()
+}
 
 /// A phase's wall time, logged with the peak memory so far when the phase is done.
 pub struct Phase(Instant);
@@ -39,8 +64,12 @@ pub fn logged_resolve_phases() -> PhaseObserver {
     PhaseObserver::new(move |event| {
         let mut started = started.lock().unwrap_or_else(PoisonError::into_inner);
         match event {
-            PhaseEvent::Started(_) => *started = Some(Instant::now()),
+            PhaseEvent::Started(phase) => {
+                crate::progress::phase_started(phase.name());
+                *started = Some(Instant::now());
+            }
             PhaseEvent::Finished(phase) => {
+                crate::progress::phase_done(phase.name());
                 let ms = started.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
                 tracing::debug!(
                     target: "seatwarden::resolve",

@@ -17,6 +17,11 @@ mod cli_sei;
 mod cli_store;
 mod cli_vendors;
 mod contracts;
+mod deploy;
+mod exit_codes;
+mod logs;
+mod metrics;
+mod schedule;
 
 // The org bench's simulator and scorer, included by path so `crate::sim` means the same here as
 // in the bench; the bench's driver uses parts these tests do not.

@@ -11,6 +11,7 @@ pub mod developers;
 pub mod reconcile;
 pub mod report;
 pub mod resolve;
+pub mod schedule;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -133,6 +134,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Resolve a flat CSV of identities (id,name,email[,login,source]) into people; needs no config
     Resolve(resolve::Args),
+    /// Stay up and run `reconcile` and `report --send` on the cron expressions of [schedule]
+    Schedule,
 }
 
 /// Output switches every command shares.
@@ -193,15 +196,35 @@ pub fn load_config(path: &Path) -> Result<Config, Failure> {
     Ok(cfg)
 }
 
-/// Set up logging on stderr (stdout carries reports).
-pub fn init_logging(cli: &Cli) {
-    let format = cli
-        .log_format
+static JSON_LOGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether stderr carries JSON log lines only (`--log-format json`, or stdout not a terminal):
+/// then nothing else may be written there.
+pub fn logs_are_json() -> bool {
+    JSON_LOGS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The log format: `--log-format`, else json when stdout is not a terminal (SPEC §1).
+pub fn log_format(cli: &Cli) -> LogFormat {
+    cli.log_format
         .unwrap_or(if std::io::stdout().is_terminal() {
             LogFormat::Text
         } else {
             LogFormat::Json
-        });
+        })
+}
+
+/// Set up logging on stderr (stdout carries reports), and progress bars when stderr is a terminal,
+/// without `-q` and with text logs.
+pub fn init_logging(cli: &Cli) {
+    let format = log_format(cli);
+    JSON_LOGS.store(
+        format == LogFormat::Json,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    if format == LogFormat::Text && !cli.quiet && std::io::stderr().is_terminal() {
+        crate::progress::enable();
+    }
     let default_level = match (cli.quiet, cli.verbose) {
         (true, _) => "warn",
         (false, 0) => "info",
@@ -217,17 +240,41 @@ pub fn init_logging(cli: &Cli) {
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(crate::progress::StderrWriter);
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init(),
         LogFormat::Text => builder
             .with_ansi(std::io::stderr().is_terminal())
             .try_init(),
     };
 }
 
-/// Run the parsed command.
+/// Run the parsed command. Every command but `schedule` (whose runs have their own) is one run: its
+/// log lines carry its `run_id` (a tracing span), and with JSON logs its error is a log line too.
 pub async fn run(cli: Cli) -> Result<Exit, Failure> {
+    if let Command::Schedule = &cli.command {
+        let actor = actor_name(cli.actor.as_deref(), |k| std::env::var(k).ok());
+        return schedule::run(&cli.load_config()?, cli.output(), &actor).await;
+    }
+    let id = crate::telemetry::new_run_id(chrono::Utc::now());
+    let result = crate::telemetry::in_run(id, async {
+        let result = run_command(&cli).await;
+        if let (Err(f), true) = (&result, logs_are_json()) {
+            let message = crate::visible::visible_lines(&format!("{:#}", f.error));
+            tracing::error!(exit = f.exit as u8, error = %message, "failed");
+        }
+        result
+    })
+    .await;
+    crate::progress::clear();
+    result
+}
+
+async fn run_command(cli: &Cli) -> Result<Exit, Failure> {
     let out = cli.output();
     let actor = actor_name(cli.actor.as_deref(), |k| std::env::var(k).ok());
     match &cli.command {
@@ -238,6 +285,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Report(args) => report::run(&cli.load_config()?, args, out).await,
         Command::Developers(cmd) => developers::run(&cli.load_config()?, cmd, out, &actor).await,
         Command::Check => check::run(&cli.load_config()?, out).await,
+        Command::Schedule => schedule::run(&cli.load_config()?, out, &actor).await,
     }
 }
 

@@ -58,7 +58,31 @@ pub struct Args {
     pub send: bool,
 }
 
+/// Run the job, then (not for a dry run) record its metrics, a failed run's included.
 pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<Exit, Failure> {
+    let started = std::time::Instant::now();
+    let mut figures = None;
+    let result = reconcile_and_report(cfg, args, out, actor, &mut figures).await;
+    if !args.dry_run {
+        let run = crate::metrics::Run {
+            command: crate::metrics::Command::Reconcile,
+            finished_at: chrono::Utc::now(),
+            duration: started.elapsed(),
+            exit_code: result.as_ref().map_or_else(|f| f.exit, |e| *e) as u8,
+            figures,
+        };
+        crate::metrics::record(&cfg.metrics, &run).await;
+    }
+    result
+}
+
+async fn reconcile_and_report(
+    cfg: &Config,
+    args: &Args,
+    out: Output,
+    actor: &str,
+    figures: &mut Option<crate::metrics::Figures>,
+) -> Result<Exit, Failure> {
     if args.send && cfg.report.email.is_none() && cfg.report.webhook.is_none() {
         return Err(Failure::usage(anyhow::anyhow!(
             "{}: --send needs [report.email] or [report.webhook]",
@@ -69,6 +93,7 @@ pub async fn run(cfg: &Config, args: &Args, out: Output, actor: &str) -> Result<
     let now = chrono::Utc::now();
     let result = crate::job::reconcile(cfg, &secrets, args.dry_run, now, actor).await?;
     let report = &result.report;
+    *figures = Some(crate::metrics::Figures::of(report));
 
     if let Some(path) = &args.json {
         write_json(path, report, &result.outcome.table)?;

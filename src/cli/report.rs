@@ -197,7 +197,24 @@ fn webhook_messages(
     })
 }
 
+/// Render (and with `--send` deliver, then record the send's metrics) the weekly report.
 pub async fn run(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure> {
+    let started = std::time::Instant::now();
+    let result = render_and_send(cfg, args, out).await;
+    if args.send && args.to.is_empty() {
+        let run = crate::metrics::Run {
+            command: crate::metrics::Command::Report,
+            finished_at: Utc::now(),
+            duration: started.elapsed(),
+            exit_code: result.as_ref().map_or_else(|f| f.exit, |e| *e) as u8,
+            figures: None,
+        };
+        crate::metrics::record(&cfg.metrics, &run).await;
+    }
+    result
+}
+
+async fn render_and_send(cfg: &Config, args: &Args, out: Output) -> Result<Exit, Failure> {
     if !args.to.is_empty() && cfg.report.email.is_none() {
         return Err(Failure::usage(anyhow!(
             "{}: --to needs a [report.email] section (the SMTP server to send through)",
@@ -323,7 +340,9 @@ fn report_test_send(result: Result<String, DeliverError>, print: bool) -> Exit {
         }
         Err(e) => {
             tracing::error!(channel = "email", error = %e, "test send failed");
-            eprintln!("error: {e}");
+            if !crate::cli::logs_are_json() {
+                eprintln!("error: {e}");
+            }
             Exit::Runtime
         }
     }
@@ -347,7 +366,9 @@ fn say(channel: Channel, run_id: &str, d: &Delivery, print: bool) -> bool {
         }
         Delivery::Failed { error } => {
             tracing::error!(channel = name, run = run_id, error = %error, "report not sent");
-            eprintln!("error: {error}");
+            if !crate::cli::logs_are_json() {
+                eprintln!("error: {error}");
+            }
             format!("{name:<8} FAILED: {error}")
         }
     };

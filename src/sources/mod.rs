@@ -247,11 +247,13 @@ pub async fn fetch_all(
     let futures = sources.iter().map(|src| async move {
         let source = build(src, ctx)?;
         let started = std::time::Instant::now();
+        crate::progress::source_started(&src.name);
         let out = source.fetch().await;
         if let Ok(o) = &out {
             let ms = started.elapsed().as_millis() as u64;
             tracing::info!(source = %src.name, records = o.identities.len(), ms, "source fetched");
         }
+        crate::progress::source_done(&src.name, out.as_ref().ok().map(|o| o.identities.len()));
         out
     });
     futures::future::join_all(futures).await

@@ -61,6 +61,7 @@ impl HttpClient {
     pub fn refuse_too_many_pages(&self, url: &Url, pages: usize) -> Result<(), SourceError> {
         let max = self.settings.max_pages;
         if pages < max {
+            crate::progress::page_fetched(&self.source);
             return Ok(());
         }
         Err(self.http_error(
