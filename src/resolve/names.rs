@@ -453,6 +453,40 @@ pub fn shape_of(local: &str, name: &NameInfo) -> Shape {
     shape_of_letters(&letters_of(local), name)
 }
 
+/// Whether the letters of a login are a handle made of the name alone, the way any holder of the
+/// name would spell it: one of its words, or its first and last words whole or as an initial, in
+/// either order (`lyamamoto`, `lisayamamoto`, `yamamotol`, `lisay`, `yamamoto` for Lisa Yamamoto;
+/// nicknames as written or formal). Digits and punctuation are not letters: `l.yamamoto2` is
+/// made of the name too.
+pub fn is_name_made(letters: &str, name: &NameInfo) -> bool {
+    if letters.len() < 2 || name.is_empty() {
+        return false;
+    }
+    let initial = |t: &str| t.char_indices().nth(1).map_or(t.len(), |(k, _)| k);
+    let spelled = |words: &Words| {
+        let long = || words.iter().filter(|w| w.chars().count() > 1);
+        if long().any(|w| w == letters) {
+            return true;
+        }
+        let (Some(first), Some(last)) = (words.first(), words.last()) else {
+            return false;
+        };
+        let (f0, l0) = (&first[..initial(first)], &last[..initial(last)]);
+        words.len() >= 2
+            && [
+                (first, last),
+                (last, first),
+                (f0, last),
+                (last, f0),
+                (first, l0),
+                (l0, first),
+            ]
+            .iter()
+            .any(|(a, b)| is_concat(letters, a, b))
+    };
+    spelled(&name.tokens) || spelled(&name.full)
+}
+
 /// `a` followed by `b` is exactly `s`.
 fn is_concat(s: &str, a: &str, b: &str) -> bool {
     s.len() == a.len() + b.len() && s.starts_with(a) && s.ends_with(b)
