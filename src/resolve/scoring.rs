@@ -54,7 +54,7 @@ impl NotMerged {
                 "not merged: other records of the two groups carry different names"
             }
             NotMerged::Guard(GuardKind::EmployeeId) => "not merged: different employee ids",
-            NotMerged::Guard(GuardKind::OrgEmail) => "not merged: different work emails",
+            NotMerged::Guard(GuardKind::OrgEmail(_)) => "not merged: different work emails",
             NotMerged::Guard(GuardKind::Directory(_)) => "not merged: different directory accounts",
         }
     }

@@ -218,6 +218,23 @@ mod tests {
     }
 
     #[test]
+    fn an_address_at_another_organisation_domain_is_no_conflict() {
+        // The directory knows both domains (the parent's and an acquired company's): one
+        // address at each is one person's, not two work emails of two people.
+        let mut other = okta("00u2", "Priya Raman", "e1002@corp.example");
+        other.emails.push("priya@acquired.example".into());
+        let mut gitlab = id("gl-5", "Vasil Villejo", &["vasil.villejo@acquired.example"]);
+        gitlab.source = "gitlab".into();
+        let ids = [
+            okta("00u1", "Vasil Villejo", "e1001@corp.example"),
+            other,
+            gitlab,
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 2), "{:?}", res.merges);
+    }
+
+    #[test]
     fn conflicting_strong_evidence_keeps_an_account_unattached() {
         let mut person = okta("00u1", "Robert Brown", "robert.brown@corp.example");
         person.employee_id = Some("E100".into());
