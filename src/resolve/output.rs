@@ -1,4 +1,4 @@
-//! Phase 7, output: the clusters in input order, one review per pair of clusters (the best pending
+//! Phase 8, output: the clusters in input order, one review per pair of clusters (the best pending
 //! link, never across a split), the words of every merge, and the explanations asked for.
 //!
 //! Invariant: the working set is freed before the words of the (many) strong merges are written,
