@@ -462,29 +462,38 @@ pub fn is_name_made(letters: &str, name: &NameInfo) -> bool {
     if letters.len() < 2 || name.is_empty() {
         return false;
     }
+    let word = |words: &Words| words.iter().any(|w| w.chars().count() > 1 && w == letters);
+    word(&name.tokens) || word(&name.full) || name_made_handles(name).iter().any(|h| h == letters)
+}
+
+/// The handles of two parts made of a name: its first and last words whole or as an initial, in
+/// either order (`lyamamoto`, `lisayamamoto`, `yamamotol`, `lisay`, `yamamotolisa`, `ylisa` for
+/// Lisa Yamamoto), from the words as written and with nicknames mapped; none for a one-word name.
+pub fn name_made_handles(name: &NameInfo) -> Vec<String> {
     let initial = |t: &str| t.char_indices().nth(1).map_or(t.len(), |(k, _)| k);
-    let spelled = |words: &Words| {
-        let long = || words.iter().filter(|w| w.chars().count() > 1);
-        if long().any(|w| w == letters) {
-            return true;
-        }
+    let mut out = Vec::new();
+    for words in [&name.tokens, &name.full] {
         let (Some(first), Some(last)) = (words.first(), words.last()) else {
-            return false;
+            continue;
         };
+        if words.len() < 2 {
+            continue;
+        }
         let (f0, l0) = (&first[..initial(first)], &last[..initial(last)]);
-        words.len() >= 2
-            && [
-                (first, last),
-                (last, first),
-                (f0, last),
-                (last, f0),
-                (first, l0),
-                (l0, first),
-            ]
-            .iter()
-            .any(|(a, b)| is_concat(letters, a, b))
-    };
-    spelled(&name.tokens) || spelled(&name.full)
+        for (a, b) in [
+            (first, last),
+            (last, first),
+            (f0, last),
+            (last, f0),
+            (first, l0),
+            (l0, first),
+        ] {
+            out.push(format!("{a}{b}"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `a` followed by `b` is exactly `s`.

@@ -37,6 +37,29 @@ impl OnlyNamed {
 /// The merge confidence of an attachment by an unambiguous name.
 pub(super) const ONLY_NAMED_CONFIDENCE: f64 = 0.95;
 
+/// The one directory person (cluster root, a carrier) a name or handle belongs to, or `None` when
+/// two or more carry it.
+type Carriers<K> = FastMap<K, Option<(u32, IdentityIx)>>;
+
+/// Note that directory identity `carrier` of cluster `root` carries `key`.
+fn carry<K: std::hash::Hash + Eq>(map: &mut Carriers<K>, key: K, root: u32, carrier: IdentityIx) {
+    map.entry(key)
+        .and_modify(|c| {
+            if c.is_some_and(|(r, _)| r != root) {
+                *c = None;
+            }
+        })
+        .or_insert(Some((root, carrier)));
+}
+
+/// What the directory's people carry: the clusters holding a directory identity, each name key,
+/// and each handle of two parts made of a person name (`lyamamoto`).
+struct Directory {
+    known: Vec<bool>,
+    names: Carriers<u32>,
+    handles: Carriers<String>,
+}
+
 impl Resolver<'_> {
     /// A name unambiguous in its population attaches accounts (SPEC §3.3): see the module.
     pub(super) fn a_name_unambiguous_in_its_population_attaches_accounts(&mut self) {
@@ -47,40 +70,62 @@ impl Resolver<'_> {
         let n = identities.len();
         let clusters = &mut self.forest.clusters;
         let roots: Vec<u32> = (0..n).map(|i| clusters.find(i) as u32).collect();
-        let mut known = vec![false; n];
-        // Name key → (the one directory cluster carrying it, a carrier), or ambiguous.
-        let mut carriers: FastMap<u32, Option<(u32, IdentityIx)>> = FastMap::default();
-        for (i, identity) in identities.iter().enumerate() {
-            if !identity.directory {
-                continue;
-            }
-            known[roots[i] as usize] = true;
-            if let Some(k) = self.prepared[i].name_key {
-                let carrier = (roots[i], IdentityIx::new(i));
-                carriers
-                    .entry(k)
-                    .and_modify(|c| {
-                        if c.is_some_and(|(r, _)| r != roots[i]) {
-                            *c = None;
-                        }
-                    })
-                    .or_insert(Some(carrier));
-            }
-        }
+        let directory = self.directory_people(&roots);
         let mut attach: Vec<(usize, OnlyNamed)> = Vec::new();
-        for i in (0..n).filter(|&i| !known[roots[i] as usize]) {
-            let Some((key, from_login)) = self.name_key_of(i) else {
-                continue;
+        for i in (0..n).filter(|&i| !directory.known[roots[i] as usize]) {
+            let carrier = match self.name_key_of(i) {
+                Some((key, from_login)) => directory.names.get(&key).map(|c| (*c, from_login)),
+                None => self
+                    .name_made_login_of(i)
+                    .and_then(|h| directory.handles.get(&h))
+                    .map(|c| (*c, true)),
             };
-            if let Some(Some((_, carrier))) = carriers.get(&key) {
+            if let Some((Some((_, carrier)), from_login)) = carrier {
                 let only = OnlyNamed {
-                    directory: *carrier,
+                    directory: carrier,
                     from_login,
                 };
                 attach.push((i, only));
             }
         }
         self.attach_each(attach, &roots);
+    }
+
+    /// The directory's people, by the names and name-made handles they carry.
+    fn directory_people(&self, roots: &[u32]) -> Directory {
+        let mut directory = Directory {
+            known: vec![false; roots.len()],
+            names: FastMap::default(),
+            handles: FastMap::default(),
+        };
+        for (i, identity) in self.identities.iter().enumerate() {
+            if !identity.directory {
+                continue;
+            }
+            let (root, carrier) = (roots[i], IdentityIx::new(i));
+            directory.known[root as usize] = true;
+            let p = &self.prepared[i];
+            if let Some(k) = p.name_key {
+                carry(&mut directory.names, k, root, carrier);
+            }
+            if p.name.is_person() {
+                for h in super::names::name_made_handles(&p.name) {
+                    carry(&mut directory.handles, h, root, carrier);
+                }
+            }
+        }
+        directory
+    }
+
+    /// The letters of the login of an account with no person name, when they could be a handle
+    /// of two parts made of a name (five letters or more: `lyamamoto`, never `jd`).
+    fn name_made_login_of(&self, i: usize) -> Option<String> {
+        if self.prepared[i].name.is_person() {
+            return None;
+        }
+        let login = self.identities[i].login.as_deref()?;
+        let letters = super::names::letters_of(login);
+        (letters.len() >= 5).then_some(letters)
     }
 
     /// The name key an identity is known by: its display name's, else its login's when the login
@@ -232,6 +277,33 @@ mod tests {
         ];
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(together(&res, 0, 2), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn a_login_made_of_one_directory_persons_name_attaches_the_account() {
+        let login = |n: &str, l: &str| {
+            let mut account = id(n, "", &[]);
+            account.name = None;
+            account.source = "github".into();
+            account.login = Some(l.into());
+            account
+        };
+        let ids = [
+            okta("00u1", "Lisa Yamamoto", "e1001@corp.example"),
+            okta("00u2", "Jane Smith", "e1002@corp.example"),
+            okta("00u3", "John Smith", "e1003@corp.example"),
+            login("gh-1", "lyamamoto"),
+            login("gh-2", "jsmith"),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 3), "{:?}", res.merges);
+        assert!(cites(&res.merges, "(its login)"));
+        // `jsmith` is both Smiths' handle: nobody's.
+        assert!(
+            !together(&res, 1, 4) && !together(&res, 2, 4),
+            "{:?}",
+            res.merges
+        );
     }
 
     #[test]
