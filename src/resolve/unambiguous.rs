@@ -1,8 +1,9 @@
 //! Phase 7, unambiguous names (with a directory only): a name carried by exactly one directory
 //! person — active or departed, nicknames counted, "Last, First" and case aside, as the name key
 //! reads it — is that person's in the population that could hold it. An account (or a table row)
-//! that no directory knows, whose display name or two-word login is that name, is attached to
-//! the person, with no conflicting strong evidence (guards refuse as for weak evidence) and no
+//! that no directory knows, whose display name or two-word login is that name (or, with no person
+//! name, whose login is a two-part handle made of one directory person's name: `lyamamoto`), is
+//! attached to the person, with no conflicting strong evidence (guards refuse as for weak evidence) and no
 //! conflicting name in its own cluster.
 //!
 //! Invariant: two directory people with the name, or none, attach nothing; a name never joins two
