@@ -7,6 +7,9 @@
 //!
 //! The 1M case runs when `/tmp/ids-1m.csv` exists, or when `SEATWARDEN_BENCH_FILE` names a file.
 //! Truth pairs are counted by cluster-size arithmetic, never by enumerating pairs.
+//!
+//! Beside each set the bench prints the baseline the resolver must beat: union-find over the
+//! exact email (trimmed, lowercased) and the exact name (trimmed), scored the same way.
 
 /// The allocator the seatwarden binary uses, so the figures are the product's.
 #[global_allocator]
@@ -105,6 +108,36 @@ fn score(predicted: &[usize], truth: &[u32]) -> (f64, f64, f64) {
         2.0 * precision * recall / (precision + recall)
     };
     (precision, recall, f1)
+}
+
+/// The baseline: records with the same email (trimmed, lowercased) or the same name (trimmed,
+/// as written) are one person, joined transitively. Each record's cluster, as a representative.
+fn exact_email_and_name(identities: &[Identity]) -> Vec<usize> {
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    let mut parent: Vec<usize> = (0..identities.len()).collect();
+    let mut first: HashMap<(u8, String), usize> = HashMap::new();
+    for (i, identity) in identities.iter().enumerate() {
+        let email = identity.emails.first().map(|e| e.trim().to_lowercase());
+        let name = identity.name.as_deref().map(|n| n.trim().to_string());
+        let keys = [(0u8, email), (1u8, name)];
+        for (kind, value) in keys {
+            let Some(value) = value.filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let j = *first.entry((kind, value)).or_insert(i);
+            let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+            parent[ri] = rj;
+        }
+    }
+    (0..identities.len())
+        .map(|i| find(&mut parent, i))
+        .collect()
 }
 
 fn peak_rss_mb() -> Option<f64> {
@@ -242,6 +275,20 @@ fn run(label: &str, path: &str) {
         loaded.identities.len(),
         res.clusters.len(),
         res.reviews.len(),
+    );
+    // After the peak was read: the baseline's own maps are not the resolver's memory.
+    let (bp, br, bf1) = score(&exact_email_and_name(&loaded.identities), &loaded.truth);
+    println!(
+        "{:<8} {:>9} {:>9} {:>7} {bp:>9.4} {br:>9.4} {bf1:>9.4}  (exact email + exact name union-find){}",
+        "baseline",
+        "",
+        "",
+        "",
+        if f1 > bf1 {
+            ""
+        } else {
+            "  RESOLVER NOT ABOVE BASELINE"
+        }
     );
 }
 

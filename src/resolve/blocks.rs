@@ -278,6 +278,8 @@ impl Resolver<'_> {
             }
         }
         stats.set_clusters_per_name(clusters_per_name);
+        stats.set_no_directory(!self.identities.iter().any(|i| i.directory));
+        stats.set_directory_homonyms(self.directory_homonym_names());
         stats
     }
 }

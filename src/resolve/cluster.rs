@@ -19,8 +19,10 @@ pub enum Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GuardKind {
     EmployeeId,
-    /// An address at one of the organisation's domains.
-    OrgEmail,
+    /// An address at one of the organisation's domains (the domain's position in the list of
+    /// them): one kind per domain, since one person has one address at each (an acquired
+    /// company's and the parent's are not two people's).
+    OrgEmail(u32),
     /// An account of one directory source (its number): one kind per directory source, since
     /// the same person has one account in each directory.
     Directory(u32),

@@ -2,12 +2,14 @@
 //! name), score a candidate pair as log-odds from independent clues, and only for links that are
 //! kept, write the human-readable evidence.
 //!
-//! Invariant: a name relation alone never reaches the merge threshold. A name-shaped address
-//! agrees only for a rare name (rarity counted from the data's own words and clusters, never
-//! from a list of names); a common name needs a handle, a similar handle or an organisation
-//! domain beyond it. Handles made of the name, or held by people with conflicting names, weigh
-//! little.
+//! Invariant: a name relation alone never reaches the merge threshold, but for one exception: with
+//! no directory, the same full name rare in the data *and* in general (the shipped frequency
+//! list, `frequency.rs`) merges. A name-shaped address agrees only for a rare name (rarity
+//! counted from the data's own words and clusters); a common name needs a handle, a similar
+//! handle or an organisation domain beyond it. Handles made of the name, or held by people with
+//! conflicting names, weigh little.
 
+use super::frequency;
 use super::interner::{FastMap, Interner};
 use super::names::{NameInfo, Shape, letters_of, shape_of_letters};
 use super::normalize::{EmailKey, is_public_mail_domain, is_weak_local, registrable_domain};
@@ -123,6 +125,10 @@ pub struct NameStats {
     /// For each handle: whether people with conflicting names hold it (`jsmith` for John and
     /// Jane Smith), which makes it say nothing about which of them a nameless record is.
     ambiguous_handles: Vec<bool>,
+    /// No identity comes from a directory: a rare full name is all there is to go by.
+    no_directory: bool,
+    /// The name keys two or more directory people carry, sorted: homonyms the directory knows.
+    directory_homonyms: Vec<u32>,
 }
 
 impl NameStats {
@@ -170,6 +176,27 @@ impl NameStats {
     /// Record how many strong clusters carry each name key (indexed by name key id).
     pub fn set_clusters_per_name(&mut self, counts: Vec<u32>) {
         self.clusters_per_name = counts;
+    }
+
+    /// Record the name keys two or more directory people carry (sorted).
+    pub fn set_directory_homonyms(&mut self, keys: Vec<u32>) {
+        self.directory_homonyms = keys;
+    }
+
+    /// Whether two or more directory people carry the name key.
+    fn is_directory_homonym(&self, key: Option<u32>) -> bool {
+        key.is_some_and(|k| self.directory_homonyms.binary_search(&k).is_ok())
+    }
+
+    /// Record whether no identity comes from a directory.
+    pub fn set_no_directory(&mut self, no_directory: bool) {
+        self.no_directory = no_directory;
+    }
+
+    /// How many clusters (after strong evidence) carry the name key.
+    fn clusters_carrying(&self, key: Option<u32>) -> u32 {
+        key.and_then(|k| self.clusters_per_name.get(k as usize).copied())
+            .unwrap_or(0)
     }
 
     /// Record how many identities hold each organisation domain (indexed by domain id).
@@ -285,6 +312,8 @@ pub struct PairScore {
     /// Both have organisation addresses, at different organisations.
     pub apart: bool,
     pub shape: Shape,
+    /// The same full name, rare in the data and in general, with no directory to ask.
+    pub rare_everywhere: bool,
 }
 
 fn logistic(x: f64) -> f64 {
@@ -700,6 +729,44 @@ fn similar_handles(a: &Prepared, b: &Prepared, handles: &Interner) -> Option<(u3
     None
 }
 
+/// The log-odds a full name rare in the data and in general adds when there is no directory.
+const RARE_EVERYWHERE: f64 = 1.5;
+
+/// A name rare in the data is carried by at most this many clusters once strong evidence has
+/// joined what it can (one person's personal, noreply and work addresses): more, and the data
+/// shows homonyms, whatever the words predict.
+const RARE_EVERYWHERE_CLUSTERS: u32 = 3;
+
+/// Rare full names merge with no directory (the `.mailmap` case: one person at a personal address
+/// and a GitHub noreply address): the same full name, rare in the data and in general (the
+/// shipped frequency list: "Wei Zhang" and "John Smith" never are), both person-shaped, and no
+/// directory that could know two people by it. Guards (two work emails, two employee ids) still
+/// refuse the merge: that is conflicting strong evidence.
+fn rare_full_names_merge_with_no_directory(
+    name: NameRel,
+    homonyms: f64,
+    a: &Prepared,
+    b: &Prepared,
+    stats: &NameStats,
+) -> bool {
+    if !stats.no_directory
+        || name != NameRel::Exact
+        || homonyms >= RARE_NAME_HOMONYMS
+        || !a.name.is_person()
+        || !b.name.is_person()
+        || stats.clusters_carrying(a.name_key) > RARE_EVERYWHERE_CLUSTERS
+        || stats.clusters_carrying(b.name_key) > RARE_EVERYWHERE_CLUSTERS
+    {
+        return false;
+    }
+    // The words as written: "Tom" is rarer than the "Thomas" it stands for.
+    let rare = |n: &NameInfo| {
+        let words: Vec<&str> = n.tokens.iter().filter(|t| t.chars().count() > 1).collect();
+        frequency::is_rare_in_general(&words)
+    };
+    rare(&a.name) && rare(&b.name)
+}
+
 /// Score a candidate pair. `None` when nothing relates them.
 pub fn score(
     a: &Prepared,
@@ -707,7 +774,13 @@ pub fn score(
     stats: &NameStats,
     handles: &Interner,
 ) -> Option<PairScore> {
-    let (name, homonyms) = relate_names(a, b, stats);
+    let (name, mut homonyms) = relate_names(a, b, stats);
+    let known_homonyms =
+        stats.is_directory_homonym(a.name_key) || stats.is_directory_homonym(b.name_key);
+    if known_homonyms {
+        // The directory knows two people by this name: it is not rare, whatever its words say.
+        homonyms = homonyms.max(1.0);
+    }
     let mut lo = match name {
         NameRel::Exact => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5),
         NameRel::Subset => (1.0 / homonyms.max(1e-3)).ln().clamp(-3.0, 5.5) - 1.5,
@@ -732,6 +805,11 @@ pub fn score(
                 if stats.is_ambiguous(ha) && !(a.name.is_person() && b.name.is_person()) {
                     // Held by people with different names: a nameless side could be any of them.
                     w = w.min(0.5);
+                }
+                if known_homonyms && ka == HandleKind::Login && kb == HandleKind::Login {
+                    // Homonyms pick the same logins in different tools: it says nothing about
+                    // which of the directory's two people an account is.
+                    w = w.min(NAME_MADE_HANDLE);
                 }
                 if w > handle_w || (handle.is_none() && w > 0.0) {
                     handle_w = w;
@@ -789,6 +867,10 @@ pub fn score(
             shape = shape.max(shape_of_letters(l, name));
         }
     }
+    let rare_everywhere = rare_full_names_merge_with_no_directory(name, homonyms, a, b, stats);
+    if rare_everywhere {
+        lo += RARE_EVERYWHERE;
+    }
     let clue = handle.is_some() || domain.is_some() || similar.is_some();
     match shape {
         Shape::Strong => lo += 0.5,
@@ -811,7 +893,7 @@ pub fn score(
                 | NameRel::LoginShaped
                 | NameRel::Completed
         );
-    if !clue && (shape == Shape::Unrelated || !rare) {
+    if !clue && !rare_everywhere && (shape == Shape::Unrelated || !rare) {
         confidence = confidence.min(0.89);
     }
     // The same display name counts only beside the same handle: an organisation domain is
@@ -837,6 +919,7 @@ pub fn score(
         domain,
         apart,
         shape,
+        rare_everywhere,
     })
 }
 
@@ -876,7 +959,9 @@ pub fn describe(
     if let Some(d) = s.domain {
         out.push(format!("same organisation domain {}", domains.get(d)));
     }
-    let rarity = if s.homonyms < RARE_NAME_HOMONYMS {
+    let rarity = if s.rare_everywhere {
+        "rare name, here and in general"
+    } else if s.homonyms < RARE_NAME_HOMONYMS {
         "rare name"
     } else if s.homonyms < 1.0 {
         "uncommon name"

@@ -14,15 +14,18 @@
 //! - `strong.rs` — strong keys (email, GitHub login and account, links, employee id) and their merges;
 //! - `blocks.rs` — personal domains, name statistics, handle ambiguity, the blocks of candidates;
 //! - `scoring.rs` — weak evidence on the candidate pairs, and the weak merges;
+//! - `unambiguous.rs` — accounts attached to the only directory person with their name;
 //! - `output.rs` — clusters, reviews, evidence words and explanations.
 //!
 //! The rules they apply live in helper files: `normalize.rs` (emails, folding), `names.rs` (display
-//! names), `evidence.rs` (how weak evidence scores and describes one pair), `cluster.rs` (union-find
+//! names), `evidence.rs` (how weak evidence scores and describes one pair), `frequency.rs` (how
+//! common a name is in general, from the shipped table in `data/`), `cluster.rs` (union-find
 //! with refusals), `interner.rs` (strings as dense ids), `mailmap.rs` (the `.mailmap` writer).
 
 mod blocks;
 mod cluster;
 mod evidence;
+mod frequency;
 mod interner;
 mod mailmap;
 mod names;
@@ -33,6 +36,7 @@ mod scoring;
 mod strong;
 #[cfg(test)]
 mod test_support;
+mod unambiguous;
 
 use std::sync::Arc;
 
@@ -141,19 +145,22 @@ pub enum Phase {
     Scoring,
     /// Merge the pairs that weak evidence joins, keep the rest as pending reviews.
     WeakMerges,
+    /// Attach accounts to the only directory person carrying their name.
+    UnambiguousNames,
     /// Clusters, reviews, evidence words and explanations.
     Output,
 }
 
 impl Phase {
     /// Every phase, in the order they run.
-    pub const ALL: [Phase; 7] = [
+    pub const ALL: [Phase; 8] = [
         Phase::Parsing,
         Phase::StrongEvidence,
         Phase::PersonalDomains,
         Phase::StatisticsAndBlocks,
         Phase::Scoring,
         Phase::WeakMerges,
+        Phase::UnambiguousNames,
         Phase::Output,
     ];
 
@@ -166,6 +173,7 @@ impl Phase {
             Phase::StatisticsAndBlocks => "statistics and blocks",
             Phase::Scoring => "scoring",
             Phase::WeakMerges => "weak merges",
+            Phase::UnambiguousNames => "unambiguous names",
             Phase::Output => "clusters, reviews and evidence words",
         }
     }
@@ -249,6 +257,8 @@ enum Why {
     Strong(StrongReason),
     /// Weak evidence that reached the merge threshold.
     Weak(PairScore),
+    /// The only directory person with the identity's name.
+    OnlyNamed(unambiguous::OnlyNamed),
 }
 
 /// A link that joined two clusters: an edge of the spanning forest. `a < b`.
@@ -277,6 +287,20 @@ impl Forest {
                 why: Why::Strong(reason),
             });
         }
+    }
+
+    /// Join the clusters of `a` and `b` on evidence that guards may refuse (two accounts of one
+    /// directory source, two employee ids, two work emails); whether they joined.
+    fn join_guarded(&mut self, a: usize, b: usize, why: Why) -> bool {
+        let joined = matches!(self.clusters.union(a, b, true), Ok(true));
+        if joined {
+            self.merges.push(Merge {
+                a: IdentityIx::new(a.min(b)),
+                b: IdentityIx::new(a.max(b)),
+                why,
+            });
+        }
+        joined
     }
 }
 
@@ -341,6 +365,9 @@ impl<'a> Resolver<'a> {
         });
         let scored = on_phase.observe(Phase::Scoring, || self.score_candidates(blocks));
         let pending = on_phase.observe(Phase::WeakMerges, || self.merge_weak(scored));
+        on_phase.observe(Phase::UnambiguousNames, || {
+            self.a_name_unambiguous_in_its_population_attaches_accounts()
+        });
         on_phase.observe(Phase::Output, || self.into_resolution(pending, asked))
     }
 }

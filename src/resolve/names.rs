@@ -453,6 +453,49 @@ pub fn shape_of(local: &str, name: &NameInfo) -> Shape {
     shape_of_letters(&letters_of(local), name)
 }
 
+/// Whether the letters of a login are a handle made of the name alone, the way any holder of the
+/// name would spell it: one of its words, or its first and last words whole or as an initial, in
+/// either order (`lyamamoto`, `lisayamamoto`, `yamamotol`, `lisay`, `yamamoto` for Lisa Yamamoto;
+/// nicknames as written or formal). Digits and punctuation are not letters: `l.yamamoto2` is
+/// made of the name too.
+pub fn is_name_made(letters: &str, name: &NameInfo) -> bool {
+    if letters.len() < 2 || name.is_empty() {
+        return false;
+    }
+    let word = |words: &Words| words.iter().any(|w| w.chars().count() > 1 && w == letters);
+    word(&name.tokens) || word(&name.full) || name_made_handles(name).iter().any(|h| h == letters)
+}
+
+/// The handles of two parts made of a name: its first and last words whole or as an initial, in
+/// either order (`lyamamoto`, `lisayamamoto`, `yamamotol`, `lisay`, `yamamotolisa`, `ylisa` for
+/// Lisa Yamamoto), from the words as written and with nicknames mapped; none for a one-word name.
+pub fn name_made_handles(name: &NameInfo) -> Vec<String> {
+    let initial = |t: &str| t.char_indices().nth(1).map_or(t.len(), |(k, _)| k);
+    let mut out = Vec::new();
+    for words in [&name.tokens, &name.full] {
+        let (Some(first), Some(last)) = (words.first(), words.last()) else {
+            continue;
+        };
+        if words.len() < 2 {
+            continue;
+        }
+        let (f0, l0) = (&first[..initial(first)], &last[..initial(last)]);
+        for (a, b) in [
+            (first, last),
+            (last, first),
+            (f0, last),
+            (last, f0),
+            (first, l0),
+            (l0, first),
+        ] {
+            out.push(format!("{a}{b}"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// `a` followed by `b` is exactly `s`.
 fn is_concat(s: &str, a: &str, b: &str) -> bool {
     s.len() == a.len() + b.len() && s.starts_with(a) && s.ends_with(b)

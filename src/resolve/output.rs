@@ -1,4 +1,4 @@
-//! Phase 7, output: the clusters in input order, one review per pair of clusters (the best pending
+//! Phase 8, output: the clusters in input order, one review per pair of clusters (the best pending
 //! link, never across a split), the words of every merge, and the explanations asked for.
 //!
 //! Invariant: the working set is freed before the words of the (many) strong merges are written,
@@ -56,7 +56,7 @@ impl Resolver<'_> {
             .iter()
             .filter_map(|m| match m.why {
                 Why::Weak(s) => Some(describe(m.a.get(), m.b.get(), &s, true)),
-                Why::Strong(_) => None,
+                Why::Strong(_) | Why::OnlyNamed(_) => None,
             })
             .collect();
         drop(pending);
@@ -117,6 +117,10 @@ fn merge_links(
             let (confidence, evidence) = match m.why {
                 Why::Weak(s) => (s.confidence, weak_words.next().unwrap_or_default()),
                 Why::Strong(reason) => (1.0, vec![reason.words(identities, email_keys)]),
+                Why::OnlyNamed(only) => (
+                    super::unambiguous::ONLY_NAMED_CONFIDENCE,
+                    vec![only.words(identities)],
+                ),
             };
             MatchLink {
                 a: m.a.get(),
@@ -220,8 +224,9 @@ mod tests {
     #[test]
     fn name_alone_becomes_a_review_not_a_merge() {
         let ids = [
-            id("1", "Quentin Zyxwab", &["xk1@a.example"]),
-            id("2", "Quentin Zyxwab", &["mw7@b.example"]),
+            // Common in general: with no directory a rare full name would merge on its own.
+            id("1", "Wei Zhang", &["xk1@a.example"]),
+            id("2", "Wei Zhang", &["mw7@b.example"]),
         ];
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(!together(&res, 0, 1));
@@ -267,8 +272,8 @@ mod tests {
     #[test]
     fn explain_scores_a_pair_whatever_the_outcome() {
         let ids = [
-            id("1", "Chai Wah Wu", &["cwwuieee@gmail.com"]),
-            id("2", "Chai Wah Wu", &["postvakje@users.noreply.github.com"]),
+            id("1", "Wei Zhang", &["cwwuieee@gmail.com"]),
+            id("2", "Wei Zhang", &["postvakje@users.noreply.github.com"]),
             id("3", "Zed Zulu", &["zz@zulu.example"]),
         ];
         let opts = ResolveOptions {

@@ -99,8 +99,9 @@ impl Resolver<'_> {
         self.prepared.push(p);
     }
 
-    /// Two different addresses at the organisation's domain are two accounts: weak evidence never
-    /// joins them (registered, like splits, before any union).
+    /// Two different addresses at one of the organisation's domains are two accounts: weak
+    /// evidence never joins them (registered, like splits, before any union). Addresses at two
+    /// different organisation domains (the parent's and an acquired company's) may be one person's.
     fn guard_org_emails(&mut self, holders: &[Holder]) {
         let tables = &mut self.tables;
         let org = org_domains(self.identities, self.opts, holders, &tables.email_keys);
@@ -110,12 +111,11 @@ impl Resolver<'_> {
         for h in holders {
             let key = tables.email_keys.get(h.key);
             if let Some((_, domain)) = key.rsplit_once('@')
-                && org.iter().any(|d| d == domain)
+                && let Some(d) = org.iter().position(|d| d == domain)
             {
                 let value = tables.guard_values.intern(key);
-                self.forest
-                    .clusters
-                    .add_guard(h.i.get(), GuardKind::OrgEmail, value);
+                let kind = GuardKind::OrgEmail(u32::try_from(d).unwrap_or(u32::MAX));
+                self.forest.clusters.add_guard(h.i.get(), kind, value);
             }
         }
     }

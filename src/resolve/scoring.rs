@@ -54,7 +54,7 @@ impl NotMerged {
                 "not merged: other records of the two groups carry different names"
             }
             NotMerged::Guard(GuardKind::EmployeeId) => "not merged: different employee ids",
-            NotMerged::Guard(GuardKind::OrgEmail) => "not merged: different work emails",
+            NotMerged::Guard(GuardKind::OrgEmail(_)) => "not merged: different work emails",
             NotMerged::Guard(GuardKind::Directory(_)) => "not merged: different directory accounts",
         }
     }
@@ -304,6 +304,67 @@ mod tests {
         ];
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(!together(&res, 0, 1));
+    }
+
+    #[test]
+    fn rare_full_names_merge_with_no_directory() {
+        // The `.mailmap` case: one person at a personal address and a GitHub noreply address.
+        let (res, n) = among_crowd([
+            id("1", "Kelda Varkonyi", &["qq81@gmail.com"]),
+            id(
+                "2",
+                "Kelda Varkonyi",
+                &["4711+zorro@users.noreply.github.com"],
+            ),
+        ]);
+        assert!(together(&res, n, n + 1), "{:?}", res.reviews);
+        assert!(cites(&res.merges, "rare name, here and in general"));
+    }
+
+    #[test]
+    fn full_names_common_in_general_do_not_merge_on_the_name() {
+        // Rare in this data, common among people at large.
+        for name in ["Wei Zhang", "John Smith", "Abhishek Kumar", "Zhang Wei"] {
+            let (res, n) = among_crowd([
+                id("1", name, &["qq81@gmail.com"]),
+                id("2", name, &["4711+zorro@users.noreply.github.com"]),
+            ]);
+            assert!(!together(&res, n, n + 1), "{name}: {:?}", res.merges);
+        }
+    }
+
+    #[test]
+    fn rare_full_names_do_not_merge_on_the_name_with_a_directory() {
+        let mut okta = id("00u1", "Priya Raman", &["priya.raman@corp.example"]);
+        okta.source = "okta".into();
+        okta.directory = true;
+        let ids = [
+            okta,
+            id("1", "Kelda Varkonyi", &["qq81@gmail.com"]),
+            id(
+                "2",
+                "Kelda Varkonyi",
+                &["4711+zorro@users.noreply.github.com"],
+            ),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(!together(&res, 1, 2), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn rare_full_names_at_two_work_emails_stay_apart() {
+        // Two addresses at the organisation's domain are two accounts: conflicting strong
+        // evidence, whatever the name.
+        let opts = ResolveOptions {
+            org_domains: vec!["corp.example".into()],
+            ..ResolveOptions::default()
+        };
+        let ids = [
+            id("1", "Kelda Varkonyi", &["kelda@corp.example"]),
+            id("2", "Kelda Varkonyi", &["kv2@corp.example"]),
+        ];
+        let res = resolve(&ids, &opts);
+        assert!(!together(&res, 0, 1), "{:?}", res.merges);
     }
 
     #[test]

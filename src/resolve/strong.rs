@@ -11,7 +11,7 @@ use super::evidence::{Prepared, names_conflict};
 use super::interner::Interner;
 use super::names::{self, NameInfo};
 use super::normalize::{self, EmailKey, email_key, is_generic_local, nfkc_lower};
-use super::{IdentityIx, Resolver};
+use super::{IdentityIx, Resolver, Why};
 use crate::model::Identity;
 
 /// An email key held by more distinct names than this is a shared mailbox: it links only holders
@@ -208,14 +208,17 @@ impl StrongReason {
 impl Resolver<'_> {
     /// Merge on every strong key, then on links and employee ids.
     pub(super) fn merge_strong(&mut self, holders: Vec<Holder>) {
-        self.merge_key_holders(holders);
+        let across_tools = self.merge_key_holders(holders);
         self.merge_links();
         self.merge_employee_ids();
+        self.homonyms_are_not_joined_through_a_login(across_tools);
     }
 
-    /// The holders of each email or login key, merged by the rules of its kind.
-    fn merge_key_holders(&mut self, mut holders: Vec<Holder>) {
+    /// The holders of each email or login key, merged by the rules of its kind; the same login in
+    /// two tools is returned, to be weighed once every other strong key has joined what it joins.
+    fn merge_key_holders(&mut self, mut holders: Vec<Holder>) -> Vec<SameLoginAcrossTools> {
         holders.sort_unstable();
+        let mut across_tools = Vec::new();
         for group in holders.chunk_by(|x, y| x.key == y.key) {
             if group.len() < 2 {
                 continue;
@@ -227,26 +230,38 @@ impl Resolver<'_> {
             };
             match group.iter().find(|h| h.from == Origin::Login) {
                 // The account that owns the login absorbs every noreply address carrying it.
-                Some(owner) => self.merge_login_holders(group, *owner, key),
+                Some(owner) => {
+                    across_tools.extend(self.merge_login_holders(group, *owner, key));
+                }
                 None => {
                     let login_letters = names::letters_of(login);
                     self.merge_old_noreply_holders(group, key, &login_letters);
                 }
             }
         }
+        across_tools
     }
 
     /// Holders of a login that an account owns (its `login` field) join the owner. Logins live in
     /// each tool's own namespace: `jsmith` on GitHub and `jsmith` on GitLab may be two people, so
-    /// across sources two accounts join only when their names agree.
-    fn merge_login_holders(&mut self, group: &[Holder], owner: Holder, key: u32) {
+    /// an account of another tool with the same login is returned, not joined (see
+    /// [`Resolver::homonyms_are_not_joined_through_a_login`]).
+    fn merge_login_holders(
+        &mut self,
+        group: &[Holder],
+        owner: Holder,
+        key: u32,
+    ) -> Vec<SameLoginAcrossTools> {
         let identities = self.identities;
+        let mut across_tools = Vec::new();
         for h in group.iter().filter(|h| h.i != owner.i) {
             let login_field = h.from == Origin::Login;
-            if login_field
-                && identities[h.i.get()].source != identities[owner.i.get()].source
-                && !self.names_agree(h.i, owner.i)
-            {
+            if login_field && identities[h.i.get()].source != identities[owner.i.get()].source {
+                across_tools.push(SameLoginAcrossTools {
+                    a: owner.i,
+                    b: h.i,
+                    key,
+                });
                 continue;
             }
             let reason = if login_field {
@@ -256,6 +271,61 @@ impl Resolver<'_> {
             };
             self.forest.join_strong(owner.i.get(), h.i.get(), reason);
         }
+        across_tools
+    }
+
+    /// The same login in two tools (GitHub and GitLab, separate namespaces) is a name-shaped
+    /// coincidence until other evidence agrees: it joins the two accounts only when their names
+    /// agree, no two directory people carry that name (homonyms pick the same logins), the login
+    /// is not a handle made of the name (`lyamamoto` is what any Lisa Yamamoto picks: left to
+    /// weak evidence), and the join would not put two people a directory knows apart (two
+    /// accounts of one directory source, two employee ids, two work emails) into one cluster. Run
+    /// after every other strong key, so that both sides' directory people are known.
+    fn homonyms_are_not_joined_through_a_login(&mut self, across_tools: Vec<SameLoginAcrossTools>) {
+        if across_tools.is_empty() {
+            return;
+        }
+        let identities = self.identities;
+        let homonyms = self.directory_homonym_names();
+        for SameLoginAcrossTools { a, b, key } in across_tools {
+            let homonym = |i: IdentityIx| {
+                self.prepared[i.get()]
+                    .name_key
+                    .is_some_and(|k| homonyms.binary_search(&k).is_ok())
+            };
+            if !self.names_agree(a, b) || homonym(a) || homonym(b) {
+                continue;
+            }
+            let login = identities[a.get()].login.as_deref().unwrap_or("");
+            let letters = names::letters_of(login);
+            let name_made = [a, b]
+                .iter()
+                .any(|i| names::is_name_made(&letters, &self.prepared[i.get()].name));
+            if name_made {
+                continue;
+            }
+            self.forest
+                .join_guarded(a.get(), b.get(), Why::Strong(StrongReason::SameLogin(key)));
+        }
+    }
+
+    /// The name keys that two or more directory people (clusters) carry, sorted.
+    pub(super) fn directory_homonym_names(&mut self) -> Vec<u32> {
+        let mut carriers: Vec<(u32, usize)> = Vec::new();
+        for (i, identity) in self.identities.iter().enumerate() {
+            if let (true, Some(k)) = (identity.directory, self.prepared[i].name_key) {
+                carriers.push((k, self.forest.clusters.find(i)));
+            }
+        }
+        carriers.sort_unstable();
+        carriers.dedup();
+        let mut homonyms: Vec<u32> = carriers
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|people| people.len() > 1)
+            .map(|people| people[0].0)
+            .collect();
+        homonyms.dedup();
+        homonyms
     }
 
     /// Whether both identities have names, compatible and not in conflict.
@@ -408,6 +478,14 @@ impl Resolver<'_> {
     }
 }
 
+/// Two accounts of different tools with the same `login` field (interned key `key`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SameLoginAcrossTools {
+    a: IdentityIx,
+    b: IdentityIx,
+    key: u32,
+}
+
 /// The families of compatible names among the holders of one key.
 struct Families {
     /// Each holder's family (by position in the group); none for a holder without a name.
@@ -463,6 +541,7 @@ fn account_hash(source: &str, value: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::AccountStatus;
     use crate::resolve::test_support::*;
 
     #[test]
@@ -592,12 +671,98 @@ mod tests {
         let mut gitlab = id("2", "Jane Smith", &[]);
         gitlab.source = "gitlab".into();
         gitlab.login = Some("jsmith".into());
-        let mut gitlab_same = id("3", "John Smith", &[]);
-        gitlab_same.source = "gitlab2".into();
-        gitlab_same.login = Some("jsmith".into());
-        let res = resolve(&[github, gitlab, gitlab_same], &ResolveOptions::default());
+        let res = resolve(&[github, gitlab], &ResolveOptions::default());
         assert!(!together(&res, 0, 1), "conflicting names stay apart");
-        assert!(together(&res, 0, 2), "agreeing names across tools merge");
+    }
+
+    #[test]
+    fn same_chosen_login_in_two_tools_with_agreeing_names_merges() {
+        let tool = |n: &str, source: &str, login: &str| {
+            let mut account = id(n, "John Smith", &[]);
+            account.source = source.into();
+            account.login = Some(login.into());
+            account
+        };
+        let ids = [
+            tool("1", "github", "zorblax"),
+            tool("2", "gitlab", "zorblax"),
+            tool("3", "github", "jsmith"),
+            tool("4", "gitlab", "jsmith"),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(
+            together(&res, 0, 1),
+            "a chosen login and agreeing names merge"
+        );
+        assert!(cites(&res.merges, "same GitHub login zorblax"));
+        assert!(
+            !cites(&res.merges, "same GitHub login jsmith"),
+            "a login made of the name is what any John Smith picks: weak evidence at most"
+        );
+    }
+
+    /// Two Okta people named Lisa Yamamoto, each with a GitHub or GitLab account and a table row;
+    /// `b_status` is the second one's directory status.
+    fn yamamoto_homonyms(login_a: &str, login_b: &str, b_status: AccountStatus) -> Vec<Identity> {
+        let okta = |n: &str, email: &str, status: AccountStatus| {
+            let mut person = id(n, "Lisa Yamamoto", &[email]);
+            person.source = "okta".into();
+            person.directory = true;
+            person.status = status;
+            person
+        };
+        let account = |n: &str, source: &str, login: &str, emails: &[&str]| {
+            let mut account = id(n, "Lisa Yamamoto", emails);
+            account.source = source.into();
+            account.login = Some(login.into());
+            account
+        };
+        let mut a = okta("00ua", "lisa.yamamoto@corp.example", AccountStatus::Active);
+        a.links = vec![Link {
+            source: "github".into(),
+            value: login_a.into(),
+        }];
+        let b = okta("00ub", "lyamamoto@corp.example", b_status);
+        let mut row_b = id("row-b", "Lisa Yamamoto", &["lisa@acquired.example"]);
+        row_b.source = crate::model::TABLE_SOURCE.into();
+        vec![
+            a,
+            b,
+            account("583", "github", login_a, &[]),
+            account("77", "gitlab", login_b, &["lisa@acquired.example"]),
+            row_b,
+        ]
+    }
+
+    #[test]
+    fn homonyms_are_not_joined_through_a_shared_login() {
+        // Two directory people carry the name: the same login in two tools, name-made
+        // (`lyamamoto`) or chosen (`lyam-dev`), is a coincidence between them, not evidence.
+        for login in ["lyamamoto", "lyam-dev"] {
+            let ids = yamamoto_homonyms(login, login, AccountStatus::Active);
+            let res = resolve(&ids, &ResolveOptions::default());
+            assert!(
+                together(&res, 0, 2),
+                "{login}: the link attaches GitHub to A"
+            );
+            assert!(!together(&res, 0, 1), "{login}: {:?}", res.merges);
+            assert!(!together(&res, 2, 3), "{login}: {:?}", res.merges);
+            assert!(!together(&res, 0, 4), "{login}: B's row is not A's");
+        }
+    }
+
+    #[test]
+    fn homonyms_are_not_joined_through_a_shared_login_when_one_has_left() {
+        for login in ["lyamamoto", "lyam-dev"] {
+            let ids = yamamoto_homonyms(login, login, AccountStatus::Departed);
+            let res = resolve(&ids, &ResolveOptions::default());
+            assert!(!together(&res, 0, 1), "{login}: {:?}", res.merges);
+            assert!(
+                !together(&res, 0, 4),
+                "{login}: the leaver's row is not A's"
+            );
+            assert!(!together(&res, 2, 3), "{login}: {:?}", res.merges);
+        }
     }
 
     #[test]
