@@ -223,7 +223,9 @@ fn records_of_row<'a>(d: &Developer, p: &Person<'a>) -> Vec<&'a Identity> {
 
 /// Homonyms (SPEC §3.3): two records of one directory source are two people, whatever joined them.
 /// When row `r`'s address is on a record of the source that carries `target`'s address on another
-/// record, `r` is not `target`'s duplicate: the person of `r` is those records alone.
+/// record, and no record carries both addresses, `r` is not `target`'s duplicate: the person of `r`
+/// is its records alone. A record that lists both addresses (a converted contractor's employee
+/// record naming the agency address) says they are one person.
 fn separate_directory_person<'a>(
     r: usize,
     target: usize,
@@ -232,10 +234,13 @@ fn separate_directory_person<'a>(
 ) -> Option<Person<'a>> {
     let own = records_of_row(&ctx.table[r], person);
     let targets = records_of_row(&ctx.table[target], person);
+    let one_record_lists_both = own
+        .iter()
+        .any(|x| targets.iter().any(|y| std::ptr::eq(*x, *y)));
     let distinct = own
         .iter()
         .any(|x| targets.iter().any(|y| x.source == y.source && x.id != y.id));
-    distinct.then(|| Person {
+    (distinct && !one_record_lists_both).then(|| Person {
         rows: vec![r],
         identities: own,
     })

@@ -592,3 +592,39 @@ fn two_records_of_one_directory_joined_into_one_person_keep_their_rows_apart() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_converted_contractors_guest_and_employee_records_in_one_directory_are_one_person() {
+    // Entra keeps the agency guest account (disabled) beside the employee account, which lists the
+    // agency address too: the directory says one person, and the agency row merges.
+    use super::super::recommend::recommend_rows;
+    let table = vec![
+        named_row("x", "ines.duarte@agency.example", "Ines Duarte"),
+        named_row("y", "ines.duarte@acme.example", "Ines Duarte"),
+    ];
+    let guest = okta("g", "ines.duarte@agency.example", AccountStatus::Departed);
+    let employee = Identity {
+        emails: vec![
+            "ines.duarte@acme.example".into(),
+            "ines.duarte@agency.example".into(),
+        ],
+        ..okta("e", "ines.duarte@acme.example", AccountStatus::Active)
+    };
+    let person = super::super::people::Person {
+        rows: vec![0, 1],
+        identities: vec![&guest, &employee],
+    };
+    let policy = Policy::default();
+    let health = super::super::guard::SourceHealth {
+        directories: super::super::employment::Directories {
+            sources: vec![("okta".into(), true)],
+        },
+        ..Default::default()
+    };
+    let ctx = super::super::context::Context::new(now(), &policy, &table, health, None);
+    let decisions = recommend_rows(&[person], &[], &ctx);
+    assert_eq!(decisions.target_of_cluster, vec![Some(1)]);
+    let r = decisions.by_row.get(&0).expect("the agency row merges");
+    assert_eq!((r.action, r.into.as_deref()), (Action::Merge, Some("y")));
+    assert!(decisions.by_row.get(&1).is_none(), "{:?}", decisions.by_row);
+}
