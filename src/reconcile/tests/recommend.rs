@@ -584,7 +584,7 @@ fn two_records_of_one_directory_joined_into_one_person_keep_their_rows_apart() {
     let ctx = super::super::context::Context::new(now(), &policy, &table, health, None);
     let decisions = recommend_rows(&[joined], &[], &ctx);
     assert_eq!(decisions.target_of_cluster, vec![Some(0)]);
-    assert!(decisions.by_row.get(&0).is_none(), "{:?}", decisions.by_row);
+    assert!(!decisions.by_row.contains_key(&0), "{:?}", decisions.by_row);
     let r = decisions.by_row.get(&1).expect("the leaver's row");
     assert_eq!(
         (r.action, r.reason),
@@ -626,5 +626,5 @@ fn a_converted_contractors_guest_and_employee_records_in_one_directory_are_one_p
     assert_eq!(decisions.target_of_cluster, vec![Some(1)]);
     let r = decisions.by_row.get(&0).expect("the agency row merges");
     assert_eq!((r.action, r.into.as_deref()), (Action::Merge, Some("y")));
-    assert!(decisions.by_row.get(&1).is_none(), "{:?}", decisions.by_row);
+    assert!(!decisions.by_row.contains_key(&1), "{:?}", decisions.by_row);
 }
