@@ -242,6 +242,15 @@ pub struct Usage {
     pub consumed_after: u64,
     pub overage: u64,
     pub consumed_if_applied: u64,
+    /// Active rows after the run whose person shows no engineering activity in any source: the
+    /// activity sources do not cover them, so nothing is inferred (SPEC §3.5). Absent from runs
+    /// stored before the figure existed.
+    #[serde(default)]
+    pub activity_unknown: u64,
+    /// Eligible people found in the tools who were not added because a possible match to a row
+    /// still needs a person's decision (SPEC §3.3). Absent from runs stored before the figure existed.
+    #[serde(default)]
+    pub withheld: u64,
 }
 
 /// How a source fared in a run (SPEC §3.6).

@@ -95,7 +95,13 @@ fn demo_reconcile_finds_each_problem_with_its_reason() {
     expect("sally.fields@acme.example", "remove", "excluded_role");
     expect("rick.hunter@acme.example", "remove", "excluded_role");
     expect("maria.garcia@acme.example", "remove", "inactive");
-    expect("paula.kim@acme.example", "review", "inactive");
+    // SPEC §3.5: no activity data at all is unknown, not inactive — no recommendation, counted.
+    assert!(
+        !recs.contains_key("paula.kim@acme.example"),
+        "{:?}",
+        recs.get("paula.kim@acme.example")
+    );
+    assert!(report["usage"]["activity_unknown"].as_u64().unwrap() >= 1);
     // A nickname duplicate across domains: merged or at least reviewed, never removed as a leaver.
     let bob = recs
         .get("bob.brown@oldco.example")

@@ -23,8 +23,6 @@ pub(super) struct Context<'a> {
     pub directories: Directories,
     /// Tool sources that failed or were guarded this run.
     pub unhealthy_tools: Vec<String>,
-    /// Tool sources that report engineering activity.
-    pub activity_sources: Vec<String>,
     /// Set when absence from the directories is not trusted to remove anyone this run: the reason.
     pub absence_withheld: Option<String>,
 }
@@ -43,7 +41,6 @@ impl<'a> Context<'a> {
             table,
             directories: health.directories,
             unhealthy_tools: health.unhealthy_tools,
-            activity_sources: health.activity_sources,
             absence_withheld,
         }
     }

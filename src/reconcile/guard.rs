@@ -50,8 +50,6 @@ pub(super) struct SourceHealth {
     pub directories: Directories,
     /// Tool (non-directory) sources that failed or were guarded: newer activity may be there.
     pub unhealthy_tools: Vec<String>,
-    /// Tool sources that report engineering activity for at least one identity.
-    pub activity_sources: Vec<String>,
 }
 
 /// Step 1's result: the report of every source, the run's status, the identities the sources
@@ -86,9 +84,6 @@ pub(super) fn check_sources(
             health.unhealthy_tools.push(s.name.clone());
         }
         if let SourceOutcome::Fetched(ids) = s.outcome {
-            if !s.directory && ids.iter().any(|i| i.last_activity.is_some()) {
-                health.activity_sources.push(s.name.clone());
-            }
             identities.push(ids);
         }
         reports.push(SourceReport {

@@ -5,9 +5,11 @@
 //! 1. [`guard`]: how far each source is trusted this run (SPEC §3.6);
 //! 2. `people`: the table's rows and the sources' identities resolved together into people;
 //! 3. `recommend`: which row keeps a person's license, and the reasons of SPEC §3.5 with their evidence;
-//! 4. `reviews`: when a weak link becomes a `review`, or turns a removal into one;
+//! 4. `reviews`: when a weak link becomes a `review` — only where deciding it changes the table —
+//!    or turns a removal it could contradict into one;
 //! 5. [`table`]: additions and updates (SPEC §3.4), row ids, and the SEI CSV row conversions;
-//! 6. `usage`: licenses consumed before, after and if applied (SPEC §4).
+//! 6. `usage`: licenses consumed before, after and if applied, the rows no activity source covers
+//!    and the additions withheld (SPEC §4).
 //!
 //! Beside them: [`employment`] (SPEC §3.2), [`policy`] (the policy and its eligibility rules),
 //! `context` (the read-only facts every rule reads), [`drift`] (SEI's table against ours) and
@@ -104,11 +106,13 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
     let mut decisions = recommend::recommend_rows(&people, &resolution.merges, &ctx);
 
     // 4. Weak links: reviews between rows, and softening of removals that a probable match contradicts.
+    //    The people a weak link ties to a row wait for a decision before they are added.
     let blocked_additions = reviews::apply_weak_links(&resolution, &people, &mut decisions, &ctx);
 
     // 5. Additions are decided against the table as it was; then the table is updated in place.
     let additions = table::additions(&people, &blocked_additions, &ctx);
     let consumed_before = usage::active_rows(&table);
+    let coverage = usage::coverage(&people, &table, &additions);
     let after = table::table_after(table, additions, &people, &decisions.target_of_cluster);
 
     // 6. Usage.
@@ -119,6 +123,7 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
         &after.table,
         &recommendations,
         subscription.as_ref(),
+        coverage,
     );
     Outcome {
         status: checked.status,

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Action, Developer, Reason, Recommendation, RowStatus};
+use crate::model::{AccountStatus, Action, Developer, Identity, Reason, Recommendation, RowStatus};
 use crate::resolve::MatchLink;
 
 use super::context::Context;
@@ -45,6 +45,10 @@ pub(super) struct Candidate {
     pub reason: Reason,
     pub confidence: f64,
     pub evidence: Vec<String>,
+    /// A review that withholds every removal of the row: the directories cannot confirm the
+    /// person's employment (suspended, unknown status), and SPEC §3.5 makes that a review, never a
+    /// removal.
+    pub withholds_removals: bool,
 }
 
 impl Candidate {
@@ -54,6 +58,7 @@ impl Candidate {
             reason,
             confidence,
             evidence,
+            withholds_removals: false,
         }
     }
 }
@@ -79,14 +84,31 @@ pub(super) fn recommend_rows(
             continue;
         };
         target_of_cluster[c] = Some(target);
+        let mut separated: Vec<&Identity> = Vec::new();
         for &r in &active {
             if r == target || ctx.row_is_protected(r) {
                 continue;
             }
+            if let Some(own) = separate_directory_person(r, target, person, ctx) {
+                separated.extend(own.identities.iter().copied());
+                if let Some(rec) = recommend_for(r, &own, ctx) {
+                    by_row.insert(r, rec);
+                }
+                continue;
+            }
             by_row.insert(r, merge_into(r, target, merges, &adjacent, ctx));
         }
-        if !ctx.is_protected_person(person)
-            && let Some(rec) = recommend_for(target, person, ctx)
+        let kept = Person {
+            rows: person.rows.clone(),
+            identities: person
+                .identities
+                .iter()
+                .copied()
+                .filter(|i| !separated.iter().any(|s| std::ptr::eq(*s, *i)))
+                .collect(),
+        };
+        if !ctx.is_protected_person(&kept)
+            && let Some(rec) = recommend_for(target, &kept, ctx)
         {
             by_row.insert(target, rec);
         }
@@ -138,8 +160,9 @@ fn merge_into(
     }
 }
 
-/// Which of a person's active rows keeps the license: a protected row, then the row whose email the
-/// directory knows as primary, then the one with most attached accounts, then the oldest.
+/// Which of a person's active rows keeps the license: a protected row, then the row the directories
+/// know best ([`directory_knows`]: a live record's primary address first), then the one with most
+/// attached accounts, then the oldest (SPEC §3.5: the row the directory knows is kept).
 fn choose_target(active: &[usize], person: &Person<'_>, ctx: &Context<'_>) -> Option<usize> {
     let mut best: Option<usize> = None;
     for &r in active {
@@ -155,6 +178,74 @@ fn choose_target(active: &[usize], person: &Person<'_>, ctx: &Context<'_>) -> Op
     best
 }
 
+/// How well the directories know a row's address: as the primary or another address of a live
+/// directory record of its person (active, suspended, not yet final), or of an ended one, or not at
+/// all — in the order a row is preferred to keep the license.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum DirectoryKnows {
+    No,
+    AsEndedSecondary,
+    AsEndedPrimary,
+    AsLiveSecondary,
+    AsLivePrimary,
+}
+
+/// Whether the directory records of person `p` carry row `d`'s address, and how.
+pub(super) fn directory_knows(d: &Developer, p: &Person<'_>) -> DirectoryKnows {
+    let mut best = DirectoryKnows::No;
+    for i in p.identities.iter().filter(|i| i.directory) {
+        let Some(k) = i
+            .emails
+            .iter()
+            .position(|e| e.eq_ignore_ascii_case(&d.email))
+        else {
+            continue;
+        };
+        let known = match (i.status == AccountStatus::Departed, k == 0) {
+            (true, false) => DirectoryKnows::AsEndedSecondary,
+            (true, true) => DirectoryKnows::AsEndedPrimary,
+            (false, false) => DirectoryKnows::AsLiveSecondary,
+            (false, true) => DirectoryKnows::AsLivePrimary,
+        };
+        best = best.max(known);
+    }
+    best
+}
+
+/// The directory records of person `p` that carry row `d`'s address.
+fn records_of_row<'a>(d: &Developer, p: &Person<'a>) -> Vec<&'a Identity> {
+    p.identities
+        .iter()
+        .copied()
+        .filter(|i| i.directory && i.emails.iter().any(|e| e.eq_ignore_ascii_case(&d.email)))
+        .collect()
+}
+
+/// Homonyms (SPEC §3.3): two records of one directory source are two people, whatever joined them.
+/// When row `r`'s address is on a record of the source that carries `target`'s address on another
+/// record, and no record carries both addresses, `r` is not `target`'s duplicate: the person of `r`
+/// is its records alone. A record that lists both addresses (a converted contractor's employee
+/// record naming the agency address) says they are one person.
+fn separate_directory_person<'a>(
+    r: usize,
+    target: usize,
+    person: &Person<'a>,
+    ctx: &Context<'_>,
+) -> Option<Person<'a>> {
+    let own = records_of_row(&ctx.table[r], person);
+    let targets = records_of_row(&ctx.table[target], person);
+    let one_record_lists_both = own
+        .iter()
+        .any(|x| targets.iter().any(|y| std::ptr::eq(*x, *y)));
+    let distinct = own
+        .iter()
+        .any(|x| targets.iter().any(|y| x.source == y.source && x.id != y.id));
+    (distinct && !one_record_lists_both).then(|| Person {
+        rows: vec![r],
+        identities: own,
+    })
+}
+
 /// True when row `a` (of person `pa`) should keep the license rather than row `b` (of `pb`).
 pub(super) fn prefer_row(
     a: usize,
@@ -165,15 +256,9 @@ pub(super) fn prefer_row(
 ) -> bool {
     let key = |r: usize, p: &Person<'_>| {
         let d = &ctx.table[r];
-        let directory_primary = p
-            .identities
-            .iter()
-            .filter(|i| i.directory)
-            .filter_map(|i| i.email())
-            .any(|e| e.eq_ignore_ascii_case(&d.email));
         (
             ctx.row_is_protected(r),
-            directory_primary,
+            directory_knows(d, p),
             d.identities.len(),
             std::cmp::Reverse(d.first_seen),
             std::cmp::Reverse(r),
@@ -266,11 +351,16 @@ fn recommend_for(row: usize, person: &Person<'_>, ctx: &Context<'_>) -> Option<R
     })
 }
 
-/// Removals beat reviews; then the most certain; then the order of SPEC §3.5. The reasons not chosen
-/// are named in the chosen one's evidence (`also: …`).
+/// A review that withholds removals first (a suspended person is reviewed, never removed), then
+/// removals before reviews; then the most certain; then the order of SPEC §3.5. The reasons not
+/// chosen are named in the chosen one's evidence (`also: …`).
 fn most_certain(mut candidates: Vec<Candidate>) -> Option<Candidate> {
     candidates.sort_by(|a, b| {
-        let rank = |x: &Candidate| if x.action == Action::Remove { 0 } else { 1 };
+        let rank = |x: &Candidate| match (x.withholds_removals, x.action) {
+            (true, _) => 0,
+            (false, Action::Remove) => 1,
+            _ => 2,
+        };
         rank(a)
             .cmp(&rank(b))
             .then(b.confidence.total_cmp(&a.confidence))
@@ -297,12 +387,15 @@ fn departure(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
             vec![evidence],
         )),
         Employment::Absent { evidence } => Some(absence(evidence, person, ctx)),
-        Employment::Uncertain { evidence } => Some(Candidate::new(
-            Action::Review,
-            Reason::Departed,
-            confidence::UNCERTAIN,
-            vec![evidence],
-        )),
+        Employment::Uncertain { evidence } => Some(Candidate {
+            withholds_removals: true,
+            ..Candidate::new(
+                Action::Review,
+                Reason::Departed,
+                confidence::UNCERTAIN,
+                vec![evidence],
+            )
+        }),
         Employment::Unknown { evidence } => unseen(evidence, person),
     }
 }
@@ -383,19 +476,21 @@ fn excluded_role(person: &Person<'_>, d: &Developer, ctx: &Context<'_>) -> Optio
 }
 
 /// `inactive` (SPEC §3.5): remove when the newest activity is older than the policy allows and every
-/// activity source is healthy; review when a tool source failed or when no activity source knows them.
+/// activity source is healthy; review when a tool source failed. No activity known at all is not
+/// inactivity: no recommendation (the report counts the row in `usage.activity_unknown`).
 pub(super) fn inactivity(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
     let seen = first_seen(person, ctx.table, ctx.now);
     let grace = chrono::Duration::days(i64::from(ctx.policy.new_developer_grace_days));
     if ctx.now - seen < grace {
         return None;
     }
-    let limit = chrono::Duration::days(i64::from(ctx.policy.inactive_after_days));
-    match last_activity(person, ctx.table) {
-        Some((t, from)) if ctx.now - t > limit => Some(stale_activity(t, &from, ctx)),
-        Some(_) => None,
-        None => unknown_activity(person, ctx),
-    }
+    let (t, from) = last_activity(person, ctx.table)?;
+    is_stale(t, ctx).then(|| stale_activity(t, &from, ctx))
+}
+
+/// Whether activity at `t` is older than `inactive_after_days`.
+pub(super) fn is_stale(t: DateTime<Utc>, ctx: &Context<'_>) -> bool {
+    ctx.now - t > chrono::Duration::days(i64::from(ctx.policy.inactive_after_days))
 }
 
 /// Activity older than the policy allows: a removal, or a review while a tool source that may hold
@@ -427,29 +522,11 @@ fn stale_activity(t: DateTime<Utc>, from: &str, ctx: &Context<'_>) -> Candidate 
     )
 }
 
-/// No activity known: not inactivity (no recommendation), except for a person the tools know who is
-/// missing from every source that reports activity, which is a review.
-fn unknown_activity(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
-    let in_activity_source = person
-        .identities
-        .iter()
-        .any(|i| ctx.activity_sources.contains(&i.source));
-    if ctx.activity_sources.is_empty() || in_activity_source || person.identities.is_empty() {
-        return None; // unknown activity is not inactivity
-    }
-    Some(Candidate::new(
-        Action::Review,
-        Reason::Inactive,
-        confidence::UNKNOWN,
-        vec![format!(
-            "no engineering activity known: not found in {} (the sources that report activity)",
-            ctx.activity_sources.join(", ")
-        )],
-    ))
-}
-
 /// The newest engineering activity across a person's rows and identities, with where it came from.
-fn last_activity(person: &Person<'_>, table: &[Developer]) -> Option<(DateTime<Utc>, String)> {
+pub(super) fn last_activity(
+    person: &Person<'_>,
+    table: &[Developer],
+) -> Option<(DateTime<Utc>, String)> {
     let mut best: Option<(DateTime<Utc>, String)> = None;
     for &r in &person.rows {
         if let Some(t) = table[r].last_activity

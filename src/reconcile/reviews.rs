@@ -1,11 +1,20 @@
-//! Step 4 of a run: when thin evidence becomes a `review` (SPEC §3.3, §3.5). A weak link (a probable
-//! match, between the review and merge thresholds) between two people with rows is a duplicate
-//! review of the row that would lose the license; a weak link between a row and someone not in the
-//! table turns the row's `departed` / `inactive` / `unseen` removal into a review
-//! ([`soften_removal`]) and keeps that someone out of the additions until a person decides.
+//! Step 4 of a run: when thin evidence becomes a `review` (SPEC §3.3, §3.5) — only where deciding it
+//! would change the table. A weak link (a probable match, between the review and merge thresholds)
+//! between two people with rows is a duplicate review of the row that would lose the license
+//! ([`review_row_pair`]). A weak link between a row and someone with no row keeps that someone out
+//! of the additions until a person decides ([`apply_weak_links`] returns them; the report counts
+//! them as `withheld`), and turns the row's removal into a review only when the match could
+//! contradict it ([`match_contradicts_removal`]): a departure by an active directory identity, an
+//! inactivity by newer activity. A tool account that merely resembles a row is no recommendation
+//! on that row: attaching it or not changes no license.
 //!
-//! Architecture invariant: it only ever adds reviews or weakens a removal into one; it never
-//! creates a removal or a merge, never touches a protected row, and never changes the table.
+//! A row removed as departed because no directory knows it, whose possible matches all point at
+//! one employed person's row, is that row's duplicate instead ([`duplicate_before_departure`]).
+//!
+//! Architecture invariant: it only ever adds reviews, weakens a removal into one, or names a
+//! removal's row a duplicate; it never creates a removal, never turns a kept row into a merge,
+//! never touches a protected row (step 3 gives them nothing to change), and never changes the
+//! table. Each review says what either decision would change.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,8 +22,9 @@ use crate::model::{Action, Developer, Reason, Recommendation};
 use crate::resolve::{MatchLink, Resolution};
 
 use super::context::Context;
+use super::employment::{Employment, employment_of};
 use super::people::Person;
-use super::recommend::{Decisions, confidence, prefer_row};
+use super::recommend::{Decisions, confidence, is_stale, last_activity, prefer_row};
 
 /// Apply every weak link of the resolution to step 3's decisions. Returns the people (by cluster)
 /// not to be added as new developers until reviewed.
@@ -25,18 +35,21 @@ pub(super) fn apply_weak_links(
     ctx: &Context<'_>,
 ) -> HashSet<usize> {
     let mut blocked_additions: HashSet<usize> = HashSet::new();
+    let mut lookalikes: HashMap<usize, Vec<(usize, &MatchLink)>> = HashMap::new();
     let target_of_cluster = &decisions.target_of_cluster;
     for link in &resolution.reviews {
         let (ca, cb) = (resolution.cluster_of[link.a], resolution.cluster_of[link.b]);
+        if directory_says_distinct(&people[ca], &people[cb]) {
+            continue;
+        }
         match (target_of_cluster[ca], target_of_cluster[cb]) {
-            (Some(_), Some(_)) if directory_says_distinct(&people[ca], &people[cb]) => {}
-            (Some(ra), Some(rb)) => review_row_pair(
-                link,
-                (ra, &people[ca]),
-                (rb, &people[cb]),
-                &mut decisions.by_row,
-                ctx,
-            ),
+            (Some(ra), Some(rb)) => {
+                let (a, b) = ((ra, &people[ca]), (rb, &people[cb]));
+                match absent_lookalike(a, b, &decisions.by_row, ctx) {
+                    Some((row, into)) => lookalikes.entry(row).or_default().push((into, link)),
+                    None => review_row_pair(link, a, b, &mut decisions.by_row, ctx),
+                }
+            }
             (Some(row), None) | (None, Some(row)) => {
                 let other = if target_of_cluster[ca].is_some() {
                     cb
@@ -47,17 +60,84 @@ pub(super) fn apply_weak_links(
                     continue; // the other person only has removed rows
                 }
                 blocked_additions.insert(other);
-                let note = format!(
-                    "may be the same person as {}: {}",
-                    people[other].describe(),
-                    link.evidence.join("; ")
-                );
-                note_match_to_newcomer(row, note, link.confidence, &mut decisions.by_row, ctx);
+                if let Some(rec) = decisions.by_row.get_mut(&row)
+                    && match_contradicts_removal(rec, &people[other], ctx)
+                {
+                    soften_removal(rec, &people[other], link);
+                }
             }
             (None, None) => {}
         }
     }
+    for (row, candidates) in lookalikes {
+        duplicate_before_departure(row, &candidates, &mut decisions.by_row, ctx);
+    }
     blocked_additions
+}
+
+/// A weak link between a row removed as departed because no directory knows it and the row of a
+/// person a directory employs: `(the absent row, the employed person's row)`.
+fn absent_lookalike(
+    a: (usize, &Person<'_>),
+    b: (usize, &Person<'_>),
+    by_row: &HashMap<usize, Recommendation>,
+    ctx: &Context<'_>,
+) -> Option<(usize, usize)> {
+    for ((row, person), (other_row, other)) in [(a, b), (b, a)] {
+        let removed_as_departed = by_row
+            .get(&row)
+            .is_some_and(|r| r.action == Action::Remove && r.reason == Reason::Departed);
+        let no_directory_knows = person.identities.iter().all(|i| !i.directory);
+        if removed_as_departed
+            && no_directory_knows
+            && employment_of(&other.identities, &ctx.directories) == Employment::Employed
+        {
+            return Some((row, other_row));
+        }
+    }
+    None
+}
+
+/// Duplicates before departures (SPEC §3.5): a row no directory knows whose possible matches all
+/// point at one employed person's row is a duplicate of that row, not a leaver. Either way its
+/// license goes, so no review is needed; with matches to two or more rows it stays `departed`.
+fn duplicate_before_departure(
+    row: usize,
+    candidates: &[(usize, &MatchLink)],
+    by_row: &mut HashMap<usize, Recommendation>,
+    ctx: &Context<'_>,
+) {
+    let into = candidates[0].0;
+    if candidates.iter().any(|&(other, _)| other != into) {
+        return;
+    }
+    let link = candidates
+        .iter()
+        .map(|&(_, l)| l)
+        .max_by(|x, y| x.confidence.total_cmp(&y.confidence))
+        .expect("at least one candidate");
+    let (d, target) = (&ctx.table[row], &ctx.table[into]);
+    let mut evidence = link.evidence.clone();
+    evidence.push(format!(
+        "no directory knows {}; the only row it may be is {}",
+        d.email,
+        describe_row(target)
+    ));
+    evidence.push(format!(
+        "either way this row's license goes: merged, its accounts and history go to row {}",
+        target.id
+    ));
+    by_row.insert(
+        row,
+        Recommendation {
+            developer: d.id.clone(),
+            action: Action::Merge,
+            reason: Reason::Duplicate,
+            into: Some(target.id.clone()),
+            confidence: link.confidence.min(confidence::DEPARTED_ABSENT),
+            evidence,
+        },
+    );
 }
 
 /// Two people the same directory source lists separately (two accounts, two ids) are two people,
@@ -95,6 +175,10 @@ fn review_row_pair(
         describe_row(worse_row),
         describe_row(better_row)
     ));
+    evidence.push(format!(
+        "if the same person: merge row {} into row {}, one license fewer; if not: keep both",
+        worse_row.id, better_row.id
+    ));
     let review = Recommendation {
         developer: worse_row.id.clone(),
         action: Action::Review,
@@ -122,52 +206,42 @@ fn review_replaces(existing: Option<&Recommendation>, review: &Recommendation) -
     }
 }
 
-/// A row that may be the same person as someone not in the table: a removal a match can contradict
-/// becomes a review, any other recommendation carries the note, and a row without one gets a
-/// duplicate review of its own (unless protected).
-fn note_match_to_newcomer(
-    row: usize,
-    note: String,
-    confidence: f64,
-    by_row: &mut HashMap<usize, Recommendation>,
+/// Whether a possible match to `other` (someone with no row) could contradict the removal `rec`
+/// (SPEC §3.3, §3.5): a departure, only when `other` is employed by a directory (a departed
+/// person's tool accounts never make them employed); an inactivity, only when `other` shows
+/// activity within the policy.
+pub(super) fn match_contradicts_removal(
+    rec: &Recommendation,
+    other: &Person<'_>,
     ctx: &Context<'_>,
-) {
-    match by_row.get_mut(&row) {
-        Some(rec) if match_can_contradict(rec) => soften_removal(rec, note),
-        Some(rec) => rec.evidence.push(note),
-        None if !ctx.row_is_protected(row) => {
-            by_row.insert(row, newcomer_review(&ctx.table[row], note, confidence));
+) -> bool {
+    if rec.action != Action::Remove {
+        return false;
+    }
+    match rec.reason {
+        Reason::Departed => {
+            employment_of(&other.identities, &ctx.directories) == Employment::Employed
         }
-        None => {}
+        Reason::Inactive => last_activity(other, ctx.table).is_some_and(|(t, _)| !is_stale(t, ctx)),
+        _ => false,
     }
 }
 
-/// The removals a probable match to someone else can contradict: `departed`, `inactive`, `unseen`.
-fn match_can_contradict(rec: &Recommendation) -> bool {
-    rec.action == Action::Remove
-        && matches!(
-            rec.reason,
-            Reason::Departed | Reason::Inactive | Reason::Unseen
-        )
-}
-
-/// Turn a removal into a review, no more certain than an uncertain finding, with the match as evidence.
-fn soften_removal(rec: &mut Recommendation, note: String) {
+/// Turn a removal into a review, no more certain than an uncertain finding, with the match and what
+/// either decision would change as evidence.
+fn soften_removal(rec: &mut Recommendation, other: &Person<'_>, link: &MatchLink) {
     rec.action = Action::Review;
     rec.confidence = rec.confidence.min(confidence::UNCERTAIN);
-    rec.evidence.push(note);
-}
-
-/// A duplicate review of a row that may already be someone found in the tools.
-fn newcomer_review(d: &Developer, note: String, confidence: f64) -> Recommendation {
-    Recommendation {
-        developer: d.id.clone(),
-        action: Action::Review,
-        reason: Reason::Duplicate,
-        into: None,
-        confidence,
-        evidence: vec![note, "not added as a new developer until reviewed".into()],
-    }
+    rec.evidence.push(format!(
+        "may be the same person as {}: {}",
+        other.describe(),
+        link.evidence.join("; ")
+    ));
+    rec.evidence.push(format!(
+        "if the same person: keep this row (it takes those accounts), no license change; \
+         if not: remove it as {}, one license fewer; they are not added as a new developer until then",
+        rec.reason.as_str()
+    ));
 }
 
 fn describe_row(d: &Developer) -> String {

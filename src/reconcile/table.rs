@@ -37,6 +37,9 @@ pub(super) struct Additions {
     pub rows: Vec<Developer>,
     /// `(row, person)`: a removed row whose person is back (see [`is_back_after_removal`]).
     pub readmitted: Vec<(usize, usize)>,
+    /// Eligible people not added because a possible match to a row waits for a decision
+    /// (SPEC §4 `usage.withheld`).
+    pub withheld: u64,
 }
 
 /// The new rows for eligible people with no row, and the removed rows of people who are back (none
@@ -50,6 +53,7 @@ pub(super) fn additions(
     let mut additions = Additions {
         rows: Vec::new(),
         readmitted: Vec::new(),
+        withheld: 0,
     };
     if !ctx.policy.add_new_developers {
         return additions;
@@ -63,6 +67,9 @@ pub(super) fn additions(
         .collect();
     for (c, person) in people.iter().enumerate() {
         if blocked.contains(&c) {
+            if person.rows.is_empty() && is_eligible_addition(person, ctx) {
+                additions.withheld += 1;
+            }
             continue;
         }
         if is_back_after_removal(person, ctx) {

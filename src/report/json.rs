@@ -445,6 +445,8 @@ mod tests {
                 consumed_after: 1,
                 overage: 0,
                 consumed_if_applied: 1,
+                activity_unknown: 1,
+                withheld: 2,
             },
             subscription: Some(Subscription {
                 licenses_purchased: 5,
@@ -474,9 +476,13 @@ mod tests {
             "consumed_after",
             "overage",
             "consumed_if_applied",
+            "activity_unknown",
+            "withheld",
         ] {
             assert!(v["usage"][k].is_u64(), "{k}");
         }
+        assert_eq!(v["usage"]["activity_unknown"], 1);
+        assert_eq!(v["usage"]["withheld"], 2);
         assert_eq!(v["sources"][0]["status"], "failed");
         assert_eq!(v["developers"][0]["status"], "active");
         assert_eq!(v["developers"][0]["last_activity"], "2026-11-01T05:00:00Z");

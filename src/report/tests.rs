@@ -215,3 +215,46 @@ fn a_failed_source_comes_first_with_its_error_and_is_in_the_subject() {
     );
     assert!(text.contains("status degraded"));
 }
+
+#[test]
+fn the_license_box_shows_activity_coverage_and_withheld_additions() {
+    let (mut report, table) = demo();
+    report.usage.activity_unknown = 7;
+    report.usage.withheld = 2;
+    let w = weekly_of(&report, None, &table);
+    let rows = w.license_box();
+    let value = |label: &str| {
+        rows.iter()
+            .find(|(l, _)| *l == label)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(
+        value("Activity").as_deref(),
+        Some(
+            format!(
+                "unknown for 7 of {} rows: no source reports their activity, so none is called inactive",
+                report.usage.consumed_after
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        value("Withheld").as_deref(),
+        Some(
+            "2 people found in the tools not added: each may already have a row; a person decides"
+        )
+    );
+    let text = weekly_text::render(&w, Medium::Email);
+    assert!(text.contains("unknown for 7 of"), "{text}");
+}
+
+#[test]
+fn a_run_stored_before_the_coverage_figures_shows_no_coverage_line() {
+    let (report, table) = demo();
+    let w = weekly_of(&report, None, &table);
+    assert!(
+        w.license_box()
+            .iter()
+            .all(|(l, _)| *l != "Activity" && *l != "Withheld")
+    );
+}

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use crate::model::{Action, Reason, RunStatus, SourceStatus};
 use crate::report::json::Report;
-use crate::report::weekly::reason_title;
+use crate::report::weekly::{activity_coverage_phrase, reason_title, withheld_phrase};
 use crate::visible::visible;
 
 /// How many rows each reason shows before "… and N more".
@@ -57,6 +57,10 @@ fn licenses(out: &mut String, report: &Report) {
         "If applied {} consumed ({freed} freed by the recommendations below)",
         u.consumed_if_applied
     );
+    let _ = writeln!(out, "Activity   {}", activity_coverage_phrase(u));
+    if u.withheld > 0 {
+        let _ = writeln!(out, "Withheld   {}", withheld_phrase(u.withheld));
+    }
     if let (Some(a), Some(b)) = (
         report.subscription.period_start,
         report.subscription.period_end,

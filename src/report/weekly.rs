@@ -438,6 +438,13 @@ impl Weekly {
                 thousands(self.freed)
             ),
         ));
+        // Runs stored before the figure existed read 0: the line shows only what a run counted.
+        if u.activity_unknown > 0 {
+            rows.push(("Activity", activity_coverage_phrase(u)));
+        }
+        if u.withheld > 0 {
+            rows.push(("Withheld", withheld_phrase(u.withheld)));
+        }
         if let (Some(a), Some(b)) = self.period {
             rows.push(("Period", format!("{a} to {b}")));
         }
@@ -512,6 +519,27 @@ impl Weekly {
             self.chart.len()
         )
     }
+}
+
+/// "unknown for 37 of 552 rows: no source reports their activity, so none is called inactive".
+pub(crate) fn activity_coverage_phrase(u: &Usage) -> String {
+    if u.activity_unknown == 0 {
+        return format!("known for every row ({})", thousands(u.consumed_after));
+    }
+    format!(
+        "unknown for {} of {} rows: no source reports their activity, so none is called inactive",
+        thousands(u.activity_unknown),
+        thousands(u.consumed_after)
+    )
+}
+
+/// "4 people found in the tools not added: each may already have a row; a person decides".
+pub(crate) fn withheld_phrase(withheld: u64) -> String {
+    format!(
+        "{} {} found in the tools not added: each may already have a row; a person decides",
+        thousands(withheld),
+        if withheld == 1 { "person" } else { "people" }
+    )
 }
 
 fn renewal_phrase(days: i64) -> String {

@@ -60,6 +60,7 @@ fn github(id: &str, email: &str, activity: Option<DateTime<Utc>>) -> Identity {
 
 struct Case {
     policy: Policy,
+    resolve: ResolveOptions,
     table: Vec<Developer>,
     sources: Vec<SourceInput>,
     last_good: HashMap<String, u64>,
@@ -70,6 +71,7 @@ impl Case {
     fn new(table: Vec<Developer>) -> Case {
         Case {
             policy: Policy::default(),
+            resolve: ResolveOptions::default(),
             table,
             sources: Vec::new(),
             last_good: HashMap::new(),
@@ -102,7 +104,7 @@ impl Case {
         reconcile(Input {
             now: now(),
             policy: &self.policy,
-            resolve: &ResolveOptions::default(),
+            resolve: &self.resolve,
             table: self.table.clone(),
             sources: self.sources.clone(),
             last_good: &self.last_good,

@@ -189,7 +189,8 @@ fn no_activity_data_at_all_is_not_inactive() {
 }
 
 #[test]
-fn missing_from_every_activity_source_is_a_review() {
+fn unknown_activity_is_no_recommendation_and_counted_in_activity_unknown() {
+    // SPEC §3.5: no activity data at all is unknown, not inactive; the report counts such rows.
     let o = Case::new(vec![
         row("a", "ada.lovelace@acme.example"),
         row("b", "bea.smith@acme.example"),
@@ -208,10 +209,8 @@ fn missing_from_every_activity_source_is_a_review() {
         vec![github("7", "ada.lovelace@acme.example", Some(days_ago(3)))],
     )
     .run();
-    assert_eq!(
-        action_reason(&o, "b"),
-        Some((Action::Review, Reason::Inactive))
-    );
+    assert!(o.recommendations.is_empty(), "{:?}", o.recommendations);
+    assert_eq!(o.usage.activity_unknown, 1);
 }
 
 #[test]
@@ -351,4 +350,281 @@ fn duplicate_evidence_follows_the_path_between_the_rows() {
         "{:?}",
         r.evidence
     );
+}
+
+/// A named identity: `base` with the display name `name`.
+fn named(name: &str, base: Identity) -> Identity {
+    Identity {
+        name: Some(name.into()),
+        ..base
+    }
+}
+
+/// A table row with a display name.
+fn named_row(id: &str, email: &str, name: &str) -> Developer {
+    Developer {
+        name: name.into(),
+        ..row(id, email)
+    }
+}
+
+#[test]
+fn a_departed_persons_own_tool_accounts_never_turn_the_removal_into_a_review() {
+    // SPEC §3.5: a departed person's remaining tool accounts (a GitHub membership, a Jira user) do
+    // not make them employed and do not turn the removal into a review.
+    let name = "Mateusz Paprocki";
+    let o = Case::new(vec![named_row("a", "mateusz.paprocki@acme.example", name)])
+        .source(
+            "okta",
+            true,
+            vec![named(
+                name,
+                okta(
+                    "1",
+                    "mateusz.paprocki@acme.example",
+                    AccountStatus::Departed,
+                ),
+            )],
+        )
+        .source(
+            "github",
+            false,
+            vec![Identity {
+                login: Some("mpaprocki".into()),
+                ..named(name, github("7", "mp@personal.example", Some(days_ago(2))))
+            }],
+        )
+        .source(
+            "jira",
+            false,
+            vec![Identity {
+                emails: vec![],
+                ..named(
+                    name,
+                    person("jira", "j-1", "", AccountStatus::Active, false),
+                )
+            }],
+        )
+        .run();
+    assert_eq!(
+        action_reason(&o, "a"),
+        Some((Action::Remove, Reason::Departed)),
+        "{:?}",
+        o.recommendations
+    );
+    assert!(o.added.is_empty(), "{:?}", o.added);
+}
+
+#[test]
+fn a_converted_contractors_employee_row_keeps_the_license_and_the_agency_row_merges_into_it() {
+    // SPEC §3.5: the row the directory knows is kept. The agency record has ended; the employee
+    // record is active and carries the agency address as a secondary one. The agency row is older.
+    let name = "Ines Duarte";
+    let mut agency_row = named_row("x", "ines.duarte@agency.example", name);
+    agency_row.first_seen = days_ago(900);
+    let employee_row = named_row("y", "ines.duarte@acme.example", name);
+    let employee = Identity {
+        emails: vec![
+            "ines.duarte@acme.example".into(),
+            "ines.duarte@agency.example".into(),
+        ],
+        ..named(
+            name,
+            okta("1", "ines.duarte@acme.example", AccountStatus::Active),
+        )
+    };
+    let agency = named(
+        name,
+        person(
+            "contractors",
+            "c-9",
+            "ines.duarte@agency.example",
+            AccountStatus::Departed,
+            true,
+        ),
+    );
+    let o = Case::new(vec![agency_row, employee_row])
+        .source("okta", true, vec![employee])
+        .source("contractors", true, vec![agency])
+        .run();
+    let r = rec(&o, "x").expect("the agency row merges");
+    assert_eq!(
+        (r.action, r.reason, r.into.as_deref()),
+        (Action::Merge, Reason::Duplicate, Some("y"))
+    );
+    assert!(rec(&o, "y").is_none(), "{:?}", o.recommendations);
+}
+
+#[test]
+fn a_row_no_directory_knows_tied_to_a_known_row_is_a_duplicate_not_departed() {
+    // SPEC §3.5, duplicates before departures: a second row at initials that resolves to another
+    // row's person (its GitHub account carries the address; the directory links that account).
+    let name = "Elena Rodriguez";
+    let known = named_row("a", "elena.rodriguez@acme.example", name);
+    let mut initials = named_row("b", "erodriguez@acme.example", name);
+    initials.first_seen = days_ago(800);
+    let o = Case::new(vec![initials, known])
+        .source(
+            "okta",
+            true,
+            vec![Identity {
+                links: vec![crate::model::Link {
+                    source: "github".into(),
+                    value: "erodriguez".into(),
+                }],
+                ..named(
+                    name,
+                    okta("1", "elena.rodriguez@acme.example", AccountStatus::Active),
+                )
+            }],
+        )
+        .source(
+            "github",
+            false,
+            vec![Identity {
+                login: Some("erodriguez".into()),
+                ..named(
+                    name,
+                    github("7", "erodriguez@acme.example", Some(days_ago(1))),
+                )
+            }],
+        )
+        .run();
+    let r = rec(&o, "b").expect("the initials row is a duplicate");
+    assert_eq!(
+        (r.action, r.reason, r.into.as_deref()),
+        (Action::Merge, Reason::Duplicate, Some("a")),
+        "{r:?}"
+    );
+    assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
+}
+
+#[test]
+fn homonyms_where_one_has_left_the_leaver_is_removed_and_the_other_kept() {
+    // SPEC §3.3: two identities of one directory source are two people; a login shared by two
+    // tools never joins them. One Wei Chen has left, the other works here.
+    let name = "Wei Chen";
+    let o = Case::new(vec![
+        named_row("a", "wei.chen@acme.example", name),
+        named_row("b", "wei.chen2@acme.example", name),
+    ])
+    .source(
+        "okta",
+        true,
+        vec![
+            named(
+                name,
+                okta("1", "wei.chen@acme.example", AccountStatus::Active),
+            ),
+            named(
+                name,
+                okta("2", "wei.chen2@acme.example", AccountStatus::Departed),
+            ),
+        ],
+    )
+    .source(
+        "github",
+        false,
+        vec![Identity {
+            login: Some("weichen".into()),
+            emails: vec![],
+            ..named(name, github("7", "", Some(days_ago(2))))
+        }],
+    )
+    .source(
+        "gitlab",
+        false,
+        vec![Identity {
+            login: Some("weichen".into()),
+            emails: vec![],
+            ..named(
+                name,
+                person("gitlab", "41", "", AccountStatus::Active, false),
+            )
+        }],
+    )
+    .run();
+    assert_eq!(
+        action_reason(&o, "b"),
+        Some((Action::Remove, Reason::Departed)),
+        "{:?}",
+        o.recommendations
+    );
+    assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
+    assert!(
+        o.recommendations.iter().all(|r| r.action != Action::Merge),
+        "{:?}",
+        o.recommendations
+    );
+}
+
+#[test]
+fn two_records_of_one_directory_joined_into_one_person_keep_their_rows_apart() {
+    // SPEC §3.3: two identities of one directory source are two people, whatever joined them (here
+    // a resolution that put both Wei Chens into one person): the leaver's row is removed on its own
+    // record, the other's row is kept, and neither merges into the other.
+    use super::super::recommend::recommend_rows;
+    let table = vec![
+        named_row("a", "wei.chen@acme.example", "Wei Chen"),
+        named_row("b", "wei.chen2@acme.example", "Wei Chen"),
+    ];
+    let stays = okta("1", "wei.chen@acme.example", AccountStatus::Active);
+    let left = okta("2", "wei.chen2@acme.example", AccountStatus::Departed);
+    let joined = super::super::people::Person {
+        rows: vec![0, 1],
+        identities: vec![&stays, &left],
+    };
+    let policy = Policy::default();
+    let health = super::super::guard::SourceHealth {
+        directories: super::super::employment::Directories {
+            sources: vec![("okta".into(), true)],
+        },
+        ..Default::default()
+    };
+    let ctx = super::super::context::Context::new(now(), &policy, &table, health, None);
+    let decisions = recommend_rows(&[joined], &[], &ctx);
+    assert_eq!(decisions.target_of_cluster, vec![Some(0)]);
+    assert!(!decisions.by_row.contains_key(&0), "{:?}", decisions.by_row);
+    let r = decisions.by_row.get(&1).expect("the leaver's row");
+    assert_eq!(
+        (r.action, r.reason),
+        (Action::Remove, Reason::Departed),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_converted_contractors_guest_and_employee_records_in_one_directory_are_one_person() {
+    // Entra keeps the agency guest account (disabled) beside the employee account, which lists the
+    // agency address too: the directory says one person, and the agency row merges.
+    use super::super::recommend::recommend_rows;
+    let table = vec![
+        named_row("x", "ines.duarte@agency.example", "Ines Duarte"),
+        named_row("y", "ines.duarte@acme.example", "Ines Duarte"),
+    ];
+    let guest = okta("g", "ines.duarte@agency.example", AccountStatus::Departed);
+    let employee = Identity {
+        emails: vec![
+            "ines.duarte@acme.example".into(),
+            "ines.duarte@agency.example".into(),
+        ],
+        ..okta("e", "ines.duarte@acme.example", AccountStatus::Active)
+    };
+    let person = super::super::people::Person {
+        rows: vec![0, 1],
+        identities: vec![&guest, &employee],
+    };
+    let policy = Policy::default();
+    let health = super::super::guard::SourceHealth {
+        directories: super::super::employment::Directories {
+            sources: vec![("okta".into(), true)],
+        },
+        ..Default::default()
+    };
+    let ctx = super::super::context::Context::new(now(), &policy, &table, health, None);
+    let decisions = recommend_rows(&[person], &[], &ctx);
+    assert_eq!(decisions.target_of_cluster, vec![Some(1)]);
+    let r = decisions.by_row.get(&0).expect("the agency row merges");
+    assert_eq!((r.action, r.into.as_deref()), (Action::Merge, Some("y")));
+    assert!(!decisions.by_row.contains_key(&1), "{:?}", decisions.by_row);
 }

@@ -105,18 +105,27 @@ fn a_probable_match_in_the_tools_turns_an_inactivity_removal_into_a_review_and_i
             .any(|e| e.starts_with("may be the same person as github mpaprocki@acme.example")),
         "{r:?}"
     );
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.starts_with("if the same person: keep this row")),
+        "{r:?}"
+    );
     assert_eq!(
         o.added.len(),
         1,
         "only the unrelated newcomer: {:?}",
         o.added
     );
+    assert_eq!(o.usage.withheld, 1);
     let added = o.table.iter().find(|d| d.id == o.added[0]).unwrap();
     assert_eq!(added.email, "nia.new@acme.example");
 }
 
 #[test]
-fn a_probable_match_in_the_tools_to_a_row_with_no_recommendation_is_a_duplicate_review() {
+fn a_probable_match_in_the_tools_to_a_row_with_no_recommendation_is_withheld_not_reviewed() {
+    // SPEC §3.3: an unattached tool account that merely resembles a row is not a recommendation on
+    // that row; it is withheld from the additions and counted.
     let table = table_with_mateusz(|_| {});
     let own = Identity {
         name: Some("Mateusz Paprocki".into()),
@@ -125,14 +134,126 @@ fn a_probable_match_in_the_tools_to_a_row_with_no_recommendation_is_a_duplicate_
     let o = Case::new(table)
         .source("github", false, vec![own, mateusz_on_github()])
         .run();
-    let r = rec(&o, "a").expect("a review of the row");
+    assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
+    assert!(o.added.is_empty(), "{:?}", o.added);
+    assert_eq!(o.usage.withheld, 1);
+}
+
+#[test]
+fn a_tool_account_resembling_an_active_directory_persons_row_is_no_review() {
+    // Cause 3 of issue 10: attaching the Jira account or not changes no license.
+    let name = "Mateusz Paprocki";
+    let o = Case::new(vec![Developer {
+        name: name.into(),
+        ..row("a", "mateusz.paprocki@acme.example")
+    }])
+    .source(
+        "okta",
+        true,
+        vec![Identity {
+            name: Some(name.into()),
+            ..okta("1", "mateusz.paprocki@acme.example", AccountStatus::Active)
+        }],
+    )
+    .source(
+        "jira",
+        false,
+        vec![Identity {
+            emails: vec![],
+            name: Some(name.into()),
+            ..person("jira", "5b10ac8d", "", AccountStatus::Active, false)
+        }],
+    )
+    .run();
+    assert!(o.recommendations.is_empty(), "{:?}", o.recommendations);
+    assert!(o.added.is_empty(), "{:?}", o.added);
+    assert_eq!(o.usage.withheld, 0);
+}
+
+#[test]
+fn a_duplicate_review_says_what_each_decision_changes() {
+    let mut table = table_with_mateusz(|_| {});
+    let mut b = row("b", "mpaprocki@acme.example");
+    b.name = "Mateusz Paprocki".into();
+    table.push(b);
+    let o = Case::new(table).source("github", false, vec![]).run();
+    let r = o
+        .recommendations
+        .iter()
+        .find(|r| r.reason == Reason::Duplicate)
+        .expect("a duplicate review");
+    let (from, into) = (r.developer.as_str(), r.into.as_deref().unwrap());
+    let want = format!(
+        "if the same person: merge row {from} into row {into}, one license fewer; if not: keep both"
+    );
+    assert!(r.evidence.contains(&want), "{r:?}");
+}
+
+#[test]
+fn a_departure_is_reviewed_only_for_a_match_to_an_active_directory_identity() {
+    use super::super::reviews::match_contradicts_removal;
+    let table = table_with_mateusz(|_| {});
+    let policy = Policy::default();
+    let health = super::super::guard::SourceHealth {
+        directories: super::super::employment::Directories {
+            sources: vec![("okta".into(), true), ("contractors".into(), true)],
+        },
+        ..Default::default()
+    };
+    let ctx = super::super::context::Context::new(now(), &policy, &table, health, None);
+    let departed = Recommendation {
+        developer: "a".into(),
+        action: Action::Remove,
+        reason: Reason::Departed,
+        into: None,
+        confidence: 0.97,
+        evidence: vec![],
+    };
+    let tool_account = mateusz_on_github();
+    let tool_only = super::super::people::Person {
+        rows: vec![],
+        identities: vec![&tool_account],
+    };
+    assert!(!match_contradicts_removal(&departed, &tool_only, &ctx));
+    let employee = okta("9", "m.paprocki@acme.example", AccountStatus::Active);
+    let employed = super::super::people::Person {
+        rows: vec![],
+        identities: vec![&employee, &tool_account],
+    };
+    assert!(match_contradicts_removal(&departed, &employed, &ctx));
+}
+
+#[test]
+fn a_row_no_directory_knows_with_the_name_of_one_employed_person_is_a_duplicate_not_departed() {
+    // SPEC §3.5, duplicates before departures: an acquired company's address no directory knows,
+    // carrying the name of one person the directory employs, who has a row.
+    let mut table = table_with_mateusz(|_| {});
+    let directory: Vec<Identity> = table
+        .iter()
+        .enumerate()
+        .map(|(k, d)| Identity {
+            name: Some(d.name.clone()),
+            ..okta(&format!("o{k}"), &d.email, AccountStatus::Active)
+        })
+        .collect();
+    let mut acquired = row("b", "u4471@acquired.example");
+    acquired.name = "Mateusz Paprocki".into();
+    table.push(acquired);
+    let mut case = Case::new(table).source("okta", true, directory);
+    // A name alone short of merging: the resolver only links the two rows.
+    case.resolve.merge_threshold = 0.999;
+    let o = case.run();
+    let r = rec(&o, "b").expect("a recommendation for the acquired-company row");
     assert_eq!(
         (r.action, r.reason, r.into.as_deref()),
-        (Action::Review, Reason::Duplicate, None)
+        (Action::Merge, Reason::Duplicate, Some("a")),
+        "{r:?}"
     );
-    assert_eq!(
-        r.evidence.last().map(String::as_str),
-        Some("not added as a new developer until reviewed")
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.starts_with("either way this row's license goes")),
+        "{r:?}"
     );
-    assert!(o.added.is_empty(), "{:?}", o.added);
+    assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
 }

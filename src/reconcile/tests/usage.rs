@@ -41,7 +41,10 @@ fn usage_counts_before_after_overage_and_if_applied() {
             consumed_before: 3,
             consumed_after: 4,
             overage: 2,
-            consumed_if_applied: 3
+            consumed_if_applied: 3,
+            // a, b and c show no activity anywhere; the addition has a GitHub activity date
+            activity_unknown: 3,
+            withheld: 0,
         }
     );
 }

@@ -143,10 +143,17 @@ impl Labeler<'_> {
         }
         for (&g, rows) in &self.group_rows {
             let primary = &self.index.groups[g].primary;
+            // SPEC §3.5: "the row the directory knows is kept" — the directory's primary address,
+            // else an address the directory lists, before a row tied through a tool account.
             let home = rows
                 .iter()
                 .copied()
                 .find(|&r| self.world.rows[r].email.eq_ignore_ascii_case(primary))
+                .or_else(|| {
+                    rows.iter()
+                        .copied()
+                        .find(|&r| self.anchors[r].evidence == Evidence::Email)
+                })
                 .or_else(|| {
                     rows.iter()
                         .copied()
@@ -257,6 +264,12 @@ impl Labeler<'_> {
         let expected = if home == r {
             let (verdict, more) = self.status(g);
             alternatives.extend(more);
+            // No row at the directory's primary address: the directory knows the rows with the
+            // same evidence as the home equally, and keeping any one of them is right.
+            let equals = self.equally_known_siblings(r, g);
+            if !equals.is_empty() {
+                alternatives.push(Verdict::merge(equals));
+            }
             if weak {
                 alternatives.push(Verdict::review(Reason::Duplicate));
             }
@@ -366,6 +379,22 @@ impl Labeler<'_> {
         rows.iter()
             .map(|&s| self.world.rows[s].email.to_lowercase())
             .collect()
+    }
+
+    /// The other rows of group `g` the directory knows as well as its home row `r` (the same
+    /// evidence, none of them at the directory's primary address), as emails.
+    fn equally_known_siblings(&self, r: usize, g: usize) -> Vec<String> {
+        let primary = &self.index.groups[g].primary;
+        if self.world.rows[r].email.eq_ignore_ascii_case(primary) {
+            return Vec::new();
+        }
+        let evidence = self.anchors[r].evidence;
+        let equals: Vec<usize> = self.group_rows[&g]
+            .iter()
+            .copied()
+            .filter(|&s| s != r && self.anchors[s].evidence == evidence)
+            .collect();
+        self.emails(&equals)
     }
 
     /// A name that only someone else carries: indistinguishable from a duplicate of them.
