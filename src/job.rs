@@ -125,13 +125,16 @@ pub async fn reconcile(
     );
     report.applied = json::applied_json(&stored.applied);
     if let Some(store) = store.as_ref().filter(|_| !dry_run) {
-        let timer = Phase::start();
-        let record = RunRecord::from_report(&report)?;
         let readded = readded_entries(&outcome, &removed_before, &meta.id, finished_at, actor);
-        store
-            .save_run(&record, &outcome.table, &readded, cfg.store.keep_runs)
-            .await?;
-        timer.done("run stored");
+        store_run(
+            store,
+            &report,
+            &outcome,
+            &readded,
+            finished_at,
+            cfg.store.keep_runs,
+        )
+        .await?;
     }
     if let Some(s) = store {
         s.close().await;
@@ -140,6 +143,26 @@ pub async fn reconcile(
         lock.release().await;
     }
     Ok(JobResult { report, outcome })
+}
+
+/// Store the run: its record (ordered by the instant it finished, the report saying the second),
+/// the table after it and the audit entries of rows it re-added, in one transaction.
+async fn store_run(
+    store: &Store,
+    report: &Report,
+    outcome: &Outcome,
+    readded: &[AuditEntry],
+    finished_at: DateTime<Utc>,
+    keep_runs: u32,
+) -> Result<(), JobError> {
+    let timer = Phase::start();
+    let mut record = RunRecord::from_report(report)?;
+    record.finished_at = finished_at;
+    store
+        .save_run(&record, &outcome.table, readded, keep_runs)
+        .await?;
+    timer.done("run stored");
+    Ok(())
 }
 
 /// The ids of the rows that were removed when the run started.

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use crate::model::{Action, Reason, RunStatus, SourceStatus};
-use crate::report::json::Report;
+use crate::report::json::{RecommendationJson, Report};
 use crate::report::weekly::{activity_coverage_phrase, reason_title, withheld_phrase};
 use crate::visible::visible;
 
@@ -136,6 +136,25 @@ fn drift(out: &mut String, report: &Report, verbose: bool) {
 /// Render the summary. `verbose` shows every row instead of the top ones.
 pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool) -> String {
     let mut out = String::new();
+    heading(&mut out, report);
+    licenses(&mut out, report);
+    let _ = writeln!(out);
+    sources(&mut out, report);
+    let _ = writeln!(
+        out,
+        "Changes    {} added · {} updated",
+        report.changes.added.len(),
+        report.changes.updated.len()
+    );
+    let _ = writeln!(out, "Applied    {}", applied_line(&report.applied));
+    drift(&mut out, report, verbose);
+    let _ = writeln!(out);
+    recommendations(&mut out, report, table, verbose);
+    out
+}
+
+/// The run's first line: dry run or stored, its status, when it finished.
+fn heading(out: &mut String, report: &Report) {
     let run = &report.run;
     let mode = if run.dry_run {
         "dry run — nothing stored"
@@ -152,10 +171,10 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         run.finished_at
     );
     let _ = writeln!(out);
+}
 
-    licenses(&mut out, report);
-    let _ = writeln!(out);
-
+/// Each source's health and records, the failed and guarded ones with their error.
+fn sources(out: &mut String, report: &Report) {
     let _ = writeln!(out, "Sources");
     for s in &report.sources {
         let mark = match s.status {
@@ -182,17 +201,15 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         );
     }
     let _ = writeln!(out);
+}
 
-    let _ = writeln!(
-        out,
-        "Changes    {} added · {} updated",
-        report.changes.added.len(),
-        report.changes.updated.len()
-    );
-    let _ = writeln!(out, "Applied    {}", applied_line(&report.applied));
-    drift(&mut out, report, verbose);
-    let _ = writeln!(out);
-
+/// The recommendations' counts, then each reason's group with its top rows and their evidence.
+fn recommendations(
+    out: &mut String,
+    report: &Report,
+    table: &[crate::model::Developer],
+    verbose: bool,
+) {
     let recs = &report.recommendations;
     let count = |a: Action| recs.iter().filter(|r| r.action == a).count();
     let _ = writeln!(
@@ -215,51 +232,55 @@ pub fn render(report: &Report, table: &[crate::model::Developer], verbose: bool)
         .collect();
     for reason in Reason::ALL {
         let group: Vec<_> = recs.iter().filter(|r| r.reason == reason).collect();
-        if group.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out);
-        let _ = writeln!(out, "{} ({})", reason_title(reason), group.len());
-        let shown = if verbose {
-            group.len()
-        } else {
-            TOP_ROWS.min(group.len())
-        };
-        for r in &group[..shown] {
-            let who = match (&r.name, &r.email) {
-                (Some(n), Some(e)) => format!("{} <{}>", visible(n), visible(e)),
-                _ => visible(&r.developer).into_owned(),
-            };
-            let into = r
-                .into
-                .as_deref()
-                .map(|i| {
-                    format!(
-                        " → {}",
-                        names
-                            .get(i)
-                            .cloned()
-                            .unwrap_or_else(|| visible(i).into_owned())
-                    )
-                })
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<6} {who}{into}  [{:.2}]",
-                r.action.as_str(),
-                r.confidence
-            );
-            for e in &r.evidence {
-                let _ = writeln!(out, "         · {}", visible(e));
-            }
-        }
-        if group.len() > shown {
-            let _ = writeln!(
-                out,
-                "  … and {} more (--json or --csv for all, -v to list all here)",
-                group.len() - shown
-            );
+        if !group.is_empty() {
+            reason_group(out, reason, &group, &names, verbose);
         }
     }
-    out
+}
+
+/// One reason's recommendations: the top rows (all with `verbose`) and how many more.
+fn reason_group(
+    out: &mut String,
+    reason: Reason,
+    group: &[&RecommendationJson],
+    names: &std::collections::HashMap<&str, String>,
+    verbose: bool,
+) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{} ({})", reason_title(reason), group.len());
+    let shown = if verbose {
+        group.len()
+    } else {
+        TOP_ROWS.min(group.len())
+    };
+    for r in &group[..shown] {
+        let who = match (&r.name, &r.email) {
+            (Some(n), Some(e)) => format!("{} <{}>", visible(n), visible(e)),
+            _ => visible(&r.developer).into_owned(),
+        };
+        let into = r
+            .into
+            .as_deref()
+            .map(|i| {
+                let target = names.get(i).cloned();
+                format!(" → {}", target.unwrap_or_else(|| visible(i).into_owned()))
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<6} {who}{into}  [{:.2}]",
+            r.action.as_str(),
+            r.confidence
+        );
+        for e in &r.evidence {
+            let _ = writeln!(out, "         · {}", visible(e));
+        }
+    }
+    if group.len() > shown {
+        let _ = writeln!(
+            out,
+            "  … and {} more (--json or --csv for all, -v to list all here)",
+            group.len() - shown
+        );
+    }
 }

@@ -539,7 +539,9 @@ impl Store {
         )
         .bind(run.id.clone())
         .bind(run.started_at.to_rfc3339())
-        .bind(run.finished_at.to_rfc3339())
+        // Fixed width to the nanosecond: runs are ordered by this text, and two runs can finish
+        // within one second (a reconcile right after an apply).
+        .bind(run.finished_at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
         .bind(run.status.clone())
         .bind(run.licenses_purchased.map(|v| v as i64))
         .bind(run.consumed as i64)
