@@ -206,8 +206,8 @@ pub fn multipart_file(r: &wiremock::Request) -> (String, String, String, String)
     )
 }
 
-/// `seatwarden --config DIR/seatwarden.toml ARGS` in `dir` with `env` set, off the async runtime
-/// (so the mock servers of the calling test keep answering).
+/// `seatwarden [--config DIR/seatwarden.toml] ARGS` in `dir` with `env` set, off the async runtime
+/// (so the mock servers of the calling test keep answering); `--config` when that file exists.
 pub async fn run_async(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let dir = dir.to_path_buf();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -217,18 +217,18 @@ pub async fn run_async(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .collect();
     tokio::task::spawn_blocking(move || {
         let mut cmd = seatwarden();
-        cmd.current_dir(&dir)
-            .arg("--config")
-            .arg(dir.join("seatwarden.toml"))
-            .args(&args)
-            .envs(env);
+        cmd.current_dir(&dir);
+        if dir.join("seatwarden.toml").exists() {
+            cmd.arg("--config").arg(dir.join("seatwarden.toml"));
+        }
+        cmd.args(&args).envs(env);
         Run {
             output: cmd.output().expect("run seatwarden"),
-            what: format!("seatwarden {}", args.join(" ")),
+            what: format!("seatwarden {} (in {})", args.join(" "), dir.display()),
         }
     })
     .await
-    .expect("join")
+    .expect("the run's thread")
 }
 
 pub mod smtp;
@@ -236,25 +236,6 @@ pub mod smtp;
 impl Scratch {
     /// [`Scratch::run_env`] off the async runtime, so loopback servers of the test keep serving.
     pub async fn run_async(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let dir = self.dir.path().to_path_buf();
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        tokio::task::spawn_blocking(move || {
-            let mut cmd = seatwarden();
-            cmd.current_dir(&dir);
-            if dir.join("seatwarden.toml").exists() {
-                cmd.arg("--config").arg(dir.join("seatwarden.toml"));
-            }
-            cmd.args(&args).envs(env);
-            Run {
-                output: cmd.output().expect("run seatwarden"),
-                what: format!("seatwarden {} (in {})", args.join(" "), dir.display()),
-            }
-        })
-        .await
-        .expect("the run's thread")
+        run_async(self.dir.path(), args, env).await
     }
 }
