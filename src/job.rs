@@ -15,13 +15,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::model::{AuditAction, AuditEntry, Developer, RowStatus};
+use crate::model::{AuditAction, AuditEntry, Developer, RowStatus, Subscription};
 use crate::overrides::{self, OverridesError};
 use crate::reconcile::{self, Outcome, table::Start};
 use crate::report::json::{self, DriftJson, IdentityDriftJson, Report, RunMeta};
 use crate::sei_csv::{self, FileError};
 use crate::sources::{self, HttpCache, Secrets, SourceContext};
-use crate::store::{RunRecord, Store, StoreError};
+use crate::store::{LockGuard, RunRecord, Store, StoreError};
 use crate::telemetry::{self, Phase};
 use gather::Gathered;
 
@@ -62,11 +62,7 @@ pub async fn reconcile(
     let overrides_file = overrides_file.transpose()?;
     let seed = cfg.store.seed.as_deref().map(sei_csv::read_file);
     let seed = seed.transpose()?;
-    let lock = match dry_run {
-        true => None,
-        false => Some(Store::lock(&cfg.store.url, "reconcile", cfg.store.lock_timeout).await?),
-    };
-    let store = Store::open_for(&cfg.store.url, lock.as_ref()).await?;
+    let (store, lock) = open_store(cfg, dry_run).await?;
     let ctx = SourceContext {
         secrets: secrets.clone(),
         cache: store.clone().map(|s| Arc::new(s) as Arc<dyn HttpCache>),
@@ -88,20 +84,16 @@ pub async fn reconcile(
         tracing::info!(from = ?start, rows = table.len(), "seeded the empty developer table");
     }
     let overrides = overrides::combine(&stored.overrides, overrides_file.as_ref(), &table);
-    let timer = Phase::start();
-    let resolve = cfg
-        .resolution
-        .options(overrides, telemetry::logged_resolve_phases());
-    let outcome = reconcile::reconcile(reconcile::Input {
-        now,
-        policy: &cfg.policy,
-        resolve: &resolve,
+    let subscription = gathered.subscription.or_else(|| cfg.subscription.clone());
+    let outcome = decide(
+        cfg,
+        overrides,
         table,
-        sources: gathered.inputs,
-        last_good: &stored.last_good,
-        subscription: gathered.subscription.or_else(|| cfg.subscription.clone()),
-    });
-    timer.done("resolved and reconciled");
+        gathered.inputs,
+        &stored.last_good,
+        subscription,
+        now,
+    );
 
     let finished_at = Utc::now().max(now);
     let (id, started_at) = (run_id(now), now);
@@ -136,13 +128,59 @@ pub async fn reconcile(
         )
         .await?;
     }
+    close(store, lock).await;
+    Ok(JobResult { report, outcome })
+}
+
+/// Resolve and reconcile (SPEC §3): the only step that decides anything, and pure.
+fn decide(
+    cfg: &Config,
+    overrides: crate::resolve::Overrides,
+    table: Vec<Developer>,
+    sources: Vec<reconcile::SourceInput>,
+    last_good: &std::collections::HashMap<String, u64>,
+    subscription: Option<Subscription>,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let timer = Phase::start();
+    let resolve = cfg
+        .resolution
+        .options(overrides, telemetry::logged_resolve_phases());
+    let outcome = reconcile::reconcile(reconcile::Input {
+        now,
+        policy: &cfg.policy,
+        resolve: &resolve,
+        table,
+        sources,
+        last_good,
+        subscription,
+    });
+    timer.done("resolved and reconciled");
+    outcome
+}
+
+/// The store to run against: read-only for a dry run, else under the store lock (held until
+/// [`close`]).
+async fn open_store(
+    cfg: &Config,
+    dry_run: bool,
+) -> Result<(Option<Store>, Option<LockGuard>), JobError> {
+    let lock = match dry_run {
+        true => None,
+        false => Some(Store::lock(&cfg.store.url, "reconcile", cfg.store.lock_timeout).await?),
+    };
+    let store = Store::open_for(&cfg.store.url, lock.as_ref()).await?;
+    Ok((store, lock))
+}
+
+/// Close the store, then give the lock back.
+async fn close(store: Option<Store>, lock: Option<LockGuard>) {
     if let Some(s) = store {
         s.close().await;
     }
     if let Some(lock) = lock {
         lock.release().await;
     }
-    Ok(JobResult { report, outcome })
 }
 
 /// Store the run: its record (ordered by the instant it finished, the report saying the second),
