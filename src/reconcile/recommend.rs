@@ -375,6 +375,9 @@ fn most_certain(mut candidates: Vec<Candidate>) -> Option<Candidate> {
     Some(chosen)
 }
 
+/// What deciding a review of uncertain employment changes (a review says what either answer does).
+const UNCERTAIN_CHOICE: &str = "if they have left: remove this row, one license fewer; if they are still employed: keep it, no license change";
+
 /// `departed` (SPEC §3.2): remove when every directory account is final, review when one is suspended
 /// or unknown; absence and `unseen` have rules of their own.
 fn departure(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
@@ -393,7 +396,7 @@ fn departure(person: &Person<'_>, ctx: &Context<'_>) -> Option<Candidate> {
                 Action::Review,
                 Reason::Departed,
                 confidence::UNCERTAIN,
-                vec![evidence],
+                vec![evidence, UNCERTAIN_CHOICE.into()],
             )
         }),
         Employment::Unknown { evidence } => unseen(evidence, person),

@@ -80,6 +80,14 @@ fn suspended_is_a_review_not_a_removal() {
         action_reason(&o, "a"),
         Some((Action::Review, Reason::Departed))
     );
+    // The review says what either answer changes.
+    let evidence = &rec(&o, "a").unwrap().evidence;
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("if they have left: remove this row, one license fewer")),
+        "{evidence:?}"
+    );
 }
 
 #[test]
