@@ -52,20 +52,6 @@ fn error(cfg: &WebhookConfig, url: &Url, e: SourceError) -> DeliverError {
     }
 }
 
-/// What of the URL is its token, as a server may echo it back without the origin: the path and
-/// query (Slack's `/services/T…/B…/XXXX`, a Workflows `?sig=`).
-fn secret_parts(url: &Url) -> Vec<Secret> {
-    let mut parts = Vec::new();
-    let path = url.path();
-    if path.len() > 1 {
-        parts.push(path.to_string());
-    }
-    if let Some(query) = url.query().filter(|q| !q.is_empty()) {
-        parts.push(query.to_string());
-    }
-    parts.into_iter().map(Secret::new).collect()
-}
-
 /// The webhook URL from its variable.
 fn url(cfg: &WebhookConfig, secrets: &Secrets) -> Result<(Url, Secret), DeliverError> {
     let secret = secrets
@@ -95,12 +81,10 @@ pub async fn send(
     messages: &[Value],
 ) -> Result<String, DeliverError> {
     let (url, secret) = url(cfg, secrets)?;
-    let mut client = HttpClient::new("webhook", &url, settings(cfg), Auth::None, None)
+    let client = HttpClient::new("webhook", &url, settings(cfg), Auth::None, None)
         .map_err(|e| error(cfg, &url, e))?
-        .with_body_secret(secret);
-    for part in secret_parts(&url) {
-        client = client.with_body_secret(part);
-    }
+        .with_body_secret(secret)
+        .with_secret_url(&url);
     for (i, message) in messages.iter().enumerate() {
         if i > 0 {
             tokio::time::sleep(BETWEEN_MESSAGES).await;

@@ -419,6 +419,15 @@ impl HttpClient {
         self
     }
 
+    /// Marks `url` as a secret as a whole (a webhook's: the path or query holds the token), so
+    /// neither it nor its path and query, which a server may echo back without the origin, reach
+    /// an error, a log line or a receipt.
+    pub fn with_secret_url(mut self, url: &Url) -> HttpClient {
+        self.other_secrets.extend(whole_url_secrets(url));
+        self.scrubber = Mutex::new(None);
+        self
+    }
+
     /// The scrubber for this client's secrets as they are now (the auth token, Basic's
     /// `user:token`, body and URL secrets).
     pub(super) fn scrubber(&self) -> Arc<Scrubber> {
@@ -923,6 +932,19 @@ fn url_secrets(url: &Url) -> Vec<Secret> {
         if secretish(&k) && !v.is_empty() {
             secrets.push(Secret::new(v.into_owned()));
         }
+    }
+    secrets
+}
+
+/// A URL that is a secret as a whole, and its path and query (Slack's `/services/T…/B…/XXXX`, a
+/// Workflows `?sig=`).
+fn whole_url_secrets(url: &Url) -> Vec<Secret> {
+    let mut secrets = vec![Secret::new(url.as_str())];
+    if url.path().len() > 1 {
+        secrets.push(Secret::new(url.path()));
+    }
+    if let Some(query) = url.query().filter(|q| !q.is_empty()) {
+        secrets.push(Secret::new(query));
     }
     secrets
 }
