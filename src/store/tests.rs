@@ -441,3 +441,29 @@ async fn a_corrupt_run_time_is_an_error_not_1970(url: &str) {
     lock.release().await;
 }
 on_both_backends!(a_corrupt_run_time_is_an_error_not_1970);
+
+/// Two runs that finish within one second (a reconcile right after an apply) are ordered by the
+/// instant each finished, not by their ids: the later one is the latest run whatever its id.
+async fn runs_within_one_second_are_ordered_by_their_finish(url: &str) {
+    let (store, lock) = open(url).await;
+    let rows = vec![dev("d1", "a@acme.example", 1)];
+    let mut earlier = run("20260601T000000Z-ffffff", 0, 5, "ok");
+    let mut later = run("20260601T000000Z-000000", 0, 5, "ok");
+    earlier.finished_at += chrono::Duration::milliseconds(100);
+    later.finished_at += chrono::Duration::milliseconds(900);
+    store.save_run(&earlier, &rows, &[], 10).await.unwrap();
+    store.save_run(&later, &rows, &[], 10).await.unwrap();
+    let latest = store.latest_run().await.unwrap().expect("a stored run");
+    assert_eq!(latest.id, later.id);
+    let ids: Vec<String> = store
+        .runs()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, [earlier.id.clone(), later.id.clone()], "oldest first");
+    store.close().await;
+    lock.release().await;
+}
+on_both_backends!(runs_within_one_second_are_ordered_by_their_finish);
