@@ -25,6 +25,8 @@ pub(super) struct Context<'a> {
     pub unhealthy_tools: Vec<String>,
     /// Set when absence from the directories is not trusted to remove anyone this run: the reason.
     pub absence_withheld: Option<String>,
+    /// Per table row: strong evidence alone joins it to a directory record (empty: none known).
+    pub tied_strongly: Vec<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -42,7 +44,13 @@ impl<'a> Context<'a> {
             directories: health.directories,
             unhealthy_tools: health.unhealthy_tools,
             absence_withheld,
+            tied_strongly: Vec::new(),
         }
+    }
+
+    /// Whether strong evidence alone joins row `r` to a directory record.
+    pub fn row_tied_strongly(&self, r: usize) -> bool {
+        self.tied_strongly.get(r).copied().unwrap_or(false)
     }
 
     /// Whether row `r`'s email or any of its other emails is protected.

@@ -100,7 +100,8 @@ pub fn reconcile(input: Input<'_>) -> Outcome {
         policy,
         input.last_good,
     );
-    let ctx = Context::new(input.now, policy, &table, checked.health, absence_withheld);
+    let mut ctx = Context::new(input.now, policy, &table, checked.health, absence_withheld);
+    ctx.tied_strongly = people::rows_tied_strongly(&resolution.merges, &all, table.len());
 
     // 3. One recommendation per active row, duplicates first.
     let mut decisions = recommend::recommend_rows(&people, &resolution.merges, &ctx);

@@ -5,7 +5,10 @@
 //! Architecture invariant: resolving is `resolve`'s job; this file only builds its input and reads
 //! its clusters. It decides nothing about employment, recommendations or the table.
 
+use std::collections::HashMap;
+
 use crate::model::{Developer, Identity, Link, TABLE_SOURCE};
+use crate::resolve::MatchLink;
 
 use super::employment::display_account;
 
@@ -103,4 +106,36 @@ pub(super) fn row_identity(d: &Developer) -> Identity {
             .collect(),
         ..Identity::default()
     }
+}
+
+/// For each table row (identity `r` of [`identities_to_resolve`]'s list is row `r`), whether strong
+/// evidence alone (an email, an account id, a link, an employee id: no score, no name) joins it to
+/// a directory record: such a row is the person's more surely than one only a name attaches.
+pub(super) fn rows_tied_strongly(
+    merges: &[MatchLink],
+    all: &[Identity],
+    n_rows: usize,
+) -> Vec<bool> {
+    let mut adjacent: HashMap<usize, Vec<usize>> = HashMap::new();
+    for m in merges.iter().filter(|m| m.strong) {
+        adjacent.entry(m.a).or_default().push(m.b);
+        adjacent.entry(m.b).or_default().push(m.a);
+    }
+    let mut reached = vec![false; all.len()];
+    let mut queue: Vec<usize> = (0..all.len())
+        .filter(|&i| all[i].directory && adjacent.contains_key(&i))
+        .collect();
+    for &i in &queue {
+        reached[i] = true;
+    }
+    while let Some(i) = queue.pop() {
+        for &j in adjacent.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
+            if !reached[j] {
+                reached[j] = true;
+                queue.push(j);
+            }
+        }
+    }
+    reached.truncate(n_rows);
+    reached
 }

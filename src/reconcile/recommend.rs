@@ -160,9 +160,8 @@ fn merge_into(
     }
 }
 
-/// Which of a person's active rows keeps the license: a protected row, then the row the directories
-/// know best ([`directory_knows`]: a live record's primary address first), then the one with most
-/// attached accounts, then the oldest (SPEC §3.5: the row the directory knows is kept).
+/// Which of a person's active rows keeps the license: the row [`prefer_row`] prefers to all others
+/// (SPEC §3.5: the row the directory knows is kept).
 fn choose_target(active: &[usize], person: &Person<'_>, ctx: &Context<'_>) -> Option<usize> {
     let mut best: Option<usize> = None;
     for &r in active {
@@ -246,7 +245,11 @@ fn separate_directory_person<'a>(
     })
 }
 
-/// True when row `a` (of person `pa`) should keep the license rather than row `b` (of `pb`).
+/// True when row `a` (of person `pa`) should keep the license rather than row `b` (of `pb`): a
+/// protected row, then the row the directory knows (SPEC §3.5: its primary address before one it
+/// lists), then a row strong evidence ties to a directory record (through a tool account's
+/// address, a GitHub noreply id) before one only a name attaches, then the row holding more
+/// accounts, then the older row.
 pub(super) fn prefer_row(
     a: usize,
     b: usize,
@@ -259,6 +262,7 @@ pub(super) fn prefer_row(
         (
             ctx.row_is_protected(r),
             directory_knows(d, p),
+            ctx.row_tied_strongly(r),
             d.identities.len(),
             std::cmp::Reverse(d.first_seen),
             std::cmp::Reverse(r),

@@ -19,7 +19,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{Action, Developer, Reason, Recommendation};
-use crate::resolve::{MatchLink, Resolution};
+use crate::resolve::{MatchLink, NameAgreement, Resolution, numbered_siblings, same_written_name};
 
 use super::context::Context;
 use super::employment::{Employment, employment_of};
@@ -35,7 +35,7 @@ pub(super) fn apply_weak_links(
     ctx: &Context<'_>,
 ) -> HashSet<usize> {
     let mut blocked_additions: HashSet<usize> = HashSet::new();
-    let mut lookalikes: HashMap<usize, Vec<(usize, &MatchLink)>> = HashMap::new();
+    let mut lookalikes: HashMap<usize, Vec<Lookalike<'_, '_>>> = HashMap::new();
     let target_of_cluster = &decisions.target_of_cluster;
     for link in &resolution.reviews {
         let (ca, cb) = (resolution.cluster_of[link.a], resolution.cluster_of[link.b]);
@@ -46,7 +46,10 @@ pub(super) fn apply_weak_links(
             (Some(ra), Some(rb)) => {
                 let (a, b) = ((ra, &people[ca]), (rb, &people[cb]));
                 match absent_lookalike(a, b, &decisions.by_row, ctx) {
-                    Some((row, into)) => lookalikes.entry(row).or_default().push((into, link)),
+                    Some((row, into, person)) => {
+                        let candidate = Lookalike { into, person, link };
+                        lookalikes.entry(row).or_default().push(candidate);
+                    }
                     None => review_row_pair(link, a, b, &mut decisions.by_row, ctx),
                 }
             }
@@ -75,14 +78,22 @@ pub(super) fn apply_weak_links(
     blocked_additions
 }
 
+/// A possible match of a row no directory knows: the employed person's row it may be a duplicate
+/// of, that person, and the link.
+struct Lookalike<'p, 'a> {
+    into: usize,
+    person: &'p Person<'a>,
+    link: &'p MatchLink,
+}
+
 /// A weak link between a row removed as departed because no directory knows it and the row of a
-/// person a directory employs: `(the absent row, the employed person's row)`.
-fn absent_lookalike(
-    a: (usize, &Person<'_>),
-    b: (usize, &Person<'_>),
+/// person a directory employs: `(the absent row, the employed person's row, that person)`.
+fn absent_lookalike<'p, 'a>(
+    a: (usize, &'p Person<'a>),
+    b: (usize, &'p Person<'a>),
     by_row: &HashMap<usize, Recommendation>,
     ctx: &Context<'_>,
-) -> Option<(usize, usize)> {
+) -> Option<(usize, usize, &'p Person<'a>)> {
     for ((row, person), (other_row, other)) in [(a, b), (b, a)] {
         let removed_as_departed = by_row
             .get(&row)
@@ -92,31 +103,38 @@ fn absent_lookalike(
             && no_directory_knows
             && employment_of(&other.identities, &ctx.directories) == Employment::Employed
         {
-            return Some((row, other_row));
+            return Some((row, other_row, other));
         }
     }
     None
 }
 
 /// Duplicates before departures (SPEC §3.5): a row no directory knows whose possible matches all
-/// point at one employed person's row is a duplicate of that row, not a leaver. Either way its
-/// license goes, so no review is needed; with matches to two or more rows it stays `departed`.
+/// point at one employed person's row is a duplicate of that row, not a leaver — when the row is
+/// plainly that person's ([`plainly_theirs`]). Either way its license goes, so no review is
+/// needed; with matches to two or more rows, or to a namesake, it stays `departed`.
 fn duplicate_before_departure(
     row: usize,
-    candidates: &[(usize, &MatchLink)],
+    candidates: &[Lookalike<'_, '_>],
     by_row: &mut HashMap<usize, Recommendation>,
     ctx: &Context<'_>,
 ) {
-    let into = candidates[0].0;
-    if candidates.iter().any(|&(other, _)| other != into) {
+    let into = candidates[0].into;
+    if candidates.iter().any(|c| c.into != into) {
+        return;
+    }
+    let (d, target) = (&ctx.table[row], &ctx.table[into]);
+    if !candidates
+        .iter()
+        .all(|c| plainly_theirs(d, c.person, c.link, ctx))
+    {
         return;
     }
     let link = candidates
         .iter()
-        .map(|&(_, l)| l)
+        .map(|c| c.link)
         .max_by(|x, y| x.confidence.total_cmp(&y.confidence))
         .expect("at least one candidate");
-    let (d, target) = (&ctx.table[row], &ctx.table[into]);
     let mut evidence = link.evidence.clone();
     evidence.push(format!(
         "no directory knows {}; the only row it may be is {}",
@@ -138,6 +156,38 @@ fn duplicate_before_departure(
             evidence,
         },
     );
+}
+
+/// Whether a row no directory knows is plainly a second row of `person` (employed, with a row of
+/// their own) rather than a namesake who left, whose record the directory deleted: the row carries
+/// the name the directory knows the person by, as written (a nickname or one word of it may be
+/// the namesake's), the name is not common (a common name's leaver is as likely), and no address
+/// of the person is the row's address with a number added or taken away (`jsmith2@` is what the
+/// second J. Smith gets: the two were two people).
+pub(super) fn plainly_theirs(
+    d: &Developer,
+    person: &Person<'_>,
+    link: &MatchLink,
+    ctx: &Context<'_>,
+) -> bool {
+    if link.names == NameAgreement::CommonName {
+        return false;
+    }
+    let named = person
+        .identities
+        .iter()
+        .filter(|i| i.directory)
+        .filter_map(|i| i.name.as_deref())
+        .any(|name| same_written_name(&d.name, name));
+    let addresses = person
+        .identities
+        .iter()
+        .flat_map(|i| i.emails.iter().map(String::as_str))
+        .chain(person.rows.iter().map(|&r| ctx.table[r].email.as_str()));
+    let numbered = addresses
+        .into_iter()
+        .any(|email| numbered_siblings(&d.email, email));
+    named && !numbered
 }
 
 /// Two people the same directory source lists separately (two accounts, two ids) are two people,

@@ -26,6 +26,9 @@ pub enum GuardKind {
     /// An account of one directory source (its number): one kind per directory source, since
     /// the same person has one account in each directory.
     Directory(u32),
+    /// An address of a family that differs only in a number ending the local part (the base
+    /// address's number): `jsmith@` and `jsmith2@` are two people's.
+    Numbered(u32),
 }
 
 /// A union-find with split constraints and guard keys kept at each root.

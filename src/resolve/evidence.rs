@@ -316,6 +316,24 @@ pub struct PairScore {
     pub rare_everywhere: bool,
 }
 
+impl PairScore {
+    /// How the pair's names agree, for the link's reader (see [`super::NameAgreement`]).
+    pub fn name_agreement(&self) -> super::NameAgreement {
+        use super::NameAgreement;
+        let named = matches!(
+            self.name,
+            NameRel::Exact | NameRel::Nickname | NameRel::LoginShaped | NameRel::Completed
+        );
+        if named && self.homonyms >= 1.0 {
+            NameAgreement::CommonName
+        } else if self.name == NameRel::Exact {
+            NameAgreement::FullName
+        } else {
+            NameAgreement::Other
+        }
+    }
+}
+
 fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }

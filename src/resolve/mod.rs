@@ -45,6 +45,8 @@ use cluster::Clusters;
 use evidence::{DomainLabels, NameStats, PairScore, Prepared};
 use interner::Interner;
 pub use mailmap::mailmap;
+pub use names::same_written_name;
+pub use normalize::numbered_siblings;
 use strong::StrongReason;
 
 /// A stable reference to one identity: `(source, id)`.
@@ -112,6 +114,25 @@ pub struct MatchLink {
     pub confidence: f64,
     /// Human-readable reasons, e.g. `same email jane@acme.example`.
     pub evidence: Vec<String>,
+    /// How the two identities' names agree, as the score read them.
+    pub names: NameAgreement,
+    /// Joined by strong evidence (an email, an account id, a link, an employee id, an override),
+    /// not by a score or a name.
+    pub strong: bool,
+}
+
+/// How the names of a link's two identities agree: what a caller deciding between a duplicate
+/// and a departure needs to know of the link (SPEC §3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameAgreement {
+    /// The same full name (first and last word, order, case and accents aside), carried by few
+    /// others, or a login or address made of that full name.
+    FullName,
+    /// The same full name, but common: other people carry it too.
+    CommonName,
+    /// Anything less: a nickname, an initial, one word of the name, or names unknown. Also every
+    /// strong link, whose names were not what joined it.
+    Other,
 }
 
 /// The outcome of resolution.

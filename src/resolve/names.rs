@@ -202,6 +202,27 @@ impl NameInfo {
     }
 }
 
+/// Whether two display names are one name as written: the same first and last word once folded
+/// ("Last, First", case, accents and middle names aside), nicknames *not* mapped. "Alex Kagan" and
+/// "Sasha Kagan" may be one person; only the same written name says a row is someone's duplicate
+/// rather than a namesake's.
+pub fn same_written_name(a: &str, b: &str) -> bool {
+    let ends = |raw: &str| {
+        let n = NameInfo::parse(raw);
+        if !n.is_person() {
+            return None;
+        }
+        let mut long = n.tokens.iter().filter(|t| t.chars().count() > 1);
+        let first = long.next()?.to_string();
+        let last = long.next_back()?.to_string();
+        Some((first, last))
+    };
+    match (ends(a), ends(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Names that belong to no person: machines, placeholders, platforms.
 pub fn is_generic_name(folded: &str) -> bool {
     const GENERIC: &[&str] = &[
@@ -582,6 +603,17 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_written_name_maps_no_nicknames() {
+        assert!(same_written_name("RODRIGUEZ, Eva", "Eva Rodriguez"));
+        assert!(same_written_name("Keith K. Johnson", "Johnson, Keith"));
+        assert!(same_written_name("José Núñez", "Jose Nunez"));
+        assert!(!same_written_name("Stephen Santos", "Steven Santos"));
+        assert!(!same_written_name("Alex Kagan", "Sasha Kagan"));
+        assert!(!same_written_name("Tomo", "Tomo Thiel"));
+        assert!(!same_written_name("John Saraogi", "John Koul"));
+    }
 
     #[test]
     fn nicknames_of_any_name_word_shape_the_local() {

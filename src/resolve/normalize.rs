@@ -330,6 +330,29 @@ pub fn email_key(raw: &str) -> Option<EmailKey> {
     Some(EmailKey::Address { local, domain })
 }
 
+/// Whether two addresses at one domain differ only in a number ending the local part
+/// (`jsmith@`, `jsmith2@`; `john.saraogi2@`, `john.saraogi@`): the number is what a second person
+/// gets when the address is taken, so the two are two people's.
+pub fn numbered_siblings(a: &str, b: &str) -> bool {
+    let split = |raw: &str| {
+        let (local, domain) = raw.trim().rsplit_once('@')?;
+        let local = local.to_lowercase();
+        let base = local
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string();
+        Some((base, local, domain.to_lowercase()))
+    };
+    match (split(a), split(b)) {
+        (Some((base_a, local_a, domain_a)), Some((base_b, local_b, domain_b))) => {
+            domain_a == domain_b
+                && base_a == base_b
+                && local_a != local_b
+                && base_a.chars().filter(|c| c.is_alphabetic()).count() >= 3
+        }
+        _ => false,
+    }
+}
+
 /// Whether an address carries a numbered `+tag` (`jsmith+git2@…`): the spelling a second person
 /// gets when the plain tag is taken, so not an alias of the untagged address.
 pub fn has_numbered_tag(raw: &str) -> bool {
@@ -596,6 +619,21 @@ mod tests {
         for &(name, want) in cases {
             assert_eq!(address_in_name(name).as_deref(), want, "{name}");
         }
+    }
+
+    #[test]
+    fn numbered_siblings_are_one_address_with_a_number_added() {
+        assert!(numbered_siblings(
+            "john.saraogi@lumen.example",
+            "John.Saraogi2@lumen.example"
+        ));
+        assert!(numbered_siblings("jsmith3@a.example", "jsmith@a.example"));
+        assert!(numbered_siblings("jsmith3@a.example", "jsmith12@a.example"));
+        // Another domain, another local part, the same address, or no letters to speak of.
+        assert!(!numbered_siblings("jsmith@a.example", "jsmith2@b.example"));
+        assert!(!numbered_siblings("jsmith@a.example", "jsmyth2@a.example"));
+        assert!(!numbered_siblings("jsmith2@a.example", "jsmith2@a.example"));
+        assert!(!numbered_siblings("u1@a.example", "u2@a.example"));
     }
 
     #[test]

@@ -9,7 +9,9 @@ use super::cluster::Clusters;
 use super::evidence::{self, PairScore};
 use super::interner::Interner;
 use super::scoring::Pending;
-use super::{Explanation, Forest, MatchLink, Merge, Resolution, Resolver, Tables, Why};
+use super::{
+    Explanation, Forest, MatchLink, Merge, NameAgreement, Resolution, Resolver, Tables, Why,
+};
 use crate::model::Identity;
 
 impl Resolver<'_> {
@@ -114,12 +116,22 @@ fn merge_links(
     let mut links: Vec<MatchLink> = merges
         .into_iter()
         .map(|m| {
-            let (confidence, evidence) = match m.why {
-                Why::Weak(s) => (s.confidence, weak_words.next().unwrap_or_default()),
-                Why::Strong(reason) => (1.0, vec![reason.words(identities, email_keys)]),
+            let strong = matches!(m.why, Why::Strong(_));
+            let (confidence, evidence, names) = match m.why {
+                Why::Weak(s) => (
+                    s.confidence,
+                    weak_words.next().unwrap_or_default(),
+                    s.name_agreement(),
+                ),
+                Why::Strong(reason) => (
+                    1.0,
+                    vec![reason.words(identities, email_keys)],
+                    NameAgreement::Other,
+                ),
                 Why::OnlyNamed(only) => (
                     super::unambiguous::ONLY_NAMED_CONFIDENCE,
                     vec![only.words(identities)],
+                    NameAgreement::Other,
                 ),
             };
             MatchLink {
@@ -127,6 +139,8 @@ fn merge_links(
                 b: m.b.get(),
                 confidence,
                 evidence,
+                names,
+                strong,
             }
         })
         .collect();
@@ -206,6 +220,8 @@ fn reviews(
                 b,
                 confidence: p.confidence,
                 evidence,
+                names: p.score.name_agreement(),
+                strong: false,
             }
         })
         .collect();

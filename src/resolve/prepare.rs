@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::cluster::GuardKind;
 use super::evidence::{self, Prepared};
-use super::interner::Interner;
+use super::interner::{FastMap, Interner};
 use super::names::NameInfo;
 use super::normalize::{self, EmailKey, nfkc_lower};
 use super::strong::{self, Holder, Origin, StrongReason, employee_id};
@@ -29,7 +29,14 @@ impl Resolver<'_> {
     /// the next phase.
     pub(super) fn prepare(&mut self) -> Vec<Holder> {
         let holders = self.parse_and_intern();
-        self.guard_org_emails(&holders);
+        let org = org_domains(
+            self.identities,
+            self.opts,
+            &holders,
+            &self.tables.email_keys,
+        );
+        self.guard_org_emails(&holders, &org);
+        self.guard_numbered_addresses(&holders);
         self.apply_overrides();
         holders
     }
@@ -102,9 +109,8 @@ impl Resolver<'_> {
     /// Two different addresses at one of the organisation's domains are two accounts: weak
     /// evidence never joins them (registered, like splits, before any union). Addresses at two
     /// different organisation domains (the parent's and an acquired company's) may be one person's.
-    fn guard_org_emails(&mut self, holders: &[Holder]) {
+    fn guard_org_emails(&mut self, holders: &[Holder], org: &[String]) {
         let tables = &mut self.tables;
-        let org = org_domains(self.identities, self.opts, holders, &tables.email_keys);
         if org.is_empty() {
             return;
         }
@@ -117,6 +123,58 @@ impl Resolver<'_> {
                 let kind = GuardKind::OrgEmail(u32::try_from(d).unwrap_or(u32::MAX));
                 self.forest.clusters.add_guard(h.i.get(), kind, value);
             }
+        }
+    }
+
+    /// In an organisation's data (a directory present), addresses at a domain that is no public
+    /// provider that differ only in a number ending the local part (`jsmith@`, `jsmith2@`) are
+    /// two people's: the number is what the second gets when the first holds the address — at
+    /// the parent's domain and at an acquired company's, which the directory may not list. Weak
+    /// evidence never joins them (a guard per base address). In a git history the number is the
+    /// person's own choice (`th.acker66@` beside `th.acker@`), so there is no guard.
+    fn guard_numbered_addresses(&mut self, holders: &[Holder]) {
+        if !self.identities.iter().any(|i| i.directory) {
+            return;
+        }
+        let tables = &mut self.tables;
+        let base_of = |key: &str| -> Option<String> {
+            let (local, domain) = key.rsplit_once('@')?;
+            if normalize::is_public_mail_domain(domain) {
+                return None;
+            }
+            let base = local.trim_end_matches(|c: char| c.is_ascii_digit());
+            let letters = base.chars().filter(|c| c.is_alphabetic()).count();
+            (base.len() < local.len() && letters >= 3).then(|| format!("{base}@{domain}"))
+        };
+        // The numbered keys by base address, then the bases themselves where they are held.
+        let mut family: FastMap<String, Vec<u32>> = FastMap::default();
+        for h in holders {
+            if let Some(base) = base_of(tables.email_keys.get(h.key)) {
+                family.entry(base).or_default().push(h.key);
+            }
+        }
+        if family.is_empty() {
+            return;
+        }
+        for h in holders {
+            if let Some(members) = family.get_mut(tables.email_keys.get(h.key)) {
+                members.push(h.key);
+            }
+        }
+        for members in family.values_mut() {
+            members.sort_unstable();
+            members.dedup();
+        }
+        for h in holders {
+            let key = tables.email_keys.get(h.key);
+            let base = base_of(key).unwrap_or_else(|| key.to_string());
+            let Some(members) = family.get(&base).filter(|m| m.len() >= 2) else {
+                continue;
+            };
+            debug_assert!(members.contains(&h.key));
+            let kind = GuardKind::Numbered(tables.guard_values.intern(&base));
+            let value = tables.guard_values.intern(key);
+            self.forest.clusters.add_guard(h.i.get(), kind, value);
         }
     }
 
@@ -392,6 +450,57 @@ mod tests {
         ];
         let res = resolve(&ids, &ResolveOptions::default());
         assert_eq!(res.clusters.len(), 4);
+    }
+
+    #[test]
+    fn addresses_that_differ_only_in_a_number_are_two_people() {
+        // In an organisation's data, `mpaprocki2@acquired.example` is what the second Mateusz
+        // Paprocki got at the acquired company (a domain the directory does not list): weak
+        // evidence (a rare name, shaped addresses, one domain) does not join it to the first's
+        // `mpaprocki@`.
+        let okta = |n: &str, name: &str, email: &str| Identity {
+            source: "okta".into(),
+            directory: true,
+            ..id(n, name, &[email])
+        };
+        let with = |extra: Vec<Identity>| {
+            let mut ids = crowd();
+            ids.push(okta("o1", "Someone Else", "someone.else@corp.example"));
+            let n = ids.len();
+            ids.extend(extra);
+            (resolve(&ids, &ResolveOptions::default()), n)
+        };
+        let gitlab = |n: &str, email: &str| Identity {
+            source: "gitlab".into(),
+            ..id(n, "Mateusz Paprocki", &[email])
+        };
+        let (res, n) = with(vec![
+            gitlab("a", "mpaprocki@acquired.example"),
+            gitlab("b", "mpaprocki2@acquired.example"),
+        ]);
+        assert!(!together(&res, n, n + 1), "{:?}", res.merges);
+        assert!(
+            cites(&res.reviews, "differ only in a number"),
+            "{:?}",
+            res.reviews
+        );
+        // Strong evidence still joins them: one account listing both addresses.
+        let (res, n) = with(vec![
+            gitlab("a", "mpaprocki@acquired.example"),
+            gitlab("b", "mpaprocki2@acquired.example"),
+            id(
+                "c",
+                "Mateusz Paprocki",
+                &["mpaprocki@acquired.example", "mpaprocki2@acquired.example"],
+            ),
+        ]);
+        assert!(together(&res, n, n + 1), "{:?}", res.reviews);
+        // In a git history the number is the person's own choice (`th.acker66@`, `th.acker@`).
+        let (res, n) = among_crowd([
+            id("a", "Thomas Ackermann", &["th.acker@arcor.example"]),
+            id("b", "Thomas Ackermann", &["th.acker66@arcor.example"]),
+        ]);
+        assert!(together(&res, n, n + 1), "{:?}", res.reviews);
     }
 
     #[test]

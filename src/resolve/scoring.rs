@@ -56,6 +56,9 @@ impl NotMerged {
             NotMerged::Guard(GuardKind::EmployeeId) => "not merged: different employee ids",
             NotMerged::Guard(GuardKind::OrgEmail(_)) => "not merged: different work emails",
             NotMerged::Guard(GuardKind::Directory(_)) => "not merged: different directory accounts",
+            NotMerged::Guard(GuardKind::Numbered(_)) => {
+                "not merged: addresses that differ only in a number are two people's"
+            }
         }
     }
 }

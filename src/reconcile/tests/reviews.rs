@@ -260,3 +260,160 @@ fn a_row_no_directory_knows_with_the_name_of_one_employed_person_is_a_duplicate_
     );
     assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
 }
+
+/// A row no directory knows, `d`, against one employed person with a row of their own: whether
+/// the row is plainly theirs (a duplicate) rather than a namesake's who left.
+fn plainly_theirs_case(
+    row_name: &str,
+    row_email: &str,
+    directory_name: &str,
+    directory_email: &str,
+    names: crate::resolve::NameAgreement,
+) -> bool {
+    use super::super::reviews::plainly_theirs;
+    let table = vec![row("a", directory_email)];
+    let policy = Policy::default();
+    let ctx = super::super::context::Context::new(
+        now(),
+        &policy,
+        &table,
+        super::super::guard::SourceHealth::default(),
+        None,
+    );
+    let employee = Identity {
+        name: Some(directory_name.into()),
+        ..okta("9", directory_email, AccountStatus::Active)
+    };
+    let employed = super::super::people::Person {
+        rows: vec![0],
+        identities: vec![&employee],
+    };
+    let mut d = row("b", row_email);
+    d.name = row_name.into();
+    let link = crate::resolve::MatchLink {
+        a: 1,
+        b: 2,
+        confidence: 0.8,
+        evidence: vec![],
+        names,
+        strong: false,
+    };
+    plainly_theirs(&d, &employed, &link, &ctx)
+}
+
+#[test]
+fn a_row_is_a_duplicate_only_under_the_name_the_directory_knows_not_a_namesakes() {
+    use crate::resolve::NameAgreement::{CommonName, FullName, Other};
+    // The same name as written ("Last, First" and case aside), at initials: a second row.
+    assert!(plainly_theirs_case(
+        "RODRIGUEZ, Eva",
+        "erodriguez@corp.example",
+        "Eva Rodriguez",
+        "eva.rodriguez@corp.example",
+        FullName,
+    ));
+    // A nickname or one word of the name may be a namesake who left ("Stephen" is not "Steven").
+    for (name, names) in [("Stephen Santos", FullName), ("Tomo Thiel", Other)] {
+        assert!(
+            !plainly_theirs_case(
+                name,
+                "x.santos@corp.example",
+                "Steven Santos",
+                "steven.santos@corp.example",
+                names,
+            ),
+            "{name}"
+        );
+    }
+    // A common name's leaver is as likely as a second row.
+    assert!(!plainly_theirs_case(
+        "Keith Johnson",
+        "keith@corp.example",
+        "Keith K. Johnson",
+        "kjohnson@corp.example",
+        CommonName,
+    ));
+    // `john.saraogi2@` exists because `john.saraogi@` was someone else's.
+    assert!(!plainly_theirs_case(
+        "John Saraogi",
+        "john.saraogi@corp.example",
+        "John Saraogi",
+        "john.saraogi2@corp.example",
+        FullName,
+    ));
+}
+
+/// An employed person's row `a` and a row `b` no directory knows, among twelve people the
+/// directory lists with their rows (so that one departure is no mass removal): `b` with the
+/// resolver short of merging on the names alone.
+fn employed_and_absent(employed: (&str, &str), absent: (&str, &str)) -> Outcome {
+    let mut table: Vec<Developer> = Vec::new();
+    let mut directory: Vec<Identity> = Vec::new();
+    for k in 0..12 {
+        let email = format!("p{k}@corp.example");
+        let mut r = row(&format!("r{k}"), &email);
+        r.name = format!("Person{k} Surname{k}");
+        directory.push(Identity {
+            name: Some(r.name.clone()),
+            ..okta(&format!("o{k}"), &email, AccountStatus::Active)
+        });
+        table.push(r);
+    }
+    let mut kept = row("a", employed.1);
+    kept.name = employed.0.into();
+    directory.push(Identity {
+        name: Some(employed.0.into()),
+        ..okta("o-a", employed.1, AccountStatus::Active)
+    });
+    let mut leaver = row("b", absent.1);
+    leaver.name = absent.0.into();
+    table.extend([kept, leaver]);
+    let mut case = Case::new(table).source("okta", true, directory);
+    case.resolve.merge_threshold = 0.999;
+    case.run()
+}
+
+#[test]
+fn a_leavers_row_at_the_address_an_employed_namesake_holds_with_a_number_stays_departed() {
+    // The directory deleted the first John Saraogi; the second got `john.saraogi2@`. The first's
+    // row is a departure, not the second's duplicate: merged, it would hand the leaver's history
+    // to the namesake.
+    let o = employed_and_absent(
+        ("John Saraogi", "john.saraogi2@corp.example"),
+        ("John Saraogi", "john.saraogi@corp.example"),
+    );
+    assert_eq!(
+        action_reason(&o, "b"),
+        Some((Action::Remove, Reason::Departed)),
+        "{:?}",
+        o.recommendations
+    );
+    assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
+}
+
+#[test]
+fn a_leavers_row_with_a_nickname_of_an_employed_persons_name_stays_departed() {
+    // Stephen Santos left and the directory deleted him; Steven Santos works here. One may be the
+    // other's nickname, but only the same written name says the row is Steven's.
+    let o = employed_and_absent(
+        ("Steven Santos", "steven.santos@corp.example"),
+        ("Stephen Santos", "stephen.santos@corp.example"),
+    );
+    assert_eq!(
+        action_reason(&o, "b"),
+        Some((Action::Remove, Reason::Departed)),
+        "{:?}",
+        o.recommendations
+    );
+    // The same written name at initials is the person's second row.
+    let o = employed_and_absent(
+        ("Steven Santos", "steven.santos@corp.example"),
+        ("Santos, Steven", "ssantos@corp.example"),
+    );
+    let r = rec(&o, "b").expect("a recommendation for the second row");
+    assert_eq!(
+        (r.action, r.reason, r.into.as_deref()),
+        (Action::Merge, Reason::Duplicate, Some("a")),
+        "{r:?}"
+    );
+}
