@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use chrono::{DateTime, Utc};
 
 use crate::model::{AccountStatus, Action, Developer, Identity, Reason, Recommendation, RowStatus};
-use crate::resolve::MatchLink;
+use crate::resolve::{MatchLink, is_personal_mailbox, same_written_name};
 
 use super::context::Context;
 use super::employment::{Employment, employment_of};
@@ -190,6 +190,15 @@ pub(super) enum DirectoryKnows {
 }
 
 /// Whether the directory records of person `p` carry row `d`'s address, and how.
+/// Whether the row carries the name a directory record of the person carries, as written.
+fn named_as_the_directory_knows(d: &Developer, p: &Person<'_>) -> bool {
+    p.identities
+        .iter()
+        .filter(|i| i.directory)
+        .filter_map(|i| i.name.as_deref())
+        .any(|name| same_written_name(&d.name, name))
+}
+
 pub(super) fn directory_knows(d: &Developer, p: &Person<'_>) -> DirectoryKnows {
     let mut best = DirectoryKnows::No;
     for i in p.identities.iter().filter(|i| i.directory) {
@@ -248,8 +257,9 @@ fn separate_directory_person<'a>(
 /// True when row `a` (of person `pa`) should keep the license rather than row `b` (of `pb`): a
 /// protected row, then the row the directory knows (SPEC §3.5: its primary address before one it
 /// lists), then a row strong evidence ties to a directory record (through a tool account's
-/// address, a GitHub noreply id) before one only a name attaches, then the row holding more
-/// accounts, then the older row.
+/// address, a GitHub noreply id) before one only a name attaches, then the row under the name the
+/// directory knows the person by (a renamed person's old row carries the old name), then a work
+/// address before a personal one, then the row holding more accounts, then the older row.
 pub(super) fn prefer_row(
     a: usize,
     b: usize,
@@ -263,6 +273,8 @@ pub(super) fn prefer_row(
             ctx.row_is_protected(r),
             directory_knows(d, p),
             ctx.row_tied_strongly(r),
+            named_as_the_directory_knows(d, p),
+            !is_personal_mailbox(&d.email),
             d.identities.len(),
             std::cmp::Reverse(d.first_seen),
             std::cmp::Reverse(r),

@@ -125,6 +125,24 @@ impl Clusters {
         None
     }
 
+    /// Every guard kind on which the clusters of `a` and `b` conflict (see [`Self::guard_conflict`]).
+    pub fn guard_conflicts(&mut self, a: usize, b: usize) -> Vec<GuardKind> {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return Vec::new();
+        }
+        let (ga, gb) = (&self.guards[ra], &self.guards[rb]);
+        let mut out: Vec<GuardKind> = Vec::new();
+        for run in ga.chunk_by(|x, y| x.0 == y.0) {
+            let kind = run[0].0;
+            let shared = run.iter().any(|g| gb.binary_search(g).is_ok());
+            if !shared && gb.iter().any(|g| g.0 == kind) {
+                out.push(kind);
+            }
+        }
+        out
+    }
+
     /// Join the clusters of `a` and `b`. `guarded` also refuses on guard conflicts. Returns
     /// `Ok(true)` when two clusters became one, `Ok(false)` when they already were one.
     pub fn union(&mut self, a: usize, b: usize, guarded: bool) -> Result<bool, Refusal> {

@@ -46,7 +46,7 @@ use evidence::{DomainLabels, NameStats, PairScore, Prepared};
 use interner::Interner;
 pub use mailmap::mailmap;
 pub use names::same_written_name;
-pub use normalize::numbered_siblings;
+pub use normalize::{is_personal_mailbox, numbered_siblings};
 use strong::StrongReason;
 
 /// A stable reference to one identity: `(source, id)`.
@@ -308,6 +308,34 @@ impl Forest {
                 why: Why::Strong(reason),
             });
         }
+    }
+
+    /// Join as [`Self::join_guarded`] does, except that conflicts of the guard kinds `overridable`
+    /// accepts do not refuse; whether they joined.
+    fn join_guarded_except(
+        &mut self,
+        a: usize,
+        b: usize,
+        why: Why,
+        overridable: impl Fn(cluster::GuardKind) -> bool,
+    ) -> bool {
+        if !self
+            .clusters
+            .guard_conflicts(a, b)
+            .into_iter()
+            .all(overridable)
+        {
+            return false;
+        }
+        let joined = matches!(self.clusters.union(a, b, false), Ok(true));
+        if joined {
+            self.merges.push(Merge {
+                a: IdentityIx::new(a.min(b)),
+                b: IdentityIx::new(a.max(b)),
+                why,
+            });
+        }
+        joined
     }
 
     /// Join the clusters of `a` and `b` on evidence that guards may refuse (two accounts of one

@@ -487,6 +487,25 @@ pub fn is_name_made(letters: &str, name: &NameInfo) -> bool {
     word(&name.tokens) || word(&name.full) || name_made_handles(name).iter().any(|h| h == letters)
 }
 
+/// The handles made of a nickname of the first name and the last name (`robarver`, `arverrob`
+/// for Robert Arver; `jamieberg` for James Berg): what people called by a nickname pick.
+pub fn nickname_made_handles(name: &NameInfo) -> Vec<String> {
+    let (Some(first), Some(last)) = (name.full.first(), name.full.last()) else {
+        return Vec::new();
+    };
+    if name.full.len() < 2 {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = nicknames_of(first)
+        .iter()
+        .filter(|&&(_, nick)| nick != first && nick.chars().count() >= 3)
+        .flat_map(|&(_, nick)| [format!("{nick}{last}"), format!("{last}{nick}")])
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The handles of two parts made of a name: its first and last words whole or as an initial, in
 /// either order (`lyamamoto`, `lisayamamoto`, `yamamotol`, `lisay`, `yamamotolisa`, `ylisa` for
 /// Lisa Yamamoto), from the words as written and with nicknames mapped; none for a one-word name.
@@ -603,6 +622,15 @@ pub fn shape_of_letters(letters: &str, name: &NameInfo) -> Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nickname_made_handles_spell_a_nickname_and_the_last_name() {
+        let handles = nickname_made_handles(&NameInfo::parse("Robert Arver"));
+        assert!(handles.contains(&"robarver".to_string()), "{handles:?}");
+        assert!(handles.contains(&"bobarver".to_string()), "{handles:?}");
+        assert!(!handles.contains(&"robertarver".to_string()), "{handles:?}");
+        assert!(nickname_made_handles(&NameInfo::parse("Zyx Arver")).is_empty());
+    }
 
     #[test]
     fn the_same_written_name_maps_no_nicknames() {

@@ -465,6 +465,15 @@ pub fn is_placeholder_domain(domain: &str) -> bool {
     domain.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
+/// Whether an address is a personal mailbox at a public mail provider (not a work address, nor
+/// a GitHub noreply address, which stands for an account).
+pub fn is_personal_mailbox(raw: &str) -> bool {
+    raw.rsplit_once('@').is_some_and(|(_, domain)| {
+        let domain = domain.trim().to_lowercase();
+        domain != GITHUB_NOREPLY && is_public_mail_domain(&domain)
+    })
+}
+
 /// Mail providers shared by millions: the same domain there says nothing about the person.
 pub fn is_public_mail_domain(domain: &str) -> bool {
     PUBLIC.binary_search(&domain).is_ok()

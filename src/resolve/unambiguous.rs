@@ -2,15 +2,18 @@
 //! person — active or departed, nicknames counted, "Last, First" and case aside, as the name key
 //! reads it — is that person's in the population that could hold it. An account (or a table row)
 //! that no directory knows, whose display name or two-word login is that name (or, with no person
-//! name, whose login is a two-part handle made of one directory person's name: `lyamamoto`), is
+//! name, whose login is a two-part handle made of one directory person's name or of a nickname
+//! of it and the last name: `lyamamoto`, `robarver` for Robert Arver), is
 //! attached to the person, with no conflicting strong evidence (guards refuse as for weak evidence) and no
 //! conflicting name in its own cluster.
 //!
 //! Invariant: two directory people with the name, or none, attach nothing; a name never joins two
 //! clusters that both hold directory identities (one of them is then attached already).
 
+use super::cluster::GuardKind;
 use super::evidence::names_conflict;
 use super::interner::FastMap;
+use super::names::NameInfo;
 use super::{IdentityIx, Resolver, Why};
 
 /// What attached an account to the only directory person with its name.
@@ -20,6 +23,9 @@ pub(super) struct OnlyNamed {
     pub directory: IdentityIx,
     /// The attached identity's name was read from its login (`jamestitus`), not its display name.
     pub from_login: bool,
+    /// The attached cluster knows the person by a former family name (the login is the new
+    /// name's).
+    pub renamed: bool,
 }
 
 impl OnlyNamed {
@@ -27,7 +33,11 @@ impl OnlyNamed {
     pub(super) fn words(self, identities: &[crate::model::Identity]) -> String {
         let person = &identities[self.directory.get()];
         let name = person.name.as_deref().unwrap_or("");
-        let how = if self.from_login { " (its login)" } else { "" };
+        let how = match (self.from_login, self.renamed) {
+            (true, true) => " (its login; its name, with the same first name, a former one)",
+            (true, false) => " (its login)",
+            _ => "",
+        };
         format!(
             "only directory person named \"{name}\"{how}: {}:{}",
             person.source, person.id
@@ -74,17 +84,35 @@ impl Resolver<'_> {
         let directory = self.directory_people(&roots);
         let mut attach: Vec<(usize, OnlyNamed)> = Vec::new();
         for i in (0..n).filter(|&i| !directory.known[roots[i] as usize]) {
-            let carrier = match self.name_key_of(i) {
-                Some((key, from_login)) => directory.names.get(&key).map(|c| (*c, from_login)),
-                None => self
-                    .name_made_login_of(i)
-                    .and_then(|h| directory.handles.get(&h))
-                    .map(|c| (*c, true)),
-            };
+            let by_name = self
+                .name_key_of(i)
+                .and_then(|(key, from_login)| Some((*directory.names.get(&key)?, from_login)));
+            let carrier = by_name.or_else(|| {
+                let name = &self.prepared[i].name;
+                self.name_made_logins_of(i)
+                    .into_iter()
+                    .find_map(|(letters, whole)| {
+                        let c = (*directory.handles.get(&letters)?)?;
+                        let person = &self.prepared[c.1.get()].name;
+                        // Part of a login (`eakinyemi` of `eakinyemi-arbor`), or the login of an
+                        // account whose person name no directory carries (renamed: logins outlive
+                        // family names), names the person only when it spells their family name,
+                        // and for a person name only when the first names agree.
+                        let spelled = spells_last(&letters, person);
+                        let fits = if name.is_person() {
+                            spelled && same_first(name, person)
+                        } else {
+                            whole || spelled
+                        };
+                        fits.then_some(Some(c))
+                    })
+                    .map(|c| (c, true))
+            });
             if let Some((Some((_, carrier)), from_login)) = carrier {
                 let only = OnlyNamed {
                     directory: carrier,
                     from_login,
+                    renamed: false,
                 };
                 attach.push((i, only));
             }
@@ -110,7 +138,11 @@ impl Resolver<'_> {
                 carry(&mut directory.names, k, root, carrier);
             }
             if p.name.is_person() {
-                for h in super::names::name_made_handles(&p.name) {
+                let nicknamed = super::names::nickname_made_handles(&p.name);
+                for h in super::names::name_made_handles(&p.name)
+                    .into_iter()
+                    .chain(nicknamed)
+                {
                     carry(&mut directory.handles, h, root, carrier);
                 }
             }
@@ -118,15 +150,28 @@ impl Resolver<'_> {
         directory
     }
 
-    /// The letters of the login of an account with no person name, when they could be a handle
-    /// of two parts made of a name (five letters or more: `lyamamoto`, never `jd`).
-    fn name_made_login_of(&self, i: usize) -> Option<String> {
-        if self.prepared[i].name.is_person() {
-            return None;
+    /// The letters of an account's login, when they could be a handle of two parts made of a
+    /// name (five letters or more: `lyamamoto`, never `jd`); also without a part set off by a
+    /// dash or an underscore at either end (`eakinyemi-arbor`: the organisation's suffix).
+    /// Each with whether it is the whole login.
+    fn name_made_logins_of(&self, i: usize) -> Vec<(String, bool)> {
+        let Some(login) = self.identities[i].login.as_deref() else {
+            return Vec::new();
+        };
+        let mut forms = vec![(login, true)];
+        let parts: Vec<&str> = login.split(['-', '_']).collect();
+        if parts.len() >= 2 {
+            forms.push((
+                &login[..login.len() - parts[parts.len() - 1].len() - 1],
+                false,
+            ));
+            forms.push((&login[parts[0].len() + 1..], false));
         }
-        let login = self.identities[i].login.as_deref()?;
-        let letters = super::names::letters_of(login);
-        (letters.len() >= 5).then_some(letters)
+        forms
+            .into_iter()
+            .map(|(form, whole)| (super::names::letters_of(form), whole))
+            .filter(|(letters, _)| letters.len() >= 5)
+            .collect()
     }
 
     /// The name key an identity is known by: its display name's, else its login's when the login
@@ -157,19 +202,52 @@ impl Resolver<'_> {
                 members.push(i);
             }
         }
-        for (i, only) in attach {
+        for (i, mut only) in attach {
             let person = &self.prepared[only.directory.get()].name;
             let cluster = by_root.get(&roots[i]).map_or(&[][..], Vec::as_slice);
-            let conflict = cluster.iter().any(|&m| {
-                let name = &self.prepared[m].name;
+            let conflicting = |m: &usize| {
+                let name = &self.prepared[*m].name;
                 name.is_person() && names_conflict(name, person)
-            });
-            if !conflict {
+            };
+            // A login made of the person's name also attaches a cluster that knows them by
+            // another family name with the same first name: renamed, the login stayed. Their
+            // former address may be at the organisation's domain, which the directory no longer
+            // lists: that guard does not refuse them.
+            let mut conflicts = cluster.iter().filter(|m| conflicting(m)).peekable();
+            if conflicts.peek().is_none() {
+                let d = only.directory.get();
+                self.forest.join_guarded(d, i, Why::OnlyNamed(only));
+                continue;
+            }
+            let login_spells_last = self.identities[i]
+                .login
+                .as_deref()
+                .is_some_and(|l| spells_last(&super::names::letters_of(l), person));
+            if only.from_login
+                && login_spells_last
+                && conflicts.all(|&m| same_first(&self.prepared[m].name, person))
+            {
+                only.renamed = true;
+                let org_email = |k: GuardKind| matches!(k, GuardKind::OrgEmail(_));
+                let d = only.directory.get();
                 self.forest
-                    .join_guarded(only.directory.get(), i, Why::OnlyNamed(only));
+                    .join_guarded_except(d, i, Why::OnlyNamed(only), org_email);
             }
         }
     }
+}
+
+/// Whether a handle spells the name's family name, three letters or more (`eakinyemi` does
+/// Akinyemi's; `peter`, Pete R.'s first name and initial, does not).
+fn spells_last(letters: &str, name: &NameInfo) -> bool {
+    name.full
+        .last()
+        .is_some_and(|last| last.chars().count() >= 3 && letters.contains(last))
+}
+
+/// Whether two names have the same first word (nicknames mapped): one person's, renamed.
+fn same_first(a: &NameInfo, b: &NameInfo) -> bool {
+    a.full.first().is_some_and(|f| b.full.first() == Some(f))
 }
 
 #[cfg(test)]
@@ -305,6 +383,89 @@ mod tests {
             "{:?}",
             res.merges
         );
+    }
+
+    #[test]
+    fn a_login_made_of_a_nickname_and_the_last_name_attaches_the_account() {
+        // Robert Arver is Rob at GitHub (`robarver`, display name "Rob"); `bobsmith` would be
+        // either Robert Smith's or Bob Smith's: nobody's.
+        let login = |n: &str, l: &str, name: &str| {
+            let mut account = id(n, name, &[]);
+            account.source = "github".into();
+            account.login = Some(l.into());
+            account
+        };
+        let ids = [
+            okta("00u1", "Robert Arver", "e1001@corp.example"),
+            okta("00u2", "Robert Smith", "e1002@corp.example"),
+            okta("00u3", "Bob Smith", "e1003@corp.example"),
+            login("gh-1", "robarver", "Rob"),
+            login("gh-2", "bobsmith", ""),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 3), "{:?}", res.merges);
+        assert!(
+            !together(&res, 1, 4) && !together(&res, 2, 4),
+            "{:?}",
+            res.merges
+        );
+    }
+
+    #[test]
+    fn a_login_made_of_a_directory_persons_name_attaches_them_under_their_former_name() {
+        // Chris Aalto became Chris Shrivastava; the GitHub login (`cshrivastava`) is the new
+        // name's, the display name and the row (the same address) still the old one. Emir Mayer
+        // became Emir Akinyemi, at GitHub `eakinyemi-arbor` (the organisation's suffix).
+        let github = |n: &str, name: &str, login: &str, email: &str| Identity {
+            source: "github".into(),
+            login: Some(login.into()),
+            ..id(n, name, &[email])
+        };
+        let row = |n: &str, name: &str, email: &str| Identity {
+            source: "table".into(),
+            ..id(n, name, &[email])
+        };
+        let ids = [
+            okta(
+                "00u1",
+                "Chris Shrivastava",
+                "chris_shrivastava@corp.example",
+            ),
+            okta("00u2", "Emir Akinyemi", "emir.akinyemi@corp.example"),
+            okta("00u3", "Dana Aalto", "dana_aalto@corp.example"),
+            github(
+                "gh-1",
+                "Chris Aalto",
+                "cshrivastava",
+                "chris_aalto@corp.example",
+            ),
+            row("r1", "Chris Aalto", "chris_aalto@corp.example"),
+            github("gh-2", "Emir", "eakinyemi-arbor", "emir.mayer@corp.example"),
+            row("r2", "Emir Mayer", "emir.mayer@corp.example"),
+            // Another first name: a namesake's login, not a renamed person's.
+            github(
+                "gh-3",
+                "Maria Aalto",
+                "cshrivastava2",
+                "maria@elsewhere.example",
+            ),
+            // `peter` (of `peter_yi`) is Pete Raison's first name and initial, not his name.
+            okta("00u4", "Pete Raison", "praison@corp.example"),
+            github("gl-1", "Peter Yi", "peter_yi", "peter.yi@acquired.example"),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(
+            together(&res, 0, 3) && together(&res, 0, 4),
+            "{:?}",
+            res.merges
+        );
+        assert!(
+            together(&res, 1, 5) && together(&res, 1, 6),
+            "{:?}",
+            res.merges
+        );
+        assert!(!together(&res, 0, 7), "{:?}", res.merges);
+        assert!(!together(&res, 8, 9), "{:?}", res.merges);
     }
 
     #[test]

@@ -636,3 +636,46 @@ fn a_converted_contractors_guest_and_employee_records_in_one_directory_are_one_p
     assert_eq!((r.action, r.into.as_deref()), (Action::Merge, Some("y")));
     assert!(!decisions.by_row.contains_key(&1), "{:?}", decisions.by_row);
 }
+
+#[test]
+fn the_row_that_keeps_the_license_is_tied_strongly_then_named_as_the_directory_knows_then_a_work_address()
+ {
+    use super::super::recommend::prefer_row;
+    // Pelle Wedgwood became Pelle Beyer; none of the three rows is an address the directory lists.
+    let named = |id: &str, email: &str, name: &str| {
+        let mut r = row(id, email);
+        r.name = name.into();
+        r
+    };
+    let table = vec![
+        named("old", "pelle.wedgwood@corp.example", "Pelle Wedgwood"),
+        named("acq", "pwedgwood@acquired.example", "Beyer, Pelle"),
+        named("home", "pelle.beyer@gmail.com", "Pelle Beyer"),
+    ];
+    let policy = Policy::default();
+    let directory = Identity {
+        name: Some("Pelle Beyer".into()),
+        ..okta("o1", "pelle.beyer@corp.example", AccountStatus::Active)
+    };
+    let person = super::super::people::Person {
+        rows: vec![0, 1, 2],
+        identities: vec![&directory],
+    };
+    let mut ctx = super::super::context::Context::new(
+        now(),
+        &policy,
+        &table,
+        super::super::guard::SourceHealth::default(),
+        None,
+    );
+    let prefer = |ctx: &super::super::context::Context<'_>, a: usize, b: usize| {
+        prefer_row(a, b, &person, &person, ctx)
+    };
+    // The name the directory knows, before the old name; a work address before a personal one.
+    assert!(prefer(&ctx, 1, 0) && !prefer(&ctx, 0, 1));
+    assert!(prefer(&ctx, 2, 0));
+    assert!(prefer(&ctx, 1, 2) && !prefer(&ctx, 2, 1));
+    // A row strong evidence ties to the directory record (a tool account's address) comes first.
+    ctx.tied_strongly = vec![true, false, false];
+    assert!(prefer(&ctx, 0, 1) && prefer(&ctx, 0, 2));
+}
