@@ -25,6 +25,7 @@ use super::context::Context;
 use super::employment::{Employment, employment_of};
 use super::people::Person;
 use super::recommend::{Decisions, confidence, is_stale, last_activity, prefer_row};
+use super::table::is_eligible_addition;
 
 /// Apply every weak link of the resolution to step 3's decisions. Returns the people (by cluster)
 /// not to be added as new developers until reviewed.
@@ -62,12 +63,18 @@ pub(super) fn apply_weak_links(
                 if !people[other].rows.is_empty() {
                     continue; // the other person only has removed rows
                 }
-                blocked_additions.insert(other);
+                let own = if other == ca { cb } else { ca };
                 if let Some(rec) = decisions.by_row.get_mut(&row)
                     && match_contradicts_removal(rec, &people[other], ctx)
                 {
+                    if ended_record_of_someone_added_anyway(rec, &people[own], &people[other], ctx)
+                    {
+                        note_either_way(rec, &people[other], link);
+                        continue;
+                    }
                     soften_removal(rec, &people[other], link);
                 }
+                blocked_additions.insert(other);
             }
             (None, None) => {}
         }
@@ -275,6 +282,41 @@ pub(super) fn match_contradicts_removal(
         Reason::Inactive => last_activity(other, ctx.table).is_some_and(|(t, _)| !is_stale(t, ctx)),
         _ => false,
     }
+}
+
+/// Whether a departure that a possible match to someone with no row contradicts changes no license
+/// either way: the row's own directory records have ended (a converted contractor's vendor record,
+/// not an absence a directory might explain) and the match is added as a new developer unless held
+/// back. Then the removal stands, with the match as evidence ([`note_either_way`]), and the match
+/// is added: keeping this row instead, if they are one person, would change no license.
+fn ended_record_of_someone_added_anyway(
+    rec: &Recommendation,
+    own: &Person<'_>,
+    other: &Person<'_>,
+    ctx: &Context<'_>,
+) -> bool {
+    rec.reason == Reason::Departed
+        && matches!(
+            employment_of(&own.identities, &ctx.directories),
+            Employment::Departed { .. }
+        )
+        && ctx.policy.add_new_developers
+        && is_eligible_addition(other, ctx)
+}
+
+/// A removal that stands although a possible match contradicts it: the match and what either
+/// answer would change, as evidence.
+fn note_either_way(rec: &mut Recommendation, other: &Person<'_>, link: &MatchLink) {
+    rec.evidence.push(format!(
+        "may be the same person as {}: {}",
+        other.describe(),
+        link.evidence.join("; ")
+    ));
+    rec.evidence.push(
+        "either way one license: this row goes and they are added as a new developer; \
+         if the same person, their history stays on this row"
+            .to_string(),
+    );
 }
 
 /// Turn a removal into a review, no more certain than an uncertain finding, with the match and what

@@ -143,7 +143,7 @@ pub(super) fn table_after(
 /// Whether a person with no row should be added (SPEC §3.4 `add_new_developers`): found in the
 /// tools, employed (or no directory to ask), no bot, no excluded role, and not inactive — a
 /// protected person is added whatever their activity.
-fn is_eligible_addition(person: &Person<'_>, ctx: &Context<'_>) -> bool {
+pub(super) fn is_eligible_addition(person: &Person<'_>, ctx: &Context<'_>) -> bool {
     let in_tools = person.identities.iter().any(|i| !i.directory);
     if !in_tools {
         return false;

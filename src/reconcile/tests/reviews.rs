@@ -123,6 +123,81 @@ fn a_probable_match_in_the_tools_turns_an_inactivity_removal_into_a_review_and_i
 }
 
 #[test]
+fn a_converted_contractors_ended_record_is_removed_and_their_employee_record_added() {
+    // The vendor record ended; an employee record with the same name is active under a new
+    // address and has no row. Keeping the contractor's row or adding the employee: one license
+    // either way, so the ended record's row goes (the match shown) and the employee is added.
+    let mut table: Vec<Developer> = Vec::new();
+    let mut employees: Vec<Identity> = Vec::new();
+    for k in 0..12 {
+        let email = format!("p{k}@corp.example");
+        let mut r = row(&format!("r{k}"), &email);
+        r.name = format!("Person{k} Surname{k}");
+        employees.push(Identity {
+            name: Some(r.name.clone()),
+            ..okta(&format!("o{k}"), &email, AccountStatus::Active)
+        });
+        table.push(r);
+    }
+    let mut contractor_row = row("c", "matthew.hubbs@vendor.example");
+    contractor_row.name = "Matthew Hubbs".into();
+    table.push(contractor_row);
+    employees.push(Identity {
+        name: Some("Matthew Hubbs".into()),
+        ..okta("o-mh", "matthew_hubbs@corp.example", AccountStatus::Active)
+    });
+    let vendor_record = Identity {
+        source: "contractors".into(),
+        name: Some("Matthew Hubbs".into()),
+        ..person(
+            "contractors",
+            "CTR-1",
+            "matthew.hubbs@vendor.example",
+            AccountStatus::Departed,
+            true,
+        )
+    };
+    let at_github = Identity {
+        name: Some("Matthew Hubbs".into()),
+        ..github("91", "matthew_hubbs@corp.example", Some(days_ago(3)))
+    };
+    let mut case = Case::new(table)
+        .source("okta", true, employees)
+        .source("contractors", true, vec![vendor_record])
+        .source("github", false, vec![at_github]);
+    case.resolve.merge_threshold = 0.999;
+    let o = case.run();
+    let r = rec(&o, "c").expect("a recommendation for the contractor's row");
+    assert_eq!(
+        (r.action, r.reason),
+        (Action::Remove, Reason::Departed),
+        "{r:?}"
+    );
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.starts_with("either way one license")),
+        "{r:?}"
+    );
+    let added: Vec<&str> = o
+        .table
+        .iter()
+        .filter(|d| o.added.contains(&d.id))
+        .map(|d| d.email.as_str())
+        .collect();
+    assert_eq!(added, ["matthew_hubbs@corp.example"]);
+    // With additions off, the same match decides a license: a review.
+    case.policy.add_new_developers = false;
+    let o = case.run();
+    assert_eq!(
+        action_reason(&o, "c"),
+        Some((Action::Review, Reason::Departed)),
+        "{:?}",
+        o.recommendations
+    );
+}
+
+#[test]
 fn a_probable_match_in_the_tools_to_a_row_with_no_recommendation_is_withheld_not_reviewed() {
     // SPEC §3.3: an unattached tool account that merely resembles a row is not a recommendation on
     // that row; it is withheld from the additions and counted.
