@@ -301,13 +301,20 @@ impl Forest {
     /// Join the clusters of `a` and `b` on strong evidence (only a split override refuses it);
     /// the link is kept when it joined two clusters.
     fn join_strong(&mut self, a: usize, b: usize, reason: StrongReason) {
-        if let Ok(true) = self.clusters.union(a, b, false) {
+        let joined = matches!(self.clusters.union(a, b, false), Ok(true));
+        self.keep(joined, a, b, Why::Strong(reason));
+    }
+
+    /// Keep the link that joined two clusters; whether it did.
+    fn keep(&mut self, joined: bool, a: usize, b: usize, why: Why) -> bool {
+        if joined {
             self.merges.push(Merge {
                 a: IdentityIx::new(a.min(b)),
                 b: IdentityIx::new(a.max(b)),
-                why: Why::Strong(reason),
+                why,
             });
         }
+        joined
     }
 
     /// Join as [`Self::join_guarded`] does, except that conflicts of the guard kinds `overridable`
@@ -328,28 +335,14 @@ impl Forest {
             return false;
         }
         let joined = matches!(self.clusters.union(a, b, false), Ok(true));
-        if joined {
-            self.merges.push(Merge {
-                a: IdentityIx::new(a.min(b)),
-                b: IdentityIx::new(a.max(b)),
-                why,
-            });
-        }
-        joined
+        self.keep(joined, a, b, why)
     }
 
     /// Join the clusters of `a` and `b` on evidence that guards may refuse (two accounts of one
     /// directory source, two employee ids, two work emails); whether they joined.
     fn join_guarded(&mut self, a: usize, b: usize, why: Why) -> bool {
         let joined = matches!(self.clusters.union(a, b, true), Ok(true));
-        if joined {
-            self.merges.push(Merge {
-                a: IdentityIx::new(a.min(b)),
-                b: IdentityIx::new(a.max(b)),
-                why,
-            });
-        }
-        joined
+        self.keep(joined, a, b, why)
     }
 }
 
