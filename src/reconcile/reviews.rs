@@ -37,6 +37,7 @@ pub(super) fn apply_weak_links(
 ) -> HashSet<usize> {
     let mut blocked_additions: HashSet<usize> = HashSet::new();
     let mut lookalikes: HashMap<usize, Vec<Lookalike<'_, '_>>> = HashMap::new();
+    let mut either_way: Vec<(usize, usize, &MatchLink)> = Vec::new();
     let target_of_cluster = &decisions.target_of_cluster;
     for link in &resolution.reviews {
         let (ca, cb) = (resolution.cluster_of[link.a], resolution.cluster_of[link.b]);
@@ -69,7 +70,7 @@ pub(super) fn apply_weak_links(
                 {
                     if ended_record_of_someone_added_anyway(rec, &people[own], &people[other], ctx)
                     {
-                        note_either_way(rec, &people[other], link);
+                        either_way.push((row, other, link));
                         continue;
                     }
                     soften_removal(rec, &people[other], link);
@@ -81,6 +82,17 @@ pub(super) fn apply_weak_links(
     }
     for (row, candidates) in lookalikes {
         duplicate_before_departure(row, &candidates, &mut decisions.by_row, ctx);
+    }
+    // A departure stands on a match added anyway only if another link did not hold them back:
+    // otherwise the match is not added, and the decision changes a license after all.
+    for (row, other, link) in either_way {
+        if let Some(rec) = decisions.by_row.get_mut(&row) {
+            if blocked_additions.contains(&other) {
+                soften_removal(rec, &people[other], link);
+            } else {
+                note_either_way(rec, &people[other], link);
+            }
+        }
     }
     blocked_additions
 }

@@ -195,6 +195,20 @@ fn a_converted_contractors_ended_record_is_removed_and_their_employee_record_add
         "{:?}",
         o.recommendations
     );
+    // Held back by another possible row of theirs (one no directory knows), the employee is not
+    // added: then the contractor's row is a review too, never a removal with nobody added.
+    case.policy.add_new_developers = true;
+    let mut second = row("m", "mhubbs@corp.example");
+    second.name = "Matthew Hubbs".into();
+    case.table.push(second);
+    let o = case.run();
+    assert!(o.added.is_empty(), "{:?}", o.added);
+    assert_eq!(
+        action_reason(&o, "c"),
+        Some((Action::Review, Reason::Departed)),
+        "{:?}",
+        o.recommendations
+    );
 }
 
 #[test]
