@@ -189,7 +189,6 @@ pub(super) enum DirectoryKnows {
     AsLivePrimary,
 }
 
-/// Whether the directory records of person `p` carry row `d`'s address, and how.
 /// Whether the row carries the name a directory record of the person carries, as written.
 fn named_as_the_directory_knows(d: &Developer, p: &Person<'_>) -> bool {
     p.identities
@@ -199,6 +198,7 @@ fn named_as_the_directory_knows(d: &Developer, p: &Person<'_>) -> bool {
         .any(|name| same_written_name(&d.name, name))
 }
 
+/// Whether the directory records of person `p` carry row `d`'s address, and how.
 pub(super) fn directory_knows(d: &Developer, p: &Person<'_>) -> DirectoryKnows {
     let mut best = DirectoryKnows::No;
     for i in p.identities.iter().filter(|i| i.directory) {

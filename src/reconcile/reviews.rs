@@ -25,7 +25,7 @@ use super::context::Context;
 use super::employment::{Employment, employment_of};
 use super::people::Person;
 use super::recommend::{Decisions, confidence, is_stale, last_activity, prefer_row};
-use super::table::is_eligible_addition;
+use super::table::would_be_added;
 
 /// Apply every weak link of the resolution to step 3's decisions. Returns the people (by cluster)
 /// not to be added as new developers until reviewed.
@@ -299,7 +299,7 @@ pub(super) fn match_contradicts_removal(
 /// Whether a departure that a possible match to someone with no row contradicts changes no license
 /// either way: the row's own directory records have ended (a converted contractor's vendor record,
 /// not an absence a directory might explain) and the match is added as a new developer unless held
-/// back. Then the removal stands, with the match as evidence ([`note_either_way`]), and the match
+/// back ([`would_be_added`]). Then the removal stands, with the match as evidence ([`note_either_way`]), and the match
 /// is added: keeping this row instead, if they are one person, would change no license.
 fn ended_record_of_someone_added_anyway(
     rec: &Recommendation,
@@ -312,8 +312,7 @@ fn ended_record_of_someone_added_anyway(
             employment_of(&own.identities, &ctx.directories),
             Employment::Departed { .. }
         )
-        && ctx.policy.add_new_developers
-        && is_eligible_addition(other, ctx)
+        && would_be_added(other, ctx)
 }
 
 /// A removal that stands although a possible match contradicts it: the match and what either

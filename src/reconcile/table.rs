@@ -140,10 +140,23 @@ pub(super) fn table_after(
     }
 }
 
+/// Whether this run adds a person with no row unless a possible match holds them back: additions
+/// on, eligible, with an address for the new row that no active row has.
+pub(super) fn would_be_added(person: &Person<'_>, ctx: &Context<'_>) -> bool {
+    ctx.policy.add_new_developers
+        && person.rows.is_empty()
+        && is_eligible_addition(person, ctx)
+        && primary_email(person).is_some_and(|email| {
+            !ctx.table
+                .iter()
+                .any(|d| d.status == RowStatus::Active && d.email.eq_ignore_ascii_case(&email))
+        })
+}
+
 /// Whether a person with no row should be added (SPEC §3.4 `add_new_developers`): found in the
 /// tools, employed (or no directory to ask), no bot, no excluded role, and not inactive — a
 /// protected person is added whatever their activity.
-pub(super) fn is_eligible_addition(person: &Person<'_>, ctx: &Context<'_>) -> bool {
+fn is_eligible_addition(person: &Person<'_>, ctx: &Context<'_>) -> bool {
     let in_tools = person.identities.iter().any(|i| !i.directory);
     if !in_tools {
         return false;

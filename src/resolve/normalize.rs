@@ -82,44 +82,100 @@ const WEAK: &[&str] = &[
 const PUBLIC: &[&str] = &[
     "126.com",
     "163.com",
+    "aim.com",
+    "aliyun.com",
     "aol.com",
+    "arcor.de",
+    "att.net",
+    "bigpond.com",
+    "bk.ru",
+    "bluewin.ch",
+    "btinternet.com",
     "comcast.net",
+    "cox.net",
+    "daum.net",
+    "earthlink.net",
     "fastmail.com",
     "fastmail.fm",
+    "foxmail.com",
     "free.fr",
+    "freenet.de",
     "gmail.com",
     "gmx.com",
     "gmx.de",
     "gmx.net",
     "googlemail.com",
+    "hanmail.net",
     "hotmail.co.uk",
     "hotmail.com",
+    "hotmail.de",
+    "hotmail.es",
     "hotmail.fr",
+    "hotmail.it",
     "icloud.com",
+    "inbox.ru",
+    "interia.pl",
+    "laposte.net",
+    "libero.it",
+    "list.ru",
+    "live.co.uk",
     "live.com",
+    "live.de",
+    "live.fr",
     "mac.com",
+    "mail.com",
     "mail.ru",
     "me.com",
     "msn.com",
+    "naver.com",
+    "o2.pl",
+    "optusnet.com.au",
     "orange.fr",
     "outlook.com",
+    "outlook.de",
+    "outlook.fr",
+    "planet.nl",
     "pm.me",
+    "posteo.de",
     "proton.me",
     "protonmail.com",
     "qq.com",
+    "rambler.ru",
+    "rediffmail.com",
+    "rocketmail.com",
+    "rogers.com",
+    "sbcglobal.net",
+    "seznam.cz",
+    "shaw.ca",
+    "sina.com",
+    "skynet.be",
+    "sohu.com",
     "t-online.de",
+    "telenet.be",
+    "telus.net",
     "tuta.io",
     "tutanota.com",
+    "ukr.net",
     "users.noreply.github.com",
     "users.sourceforge.net",
+    "verizon.net",
+    "wanadoo.fr",
     "web.de",
+    "wp.pl",
+    "xs4all.nl",
+    "yahoo.co.in",
+    "yahoo.co.jp",
     "yahoo.co.uk",
     "yahoo.com",
     "yahoo.de",
+    "yahoo.es",
     "yahoo.fr",
+    "yahoo.it",
     "yandex.com",
     "yandex.ru",
+    "yeah.net",
     "ymail.com",
+    "ziggo.nl",
     "zoho.com",
 ];
 
@@ -330,9 +386,10 @@ pub fn email_key(raw: &str) -> Option<EmailKey> {
     Some(EmailKey::Address { local, domain })
 }
 
-/// Whether two addresses at one domain differ only in a number ending the local part
-/// (`jsmith@`, `jsmith2@`; `john.saraogi2@`, `john.saraogi@`): the number is what a second person
-/// gets when the address is taken, so the two are two people's.
+/// Whether two addresses at one domain that is no public provider differ only in a number ending
+/// the local part (`jsmith@`, `jsmith2@`; `john.saraogi2@`, `john.saraogi@`): the number is what a
+/// second person gets when the address is taken, so the two are two people's. (At a provider the
+/// number is chosen: `jsmith84@gmail.com` says nothing of `jsmith@gmail.com`.)
 pub fn numbered_siblings(a: &str, b: &str) -> bool {
     let split = |raw: &str| {
         let (local, domain) = raw.trim().rsplit_once('@')?;
@@ -345,6 +402,7 @@ pub fn numbered_siblings(a: &str, b: &str) -> bool {
     match (split(a), split(b)) {
         (Some((base_a, local_a, domain_a)), Some((base_b, local_b, domain_b))) => {
             domain_a == domain_b
+                && !is_public_mail_domain(&domain_a)
                 && base_a == base_b
                 && local_a != local_b
                 && base_a.chars().filter(|c| c.is_alphabetic()).count() >= 3
@@ -640,6 +698,7 @@ mod tests {
         assert!(numbered_siblings("jsmith3@a.example", "jsmith12@a.example"));
         // Another domain, another local part, the same address, or no letters to speak of.
         assert!(!numbered_siblings("jsmith@a.example", "jsmith2@b.example"));
+        assert!(!numbered_siblings("jsmith@gmail.com", "jsmith84@gmail.com"));
         assert!(!numbered_siblings("jsmith@a.example", "jsmyth2@a.example"));
         assert!(!numbered_siblings("jsmith2@a.example", "jsmith2@a.example"));
         assert!(!numbered_siblings("u1@a.example", "u2@a.example"));

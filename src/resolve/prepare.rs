@@ -17,6 +17,10 @@ use super::strong::{self, Holder, Origin, StrongReason, employee_id};
 use super::{IdentityIx, ResolveOptions, Resolver, workers};
 use crate::model::Identity;
 
+/// A domain no directory lists hands out addresses (a numbered one is a second person's) when at
+/// least this many identities, or one in a thousand, hold addresses there.
+const NUMBERED_DOMAIN_MIN: usize = 10;
+
 /// Below this many identities, threads cost more than they save.
 const PARALLEL_PARSE_MIN: usize = 20_000;
 
@@ -36,7 +40,7 @@ impl Resolver<'_> {
             &self.tables.email_keys,
         );
         self.guard_org_emails(&holders, &org);
-        self.guard_numbered_addresses(&holders);
+        self.guard_numbered_addresses(&holders, &org);
         self.apply_overrides();
         holders
     }
@@ -126,20 +130,40 @@ impl Resolver<'_> {
         }
     }
 
-    /// In an organisation's data (a directory present), addresses at a domain that is no public
-    /// provider that differ only in a number ending the local part (`jsmith@`, `jsmith2@`) are
-    /// two people's: the number is what the second gets when the first holds the address — at
-    /// the parent's domain and at an acquired company's, which the directory may not list. Weak
-    /// evidence never joins them (a guard per base address). In a git history the number is the
-    /// person's own choice (`th.acker66@` beside `th.acker@`), so there is no guard.
-    fn guard_numbered_addresses(&mut self, holders: &[Holder]) {
+    /// In an organisation's data (a directory present), addresses at a domain that hands out
+    /// addresses — an organisation's (`org`), or any domain that is no public provider held by
+    /// many identities (an acquired company's, which the directory may not list) — that differ
+    /// only in a number ending the local part (`jsmith@`, `jsmith2@`) are two people's: the
+    /// number is what the second gets when the first holds the address. Weak evidence never joins
+    /// them (a guard per base address). At a domain few people use (a small provider, a
+    /// personal domain) and in a git history the number is the person's own choice
+    /// (`th.acker66@` beside `th.acker@`), so there is no guard.
+    fn guard_numbered_addresses(&mut self, holders: &[Holder], org: &[String]) {
         if !self.identities.iter().any(|i| i.directory) {
             return;
         }
         let tables = &mut self.tables;
+        // Identities at each domain that is no public provider.
+        let mut held: FastMap<&str, u32> = FastMap::default();
+        for h in holders {
+            if let Some((_, domain)) = tables.email_keys.get(h.key).rsplit_once('@')
+                && !normalize::is_public_mail_domain(domain)
+            {
+                *held.entry(domain).or_default() += 1;
+            }
+        }
+        let many = (self.identities.len() / 1000).max(NUMBERED_DOMAIN_MIN);
+        let hands_out: Vec<String> = held
+            .into_iter()
+            .filter(|&(d, n)| n as usize >= many || org.iter().any(|o| o == d))
+            .map(|(d, _)| d.to_string())
+            .collect();
+        if hands_out.is_empty() {
+            return;
+        }
         let base_of = |key: &str| -> Option<String> {
             let (local, domain) = key.rsplit_once('@')?;
-            if normalize::is_public_mail_domain(domain) {
+            if !hands_out.iter().any(|d| d == domain) {
                 return None;
             }
             let base = local.trim_end_matches(|c: char| c.is_ascii_digit());
@@ -168,10 +192,9 @@ impl Resolver<'_> {
         for h in holders {
             let key = tables.email_keys.get(h.key);
             let base = base_of(key).unwrap_or_else(|| key.to_string());
-            let Some(members) = family.get(&base).filter(|m| m.len() >= 2) else {
+            if family.get(&base).is_none_or(|m| m.len() < 2) {
                 continue;
-            };
-            debug_assert!(members.contains(&h.key));
+            }
             let kind = GuardKind::Numbered(tables.guard_values.intern(&base));
             let value = tables.guard_values.intern(key);
             self.forest.clusters.add_guard(h.i.get(), kind, value);
@@ -466,6 +489,15 @@ mod tests {
         let with = |extra: Vec<Identity>| {
             let mut ids = crowd();
             ids.push(okta("o1", "Someone Else", "someone.else@corp.example"));
+            // The acquired company hands out addresses: many people hold one there.
+            for k in 0..12 {
+                let email = format!("colleague{k}@acquired.example");
+                ids.push(id(
+                    &format!("c{k}"),
+                    &format!("Colleague{k} Surname{k}"),
+                    &[&email],
+                ));
+            }
             let n = ids.len();
             ids.extend(extra);
             (resolve(&ids, &ResolveOptions::default()), n)
@@ -495,7 +527,13 @@ mod tests {
             ),
         ]);
         assert!(together(&res, n, n + 1), "{:?}", res.reviews);
-        // In a git history the number is the person's own choice (`th.acker66@`, `th.acker@`).
+        // At a domain few people use, and in a git history, the number is the person's own
+        // choice (`th.acker66@`, `th.acker@`).
+        let (res, n) = with(vec![
+            id("a", "Thomas Ackermann", &["th.acker@arcor.example"]),
+            id("b", "Thomas Ackermann", &["th.acker66@arcor.example"]),
+        ]);
+        assert!(together(&res, n, n + 1), "{:?}", res.reviews);
         let (res, n) = among_crowd([
             id("a", "Thomas Ackermann", &["th.acker@arcor.example"]),
             id("b", "Thomas Ackermann", &["th.acker66@arcor.example"]),

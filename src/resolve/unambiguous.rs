@@ -219,13 +219,19 @@ impl Resolver<'_> {
                 self.forest.join_guarded(d, i, Why::OnlyNamed(only));
                 continue;
             }
-            let login_spells_last = self.identities[i]
+            let login = self.identities[i]
                 .login
                 .as_deref()
-                .is_some_and(|l| spells_last(&super::names::letters_of(l), person));
+                .map(super::names::letters_of)
+                .unwrap_or_default();
+            // The login spells the person's family name, and not the group's own one too
+            // (`asilva-costa` is Ana Costa's as much as Ana Silva's).
             if only.from_login
-                && login_spells_last
-                && conflicts.all(|&m| same_first(&self.prepared[m].name, person))
+                && spells_last(&login, person)
+                && conflicts.all(|&m| {
+                    let name = &self.prepared[m].name;
+                    same_first(name, person) && !spells_last(&login, name)
+                })
             {
                 only.renamed = true;
                 let org_email = |k: GuardKind| matches!(k, GuardKind::OrgEmail(_));
@@ -452,6 +458,14 @@ mod tests {
             // `peter` (of `peter_yi`) is Pete Raison's first name and initial, not his name.
             okta("00u4", "Pete Raison", "praison@corp.example"),
             github("gl-1", "Peter Yi", "peter_yi", "peter.yi@acquired.example"),
+            // `asilva-costa` spells Ana Costa's own family name too: no sign of a rename.
+            okta("00u5", "Ana Silva", "ana.silva@corp.example"),
+            github(
+                "gh-4",
+                "Ana Costa",
+                "asilva-costa",
+                "ana.costa@corp.example",
+            ),
         ];
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(
@@ -466,6 +480,7 @@ mod tests {
         );
         assert!(!together(&res, 0, 7), "{:?}", res.merges);
         assert!(!together(&res, 8, 9), "{:?}", res.merges);
+        assert!(!together(&res, 10, 11), "{:?}", res.merges);
     }
 
     #[test]

@@ -647,10 +647,13 @@ fn the_row_that_keeps_the_license_is_tied_strongly_then_named_as_the_directory_k
         r.name = name.into();
         r
     };
+    let mut home = named("home", "pelle.beyer@gmail.com", "Pelle Beyer");
+    // The personal row is the oldest: only the work address puts the acquired row first.
+    home.first_seen = days_ago(900);
     let table = vec![
         named("old", "pelle.wedgwood@corp.example", "Pelle Wedgwood"),
         named("acq", "pwedgwood@acquired.example", "Beyer, Pelle"),
-        named("home", "pelle.beyer@gmail.com", "Pelle Beyer"),
+        home,
     ];
     let policy = Policy::default();
     let directory = Identity {
@@ -678,4 +681,42 @@ fn the_row_that_keeps_the_license_is_tied_strongly_then_named_as_the_directory_k
     // A row strong evidence ties to the directory record (a tool account's address) comes first.
     ctx.tied_strongly = vec![true, false, false];
     assert!(prefer(&ctx, 0, 1) && prefer(&ctx, 0, 2));
+}
+
+#[test]
+fn the_row_strong_evidence_ties_to_the_directory_keeps_the_license_over_one_a_name_attaches() {
+    // Julian's GitHub account carries his personal address (a row) and his directory address
+    // (SAML): that row is his by strong evidence; the acquired company's row only by his name.
+    let named = |id: &str, email: &str| {
+        let mut r = row(id, email);
+        r.name = "Julian Skorski".into();
+        r
+    };
+    let table = vec![
+        named("acq", "julian.skorski@acquired.example"),
+        named("home", "jskorski1984@gmail.com"),
+    ];
+    let directory = Identity {
+        name: Some("Julian Skorski".into()),
+        ..okta("o1", "jskorski2@corp.example", AccountStatus::Active)
+    };
+    let account = Identity {
+        emails: vec![
+            "jskorski1984@gmail.com".into(),
+            "jskorski2@corp.example".into(),
+        ],
+        ..github("61", "jskorski1984@gmail.com", Some(days_ago(3)))
+    };
+    let o = Case::new(table)
+        .source("okta", true, vec![directory])
+        .source("github", false, vec![account])
+        .run();
+    let r = rec(&o, "acq").expect("a recommendation for the acquired company's row");
+    assert_eq!(
+        (r.action, r.reason, r.into.as_deref()),
+        (Action::Merge, Reason::Duplicate, Some("home")),
+        "{:?}",
+        o.recommendations
+    );
+    assert!(rec(&o, "home").is_none(), "{:?}", o.recommendations);
 }

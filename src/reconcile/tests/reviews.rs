@@ -401,16 +401,19 @@ fn a_row_is_a_duplicate_only_under_the_name_the_directory_knows_not_a_namesakes(
         "eva.rodriguez@corp.example",
         FullName,
     ));
-    // A nickname or one word of the name may be a namesake who left ("Stephen" is not "Steven").
-    for (name, names) in [("Stephen Santos", FullName), ("Tomo Thiel", Other)] {
+    // A nickname or one word of the name may be a namesake who left ("Stephen" is not "Steven",
+    // a "Tomo" account does not make "Tomo Thiel" Tomo Kim).
+    for (name, email, directory_name, names) in [
+        (
+            "Stephen Santos",
+            "stephen.santos@corp.example",
+            "Steven Santos",
+            FullName,
+        ),
+        ("Tomo Thiel", "tomo.thiel@corp.example", "Tomo Kim", Other),
+    ] {
         assert!(
-            !plainly_theirs_case(
-                name,
-                "x.santos@corp.example",
-                "Steven Santos",
-                "steven.santos@corp.example",
-                names,
-            ),
+            !plainly_theirs_case(name, email, directory_name, "x@corp.example", names),
             "{name}"
         );
     }
