@@ -19,13 +19,15 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{Action, Developer, Reason, Recommendation};
-use crate::resolve::{MatchLink, NameAgreement, Resolution, numbered_siblings, same_written_name};
+use crate::resolve::{
+    MatchLink, NameAgreement, Resolution, name_key, numbered_siblings, same_written_name,
+};
 
 use super::context::Context;
 use super::employment::{Employment, employment_of};
 use super::people::Person;
 use super::recommend::{Decisions, confidence, is_stale, last_activity, prefer_row};
-use super::table::would_be_added;
+use super::table::{holds_a_developer_role, would_be_added};
 
 /// Apply every weak link of the resolution to step 3's decisions. Returns the people (by cluster)
 /// not to be added as new developers until reviewed.
@@ -83,6 +85,7 @@ pub(super) fn apply_weak_links(
     for (row, candidates) in lookalikes {
         duplicate_before_departure(row, &candidates, &mut decisions.by_row, ctx);
     }
+    namesakes_in_the_directory(people, decisions, ctx);
     // A departure stands on a match added anyway only if another link did not hold them back:
     // otherwise the match is not added, and the decision changes a license after all.
     for (row, other, link) in either_way {
@@ -103,6 +106,90 @@ struct Lookalike<'p, 'a> {
     into: usize,
     person: &'p Person<'a>,
     link: &'p MatchLink,
+}
+
+/// A row removed as departed because no directory knows it, whose name (nicknames counted, middle
+/// names aside) an active directory person carries who has no row and is not added this run:
+/// the row may be theirs under an address the directory does not list, and the name being two
+/// people's ("Phil Singh", "Philip Singh") is why nothing attached it. Removing it would take
+/// their only license, so it is a review (SPEC §3.3: thin evidence is shown, not guessed). A
+/// namesake with a row of their own, or added anyway, leaves the departure standing: the license
+/// goes either way.
+fn namesakes_in_the_directory(people: &[Person<'_>], decisions: &mut Decisions, ctx: &Context<'_>) {
+    let absent_departures: Vec<(usize, usize)> = decisions
+        .target_of_cluster
+        .iter()
+        .enumerate()
+        .filter_map(|(c, t)| Some((c, (*t)?)))
+        .filter(|&(c, row)| {
+            people[c].identities.iter().all(|i| !i.directory)
+                && decisions
+                    .by_row
+                    .get(&row)
+                    .is_some_and(|r| r.action == Action::Remove && r.reason == Reason::Departed)
+        })
+        .collect();
+    if absent_departures.is_empty() {
+        return;
+    }
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for (c, person) in people.iter().enumerate() {
+        if !person.rows.is_empty()
+            || employment_of(&person.identities, &ctx.directories) != Employment::Employed
+        {
+            continue;
+        }
+        let mut keys: Vec<String> = person
+            .identities
+            .iter()
+            .filter(|i| i.directory)
+            .filter_map(|i| name_key(i.name.as_deref()?))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            by_key.entry(key).or_default().push(c);
+        }
+    }
+    for (c, row) in absent_departures {
+        let d = &ctx.table[row];
+        let Some(candidates) = name_key(&d.name).and_then(|k| by_key.get(&k)) else {
+            continue;
+        };
+        let (added, namesakes): (Vec<&Person<'_>>, Vec<&Person<'_>>) = candidates
+            .iter()
+            .filter(|&&o| o != c)
+            .map(|&o| &people[o])
+            .filter(|o| holds_a_developer_role(o, ctx))
+            .partition(|o| would_be_added(o, ctx));
+        let Some(rec) = decisions.by_row.get_mut(&row) else {
+            continue;
+        };
+        if namesakes.is_empty() {
+            // Added anyway: one license either way; the match is shown, so the reason is read
+            // for what it is (no directory lists this address).
+            if let Some(o) = added.first() {
+                rec.evidence.push(format!(
+                    "may be {} (the same name, nicknames counted; no address ties them)",
+                    o.describe()
+                ));
+                rec.evidence.push(EITHER_WAY.to_string());
+            }
+            continue;
+        }
+        rec.action = Action::Review;
+        rec.confidence = rec.confidence.min(confidence::UNCERTAIN);
+        let named: Vec<String> = namesakes.iter().take(3).map(|o| o.describe()).collect();
+        rec.evidence.push(format!(
+            "may be {} (the same name, nicknames counted; no address ties them)",
+            named.join(" or ")
+        ));
+        rec.evidence.push(
+            "if theirs: keep this row (it takes their accounts), no license change; if not: remove \
+             it as departed, one license fewer"
+                .to_string(),
+        );
+    }
 }
 
 /// A weak link between a row removed as departed because no directory knows it and the row of a
@@ -315,6 +402,10 @@ fn ended_record_of_someone_added_anyway(
         && would_be_added(other, ctx)
 }
 
+/// What a departure that a possible match added anyway contradicts changes: no license.
+const EITHER_WAY: &str = "either way one license: this row goes and they are added as a new \
+                          developer; if the same person, their history stays on this row";
+
 /// A removal that stands although a possible match contradicts it: the match and what either
 /// answer would change, as evidence.
 fn note_either_way(rec: &mut Recommendation, other: &Person<'_>, link: &MatchLink) {
@@ -323,11 +414,7 @@ fn note_either_way(rec: &mut Recommendation, other: &Person<'_>, link: &MatchLin
         other.describe(),
         link.evidence.join("; ")
     ));
-    rec.evidence.push(
-        "either way one license: this row goes and they are added as a new developer; \
-         if the same person, their history stays on this row"
-            .to_string(),
-    );
+    rec.evidence.push(EITHER_WAY.to_string());
 }
 
 /// Turn a removal into a review, no more certain than an uncertain finding, with the match and what

@@ -153,6 +153,15 @@ pub(super) fn would_be_added(person: &Person<'_>, ctx: &Context<'_>) -> bool {
         })
 }
 
+/// Whether a person's role keeps a license: no bot, no excluded role.
+pub(super) fn holds_a_developer_role(person: &Person<'_>, ctx: &Context<'_>) -> bool {
+    if policy::bot_evidence(&person.identities, &ctx.policy.bot_patterns).is_some() {
+        return false;
+    }
+    let (department, title) = policy::role_of(&person.identities, None, None);
+    policy::excluded_role_evidence(department.as_ref(), title.as_ref(), ctx.policy).is_none()
+}
+
 /// Whether a person with no row should be added (SPEC §3.4 `add_new_developers`): found in the
 /// tools, employed (or no directory to ask), no bot, no excluded role, and not inactive — a
 /// protected person is added whatever their activity.
@@ -166,11 +175,7 @@ fn is_eligible_addition(person: &Person<'_>, ctx: &Context<'_>) -> bool {
         Employment::Unknown { .. } if ctx.directories.is_empty() => {}
         _ => return false,
     }
-    if policy::bot_evidence(&person.identities, &ctx.policy.bot_patterns).is_some() {
-        return false;
-    }
-    let (department, title) = policy::role_of(&person.identities, None, None);
-    if policy::excluded_role_evidence(department.as_ref(), title.as_ref(), ctx.policy).is_some() {
+    if !holds_a_developer_role(person, ctx) {
         return false;
     }
     if policy::is_protected(

@@ -45,7 +45,7 @@ use cluster::Clusters;
 use evidence::{DomainLabels, NameStats, PairScore, Prepared};
 use interner::Interner;
 pub use mailmap::mailmap;
-pub use names::same_written_name;
+pub use names::{name_key, same_written_name};
 pub use normalize::{is_personal_mailbox, numbered_siblings};
 use strong::StrongReason;
 

@@ -223,6 +223,12 @@ pub fn same_written_name(a: &str, b: &str) -> bool {
     }
 }
 
+/// The key a display name is one name by (SPEC §3.3: first and last word, nicknames counted,
+/// "Last, First", case and accents aside; middle names dropped): `None` for no person name.
+pub fn name_key(raw: &str) -> Option<String> {
+    NameInfo::parse(raw).key()
+}
+
 /// Names that belong to no person: machines, placeholders, platforms.
 pub fn is_generic_name(folded: &str) -> bool {
     const GENERIC: &[&str] = &[

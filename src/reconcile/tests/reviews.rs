@@ -509,3 +509,87 @@ fn a_leavers_row_with_a_nickname_of_an_employed_persons_name_stays_departed() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_row_no_directory_knows_under_a_name_two_directory_people_share_is_reviewed_not_removed() {
+    // "Phil Singh" and "Philip Singh" are one name (nicknames counted), so nothing attaches the
+    // acquired company's row `b` to Phil. Phil has no row and no tool account (not added): the
+    // row may be his only license, so it is a review, not a departure.
+    let mut table: Vec<Developer> = Vec::new();
+    let mut directory: Vec<Identity> = Vec::new();
+    for k in 0..12 {
+        let email = format!("p{k}@corp.example");
+        let mut r = row(&format!("r{k}"), &email);
+        r.name = format!("Person{k} Surname{k}");
+        directory.push(Identity {
+            name: Some(r.name.clone()),
+            ..okta(&format!("o{k}"), &email, AccountStatus::Active)
+        });
+        table.push(r);
+    }
+    let mut philip = row("a", "psingh9@corp.example");
+    philip.name = "Philip Singh".into();
+    let mut acquired = row("b", "phil.singh@acquired.example");
+    acquired.name = "Phil Singh".into();
+    table.extend([philip, acquired]);
+    directory.push(Identity {
+        name: Some("Philip Singh".into()),
+        ..okta("o-philip", "psingh9@corp.example", AccountStatus::Active)
+    });
+    directory.push(Identity {
+        name: Some("Phil Singh".into()),
+        ..okta("o-phil", "psingh11@corp.example", AccountStatus::Active)
+    });
+    let gitlab = Identity {
+        name: Some("Phil Singh".into()),
+        ..person(
+            "gitlab",
+            "g1",
+            "phil.singh@acquired.example",
+            AccountStatus::Active,
+            false,
+        )
+    };
+    let o = Case::new(table.clone())
+        .source("okta", true, directory.clone())
+        .source("gitlab", false, vec![gitlab.clone()])
+        .run();
+    let r = rec(&o, "b").expect("a recommendation for the acquired company's row");
+    assert_eq!(
+        (r.action, r.reason),
+        (Action::Review, Reason::Departed),
+        "{r:?}"
+    );
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.starts_with("may be okta psingh11@corp.example")),
+        "{r:?}"
+    );
+    assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
+    // With a GitHub account of his own Phil is added: one license either way, so the departure
+    // stands, the match shown.
+    let at_github = github("71", "psingh11@corp.example", Some(days_ago(2)));
+    let o = Case::new(table)
+        .source("okta", true, directory)
+        .source("gitlab", false, vec![gitlab])
+        .source("github", false, vec![at_github])
+        .run();
+    let r = rec(&o, "b").expect("a recommendation for the acquired company's row");
+    assert_eq!(
+        (r.action, r.reason),
+        (Action::Remove, Reason::Departed),
+        "{r:?}"
+    );
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.starts_with("either way one license")),
+        "{r:?}"
+    );
+    assert!(
+        o.table
+            .iter()
+            .any(|d| o.added.contains(&d.id) && d.email == "psingh11@corp.example")
+    );
+}
