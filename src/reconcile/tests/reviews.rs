@@ -127,18 +127,7 @@ fn a_converted_contractors_ended_record_is_removed_and_their_employee_record_add
     // The vendor record ended; an employee record with the same name is active under a new
     // address and has no row. Keeping the contractor's row or adding the employee: one license
     // either way, so the ended record's row goes (the match shown) and the employee is added.
-    let mut table: Vec<Developer> = Vec::new();
-    let mut employees: Vec<Identity> = Vec::new();
-    for k in 0..12 {
-        let email = format!("p{k}@corp.example");
-        let mut r = row(&format!("r{k}"), &email);
-        r.name = format!("Person{k} Surname{k}");
-        employees.push(Identity {
-            name: Some(r.name.clone()),
-            ..okta(&format!("o{k}"), &email, AccountStatus::Active)
-        });
-        table.push(r);
-    }
+    let (mut table, mut employees) = directory_crowd();
     let mut contractor_row = row("c", "matthew.hubbs@vendor.example");
     contractor_row.name = "Matthew Hubbs".into();
     table.push(contractor_row);
@@ -435,22 +424,28 @@ fn a_row_is_a_duplicate_only_under_the_name_the_directory_knows_not_a_namesakes(
     ));
 }
 
+/// Twelve people the directory lists, each with a row (so that one departure is no mass removal):
+/// the table and the directory records.
+fn directory_crowd() -> (Vec<Developer>, Vec<Identity>) {
+    (0..12)
+        .map(|k| {
+            let email = format!("p{k}@corp.example");
+            let mut r = row(&format!("r{k}"), &email);
+            r.name = format!("Person{k} Surname{k}");
+            let record = Identity {
+                name: Some(r.name.clone()),
+                ..okta(&format!("o{k}"), &email, AccountStatus::Active)
+            };
+            (r, record)
+        })
+        .unzip()
+}
+
 /// An employed person's row `a` and a row `b` no directory knows, among twelve people the
 /// directory lists with their rows (so that one departure is no mass removal): `b` with the
 /// resolver short of merging on the names alone.
 fn employed_and_absent(employed: (&str, &str), absent: (&str, &str)) -> Outcome {
-    let mut table: Vec<Developer> = Vec::new();
-    let mut directory: Vec<Identity> = Vec::new();
-    for k in 0..12 {
-        let email = format!("p{k}@corp.example");
-        let mut r = row(&format!("r{k}"), &email);
-        r.name = format!("Person{k} Surname{k}");
-        directory.push(Identity {
-            name: Some(r.name.clone()),
-            ..okta(&format!("o{k}"), &email, AccountStatus::Active)
-        });
-        table.push(r);
-    }
+    let (mut table, mut directory) = directory_crowd();
     let mut kept = row("a", employed.1);
     kept.name = employed.0.into();
     directory.push(Identity {
@@ -515,18 +510,7 @@ fn a_row_no_directory_knows_under_a_name_two_directory_people_share_is_reviewed_
     // "Phil Singh" and "Philip Singh" are one name (nicknames counted), so nothing attaches the
     // acquired company's row `b` to Phil. Phil has no row and no tool account (not added): the
     // row may be his only license, so it is a review, not a departure.
-    let mut table: Vec<Developer> = Vec::new();
-    let mut directory: Vec<Identity> = Vec::new();
-    for k in 0..12 {
-        let email = format!("p{k}@corp.example");
-        let mut r = row(&format!("r{k}"), &email);
-        r.name = format!("Person{k} Surname{k}");
-        directory.push(Identity {
-            name: Some(r.name.clone()),
-            ..okta(&format!("o{k}"), &email, AccountStatus::Active)
-        });
-        table.push(r);
-    }
+    let (mut table, mut directory) = directory_crowd();
     let mut philip = row("a", "psingh9@corp.example");
     philip.name = "Philip Singh".into();
     let mut acquired = row("b", "phil.singh@acquired.example");
