@@ -139,9 +139,12 @@ impl Resolver<'_> {
             }
             if p.name.is_person() {
                 let nicknamed = super::names::nickname_made_handles(&p.name);
+                // Every word of a longer name, run together (`chakpongshubin` for Chak-Pong Shubin).
+                let whole = (p.name.tokens.len() > 2).then(|| p.name.compact());
                 for h in super::names::name_made_handles(&p.name)
                     .into_iter()
                     .chain(nicknamed)
+                    .chain(whole)
                 {
                     carry(&mut directory.handles, h, root, carrier);
                 }
@@ -392,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn a_login_made_of_a_nickname_and_the_last_name_attaches_the_account() {
+    fn a_login_made_of_a_nickname_or_every_word_of_the_name_attaches_the_account() {
         // Robert Arver is Rob at GitHub (`robarver`, display name "Rob"); `bobsmith` would be
         // either Robert Smith's or Bob Smith's: nobody's.
         let login = |n: &str, l: &str, name: &str| {
@@ -407,9 +410,13 @@ mod tests {
             okta("00u3", "Bob Smith", "e1003@corp.example"),
             login("gh-1", "robarver", "Rob"),
             login("gh-2", "bobsmith", ""),
+            // Every word of a hyphenated first name, run together.
+            okta("00u4", "Chak-Pong Shubin", "e1004@corp.example"),
+            login("gh-3", "chakpongshubin", ""),
         ];
         let res = resolve(&ids, &ResolveOptions::default());
         assert!(together(&res, 0, 3), "{:?}", res.merges);
+        assert!(together(&res, 5, 6), "{:?}", res.merges);
         assert!(
             !together(&res, 1, 4) && !together(&res, 2, 4),
             "{:?}",
