@@ -68,7 +68,8 @@ fn carry<K: std::hash::Hash + Eq>(map: &mut Carriers<K>, key: K, root: u32, carr
 struct Directory {
     known: Vec<bool>,
     names: Carriers<u32>,
-    handles: Carriers<String>,
+    /// Keyed by [`handle_key`]: a hundred thousand directory people carry a million handles.
+    handles: Carriers<u64>,
 }
 
 impl Resolver<'_> {
@@ -92,7 +93,7 @@ impl Resolver<'_> {
                 self.name_made_logins_of(i)
                     .into_iter()
                     .find_map(|(letters, whole)| {
-                        let c = (*directory.handles.get(&letters)?)?;
+                        let c = (*directory.handles.get(&handle_key(&letters))?)?;
                         let person = &self.prepared[c.1.get()].name;
                         // Part of a login (`eakinyemi` of `eakinyemi-arbor`), or the login of an
                         // account whose person name no directory carries (renamed: logins outlive
@@ -120,7 +121,9 @@ impl Resolver<'_> {
         self.attach_each(attach, &roots);
     }
 
-    /// The directory's people, by the names and name-made handles they carry.
+    /// The directory's people, by the names and name-made handles they carry. Only the handles
+    /// some login outside the directory's groups could be are kept: the others are never asked
+    /// for, and a hundred thousand directory people carry a million.
     fn directory_people(&self, roots: &[u32]) -> Directory {
         let mut directory = Directory {
             known: vec![false; roots.len()],
@@ -128,11 +131,23 @@ impl Resolver<'_> {
             handles: FastMap::default(),
         };
         for (i, identity) in self.identities.iter().enumerate() {
+            if identity.directory {
+                directory.known[roots[i] as usize] = true;
+            }
+        }
+        let wanted: std::collections::HashSet<
+            u64,
+            std::hash::BuildHasherDefault<super::interner::FxHasher>,
+        > = (0..roots.len())
+            .filter(|&i| !directory.known[roots[i] as usize])
+            .flat_map(|i| self.name_made_logins_of(i))
+            .map(|(letters, _)| handle_key(&letters))
+            .collect();
+        for (i, identity) in self.identities.iter().enumerate() {
             if !identity.directory {
                 continue;
             }
             let (root, carrier) = (roots[i], IdentityIx::new(i));
-            directory.known[root as usize] = true;
             let p = &self.prepared[i];
             if let Some(k) = p.name_key {
                 carry(&mut directory.names, k, root, carrier);
@@ -146,7 +161,10 @@ impl Resolver<'_> {
                     .chain(nicknamed)
                     .chain(whole)
                 {
-                    carry(&mut directory.handles, h, root, carrier);
+                    let key = handle_key(&h);
+                    if wanted.contains(&key) {
+                        carry(&mut directory.handles, key, root, carrier);
+                    }
                 }
             }
         }
@@ -244,6 +262,15 @@ impl Resolver<'_> {
             }
         }
     }
+}
+
+/// A handle as a 64-bit SipHash: the directory's handles are many, and two that differ collide
+/// about once in 2^64.
+fn handle_key(handle: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    handle.hash(&mut h);
+    h.finish()
 }
 
 /// Whether a handle spells the name's family name, three letters or more (`eakinyemi` does
