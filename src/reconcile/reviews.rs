@@ -85,7 +85,7 @@ pub(super) fn apply_weak_links(
     for (row, candidates) in lookalikes {
         duplicate_before_departure(row, &candidates, &mut decisions.by_row, ctx);
     }
-    namesakes_in_the_directory(people, decisions, ctx);
+    namesakes_in_the_directory(people, &blocked_additions, decisions, ctx);
     // A departure stands on a match added anyway only if another link did not hold them back:
     // otherwise the match is not added, and the decision changes a license after all.
     for (row, other, link) in either_way {
@@ -113,9 +113,14 @@ struct Lookalike<'p, 'a> {
 /// the row may be theirs under an address the directory does not list, and the name being two
 /// people's ("Phil Singh", "Philip Singh") is why nothing attached it. Removing it would take
 /// their only license, so it is a review (SPEC §3.3: thin evidence is shown, not guessed). A
-/// namesake with a row of their own, or added anyway, leaves the departure standing: the license
-/// goes either way.
-fn namesakes_in_the_directory(people: &[Person<'_>], decisions: &mut Decisions, ctx: &Context<'_>) {
+/// namesake with a row of their own, or added anyway (not `held_back` by a possible match), leaves
+/// the departure standing: the license goes either way.
+fn namesakes_in_the_directory(
+    people: &[Person<'_>],
+    held_back: &HashSet<usize>,
+    decisions: &mut Decisions,
+    ctx: &Context<'_>,
+) {
     let absent_departures: Vec<(usize, usize)> = decisions
         .target_of_cluster
         .iter()
@@ -156,12 +161,15 @@ fn namesakes_in_the_directory(people: &[Person<'_>], decisions: &mut Decisions, 
         let Some(candidates) = name_key(&d.name).and_then(|k| by_key.get(&k)) else {
             continue;
         };
-        let (added, namesakes): (Vec<&Person<'_>>, Vec<&Person<'_>>) = candidates
+        let (added, namesakes): (Vec<usize>, Vec<usize>) = candidates
             .iter()
-            .filter(|&&o| o != c)
-            .map(|&o| &people[o])
-            .filter(|o| holds_a_developer_role(o, ctx))
-            .partition(|o| would_be_added(o, ctx));
+            .copied()
+            .filter(|&o| o != c && holds_a_developer_role(&people[o], ctx))
+            .partition(|&o| !held_back.contains(&o) && would_be_added(&people[o], ctx));
+        let (added, namesakes): (Vec<&Person<'_>>, Vec<&Person<'_>>) = (
+            added.into_iter().map(|o| &people[o]).collect(),
+            namesakes.into_iter().map(|o| &people[o]).collect(),
+        );
         let Some(rec) = decisions.by_row.get_mut(&row) else {
             continue;
         };
