@@ -190,7 +190,7 @@ pub(super) enum DirectoryKnows {
 }
 
 /// Whether the row carries the name a directory record of the person carries, as written.
-fn named_as_the_directory_knows(d: &Developer, p: &Person<'_>) -> bool {
+pub(super) fn named_as_the_directory_knows(d: &Developer, p: &Person<'_>) -> bool {
     p.identities
         .iter()
         .filter(|i| i.directory)

@@ -19,14 +19,14 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{Action, Developer, Reason, Recommendation};
-use crate::resolve::{
-    MatchLink, NameAgreement, Resolution, name_key, numbered_siblings, same_written_name,
-};
+use crate::resolve::{MatchLink, NameAgreement, Resolution, name_key, numbered_siblings};
 
 use super::context::Context;
 use super::employment::{Employment, employment_of};
 use super::people::Person;
-use super::recommend::{Decisions, confidence, is_stale, last_activity, prefer_row};
+use super::recommend::{
+    Decisions, confidence, is_stale, last_activity, named_as_the_directory_knows, prefer_row,
+};
 use super::table::{holds_a_developer_role, would_be_added};
 
 /// Apply every weak link of the resolution to step 3's decisions. Returns the people (by cluster)
@@ -121,41 +121,11 @@ fn namesakes_in_the_directory(
     decisions: &mut Decisions,
     ctx: &Context<'_>,
 ) {
-    let absent_departures: Vec<(usize, usize)> = decisions
-        .target_of_cluster
-        .iter()
-        .enumerate()
-        .filter_map(|(c, t)| Some((c, (*t)?)))
-        .filter(|&(c, row)| {
-            people[c].identities.iter().all(|i| !i.directory)
-                && decisions
-                    .by_row
-                    .get(&row)
-                    .is_some_and(|r| r.action == Action::Remove && r.reason == Reason::Departed)
-        })
-        .collect();
+    let absent_departures = absent_departures(people, decisions);
     if absent_departures.is_empty() {
         return;
     }
-    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-    for (c, person) in people.iter().enumerate() {
-        if !person.rows.is_empty()
-            || employment_of(&person.identities, &ctx.directories) != Employment::Employed
-        {
-            continue;
-        }
-        let mut keys: Vec<String> = person
-            .identities
-            .iter()
-            .filter(|i| i.directory)
-            .filter_map(|i| name_key(i.name.as_deref()?))
-            .collect();
-        keys.sort();
-        keys.dedup();
-        for key in keys {
-            by_key.entry(key).or_default().push(c);
-        }
-    }
+    let by_key = employed_without_rows_by_name(people, ctx);
     for (c, row) in absent_departures {
         let d = &ctx.table[row];
         let Some(candidates) = name_key(&d.name).and_then(|k| by_key.get(&k)) else {
@@ -198,6 +168,51 @@ fn namesakes_in_the_directory(
                 .to_string(),
         );
     }
+}
+
+/// `(cluster, row)` of each person whose license-keeping row is removed as departed because no
+/// directory knows them.
+fn absent_departures(people: &[Person<'_>], decisions: &Decisions) -> Vec<(usize, usize)> {
+    decisions
+        .target_of_cluster
+        .iter()
+        .enumerate()
+        .filter_map(|(c, t)| Some((c, (*t)?)))
+        .filter(|&(c, row)| {
+            people[c].identities.iter().all(|i| !i.directory)
+                && decisions
+                    .by_row
+                    .get(&row)
+                    .is_some_and(|r| r.action == Action::Remove && r.reason == Reason::Departed)
+        })
+        .collect()
+}
+
+/// The people a directory employs who have no row, by the name keys of their directory records.
+fn employed_without_rows_by_name(
+    people: &[Person<'_>],
+    ctx: &Context<'_>,
+) -> HashMap<String, Vec<usize>> {
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for (c, person) in people.iter().enumerate() {
+        if !person.rows.is_empty()
+            || employment_of(&person.identities, &ctx.directories) != Employment::Employed
+        {
+            continue;
+        }
+        let mut keys: Vec<String> = person
+            .identities
+            .iter()
+            .filter(|i| i.directory)
+            .filter_map(|i| name_key(i.name.as_deref()?))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            by_key.entry(key).or_default().push(c);
+        }
+    }
+    by_key
 }
 
 /// A weak link between a row removed as departed because no directory knows it and the row of a
@@ -287,12 +302,7 @@ pub(super) fn plainly_theirs(
     if link.names == NameAgreement::CommonName {
         return false;
     }
-    let named = person
-        .identities
-        .iter()
-        .filter(|i| i.directory)
-        .filter_map(|i| i.name.as_deref())
-        .any(|name| same_written_name(&d.name, name));
+    let named = named_as_the_directory_knows(d, person);
     let addresses = person
         .identities
         .iter()

@@ -393,22 +393,26 @@ pub fn email_key(raw: &str) -> Option<EmailKey> {
 pub fn numbered_siblings(a: &str, b: &str) -> bool {
     let split = |raw: &str| {
         let (local, domain) = raw.trim().rsplit_once('@')?;
-        let local = local.to_lowercase();
-        let base = local
-            .trim_end_matches(|c: char| c.is_ascii_digit())
-            .to_string();
-        Some((base, local, domain.to_lowercase()))
+        Some((local.to_lowercase(), domain.to_lowercase()))
     };
+    let base = |local: &str| numbered_base(local).unwrap_or(local).to_string();
     match (split(a), split(b)) {
-        (Some((base_a, local_a, domain_a)), Some((base_b, local_b, domain_b))) => {
+        (Some((local_a, domain_a)), Some((local_b, domain_b))) => {
             domain_a == domain_b
                 && !is_public_mail_domain(&domain_a)
-                && base_a == base_b
                 && local_a != local_b
-                && base_a.chars().filter(|c| c.is_alphabetic()).count() >= 3
+                && base(&local_a) == base(&local_b)
         }
         _ => false,
     }
+}
+
+/// The local part without the number that ends it, when it has one and what is left has three
+/// letters or more (`jsmith2` → `jsmith`; never `u2` → `u`).
+pub fn numbered_base(local: &str) -> Option<&str> {
+    let base = local.trim_end_matches(|c: char| c.is_ascii_digit());
+    let letters = base.chars().filter(|c| c.is_alphabetic()).count();
+    (base.len() < local.len() && letters >= 3).then_some(base)
 }
 
 /// Whether an address carries a numbered `+tag` (`jsmith+git2@…`): the spelling a second person

@@ -166,9 +166,7 @@ impl Resolver<'_> {
             if !hands_out.iter().any(|d| d == domain) {
                 return None;
             }
-            let base = local.trim_end_matches(|c: char| c.is_ascii_digit());
-            let letters = base.chars().filter(|c| c.is_alphabetic()).count();
-            (base.len() < local.len() && letters >= 3).then(|| format!("{base}@{domain}"))
+            normalize::numbered_base(local).map(|base| format!("{base}@{domain}"))
         };
         // The numbered keys by base address, then the bases themselves where they are held.
         let mut family: FastMap<String, Vec<u32>> = FastMap::default();
