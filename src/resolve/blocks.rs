@@ -299,6 +299,7 @@ fn block_entries(prepared: &[Prepared], tables: &Tables, stats: &NameStats) -> B
         }
     }
     let mut entries: Vec<Entry> = Vec::new();
+    let mut spelled = String::new();
     for (i, p) in prepared.iter().enumerate() {
         let mut push = |key: BlockKey, member: Member| entries.push(Entry { key, member });
         if let Some(k) = p.name_key {
@@ -319,6 +320,18 @@ fn block_entries(prepared: &[Prepared], tables: &Tables, stats: &NameStats) -> B
             let (first, last) = (long.next(), long.next_back());
             for w in [first, last].into_iter().flatten() {
                 if let Some(k) = lone_words.find(w) {
+                    push(space.word(k), Member::passive(i));
+                }
+            }
+            // A one-word display name of the first initial and the family name ("eward") meets
+            // "Ethan Ward", whose GitHub login or address may spell the same.
+            if let (Some(first), Some(last)) = (first, last)
+                && let Some(initial) = first.chars().next()
+            {
+                spelled.clear();
+                spelled.push(initial);
+                spelled.push_str(last);
+                if let Some(k) = lone_words.find(&spelled) {
                     push(space.word(k), Member::passive(i));
                 }
             }

@@ -108,6 +108,13 @@ pub enum NameRel {
 /// merges on its own.
 pub const RARE_NAME_HOMONYMS: f64 = 0.05;
 
+/// With no directory, below this many expected homonyms a full name beside a GitHub account is
+/// rare enough: one side is an account (a login or a noreply address), the other an address, both
+/// under the same name. That is the `.mailmap` case, and the name's own weight decides. Two
+/// mailboxes under one uncommon name keep the stricter [`RARE_NAME_HOMONYMS`]: a person's own
+/// addresses mostly share a local part, so two different ones are more often two people's.
+pub const RARE_BESIDE_AN_ACCOUNT: f64 = 0.2;
+
 /// Name statistics over the whole input: how many distinct names contain each word.
 #[derive(Debug, Default)]
 pub struct NameStats {
@@ -258,6 +265,15 @@ impl NameStats {
             || (n.saturating_sub(3)..n).any(|k| self.is_name_word(&letters[..k]))
             || (3..n.saturating_sub(2))
                 .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..]))
+    }
+
+    /// Whether letters are nothing but a name of the data: one word (`david`) or two run together
+    /// (`davidsmith`).
+    fn is_plain_name(&self, letters: &str) -> bool {
+        self.is_name_word(letters)
+            || (letters.is_ascii()
+                && (3..letters.len().saturating_sub(2))
+                    .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..])))
     }
 
     fn count(&self, word: &str) -> f64 {
@@ -676,7 +692,25 @@ fn handle_weight(
         // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's, and
         // `kunalgk1999` even more so (two digits repeat among many holders of a name, four rarely).
         let digits = h.chars().filter(char::is_ascii_digit).count();
-        return match (has_chosen_digits(h), digits >= 4 && !has_year(h)) {
+        // A year is shared by everyone of a name born then (`david1990`), not after more than the
+        // name (`kunalgk1999`).
+        let common_year = has_year(h) && stats.is_plain_name(&letters);
+        let written = login_and_its_written_name(x, y, a, b);
+        // Written as a one-word name beside an account shown under another word ("Evandro" for
+        // `evbernardes`), not a full name or initials the login is made of (`ssinha` shown as
+        // "S. Sinha", every S. Sinha's pick): nothing makes it a homonym's handle.
+        if let Some((account, named)) = written
+            && !made_of(a)
+            && !made_of(b)
+            && named.name.tokens.len() == 1
+            && shown_under_another_word(&account.name, &letters)
+        {
+            return 3.0;
+        }
+        return match (
+            has_chosen_digits(h),
+            (digits >= 4 && !common_year) || written.is_some(),
+        ) {
             (true, true) => 3.0,
             (true, false) => 2.5,
             (false, _) => NAME_MADE_HANDLE,
@@ -699,6 +733,37 @@ fn handle_weight(
         (_, HandleKind::Name) if len >= 5 => 2.5 + distinct,
         _ => 0.5,
     }
+}
+
+/// The account and the record whose display name is its GitHub login written as a handle rather
+/// than a person's name (`ZiYao54` beside the login `ziyao54`): a login is unique on GitHub, and
+/// who writes one as their name writes their own.
+fn login_and_its_written_name<'p>(
+    x: HandleKind,
+    y: HandleKind,
+    a: &'p Prepared,
+    b: &'p Prepared,
+) -> Option<(&'p Prepared, &'p Prepared)> {
+    match (x, y) {
+        (HandleKind::Login, HandleKind::Name) => Some((a, b)),
+        (HandleKind::Name, HandleKind::Login) => Some((b, a)),
+        _ => None,
+    }
+    .filter(|(_, named)| !named.name.is_person())
+}
+
+/// Whether an account's display name is a word or handle other than its login (`letters`), and
+/// neither a person's full name nor one with initials.
+fn shown_under_another_word(name: &NameInfo, letters: &str) -> bool {
+    !name.is_empty()
+        && !name.is_person()
+        && name.tokens.iter().all(|t| t.chars().count() > 1)
+        && letters_of(&name.compact()) != letters
+}
+
+/// Whether a record is a GitHub account (a noreply address or a tool's login).
+fn is_an_account(p: &Prepared) -> bool {
+    p.handles.iter().any(|&(_, k)| k == HandleKind::Login)
 }
 
 /// Two different handles that are plainly one person's spellings: one contains the other
@@ -902,7 +967,12 @@ pub fn score(
     let mut confidence = logistic(lo);
     // The name alone never merges: at most a review. A local part shaped like the name agrees
     // only for a rare name; a common name's homonyms have name-shaped addresses too.
-    let rare = homonyms < RARE_NAME_HOMONYMS
+    let rare_below = if stats.no_directory && is_an_account(a) != is_an_account(b) {
+        RARE_BESIDE_AN_ACCOUNT
+    } else {
+        RARE_NAME_HOMONYMS
+    };
+    let rare = homonyms < rare_below
         && matches!(
             name,
             NameRel::Exact

@@ -619,11 +619,13 @@ mod tests {
 
     #[test]
     fn four_digit_handle_at_two_providers_outweighs_a_first_name_only() {
-        // (local a, local b, merged): `kunalgk1999` is one person's; `kunal42` may be anyone's.
+        // (local a, local b, merged): `kunalgk4821` is one person's; `kunal42` may be anyone's.
         let cases = [
             ("kunalgk4821", "kunalgk4821", true),
-            // A year is everyone's of that name born then.
-            ("kunalgk1999", "kunalgk1999", false),
+            // A year after the bare name is everyone's of that name born then; after more than
+            // the name (`gk`), it is one person's choice.
+            ("kunal1999", "kunal1999", false),
+            ("kunalgk1999", "kunalgk1999", true),
             ("kunal42", "kunal42", false),
         ];
         for (la, lb, merged) in cases {
@@ -751,5 +753,105 @@ mod tests {
             "{:?}",
             res.merges
         );
+    }
+
+    /// Everyone of five first and five family names but "Maria Novak": her name is uncommon
+    /// there (about 0.13 expected homonyms), neither rare nor common.
+    fn maria_novak_uncommon_and(extra: &[Identity]) -> (Resolution, usize) {
+        let first = ["Maria", "Karl", "Philip", "Olga", "Chen"];
+        let last = ["Novak", "Rao", "Smith", "Wei", "Petrova"];
+        let mut ids = Vec::new();
+        for (i, f) in first.iter().enumerate() {
+            for (j, l) in last.iter().enumerate().filter(|&(j, _)| i + j > 0) {
+                let email = format!("u{i}x{j}@mail{i}{j}.example");
+                ids.push(id(&format!("c{i}{j}"), &format!("{f} {l}"), &[&email]));
+            }
+        }
+        let n = ids.len();
+        ids.extend_from_slice(extra);
+        (resolve(&ids, &ResolveOptions::default()), n)
+    }
+
+    #[test]
+    fn a_github_account_and_an_address_under_an_uncommon_name_merge_with_no_directory() {
+        // The `.mailmap` case: a noreply account and an address under one full name.
+        let account = id(
+            "a",
+            "Maria Novak",
+            &["81234567+mnovak@users.noreply.github.com"],
+        );
+        let address = id("b", "Maria Novak", &["maria.novak@gmail.com"]);
+        let (res, n) = maria_novak_uncommon_and(&[account.clone(), address.clone()]);
+        assert!(together(&res, n, n + 1), "{:?}", res.reviews);
+        // Two mailboxes under the uncommon name, their local parts different: a review at most.
+        let other_mailbox = id("c", "Maria Novak", &["mnovak@yahoo.com"]);
+        let (res, n) = maria_novak_uncommon_and(&[other_mailbox, address.clone()]);
+        assert!(!together(&res, n, n + 1), "{:?}", res.merges);
+        assert!(cites(&res.reviews, "uncommon name"), "{:?}", res.reviews);
+        // With a directory, the directory knows who is who: the name alone stays a review.
+        let mut listed = id("d", "Karl Wei", &["karl.wei@corp.example"]);
+        listed.directory = true;
+        let (res, n) = maria_novak_uncommon_and(&[account, address, listed]);
+        assert!(!together(&res, n, n + 1), "{:?}", res.merges);
+    }
+
+    #[test]
+    fn a_login_written_as_a_display_name_is_that_accounts() {
+        // Bernardes and Kunal are name words here, so `evbernardes` and `akshayah3`-like handles
+        // are spelled from names and would weigh little on their own.
+        let cases: &[PairCase] = &[
+            (
+                "a login with digits written as the name",
+                ("ZiYao", "151983618+ZiYao54@users.noreply.github.com"),
+                ("ZiYao54", "ziyaoqzy2001@gmail.com"),
+                true,
+            ),
+            (
+                "a login of a name word and digits written as the name",
+                ("Olga", "151983618+olga54@users.noreply.github.com"),
+                ("olga54", "olgapz2001@gmail.com"),
+                true,
+            ),
+            (
+                "an account shown under a first name, its login written as the name",
+                ("Olga", "15084103+opetrova@users.noreply.github.com"),
+                ("opetrova", "s.olga@hotmail.com"),
+                true,
+            ),
+            (
+                "the login made of the full name on the account: any Olga Petrova's pick",
+                ("Olga Petrova", "15084103+opetrova@users.noreply.github.com"),
+                ("opetrova", "s.olga@hotmail.com"),
+                false,
+            ),
+            (
+                "the name written with an initial: any O. Petrova's",
+                ("opetrova", "15084103+opetrova@users.noreply.github.com"),
+                ("O. Petrova", "petrova.o@hotmail.com"),
+                false,
+            ),
+        ];
+        pair_cases_among_crowd(cases);
+    }
+
+    #[test]
+    fn a_one_word_name_of_the_initial_and_family_name_meets_the_full_name() {
+        // "eward" at a company and Ethan Ward's GitHub account: weighed, not left unseen.
+        let mut ids = crowd();
+        let n = ids.len();
+        ids.push(id("a", "eward", &["eward@sunbelt-medical.example"]));
+        ids.push(id(
+            "b",
+            "Ethan Ward",
+            &["14932247+ethankward@users.noreply.github.com"],
+        ));
+        let res = resolve(
+            &ids,
+            &ResolveOptions {
+                explain: vec![(n, n + 1)],
+                ..ResolveOptions::default()
+            },
+        );
+        assert!(res.explanations[0].candidates, "{:?}", res.explanations);
     }
 }
