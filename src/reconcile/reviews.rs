@@ -85,7 +85,7 @@ pub(super) fn apply_weak_links(
     for (row, candidates) in lookalikes {
         duplicate_before_departure(row, &candidates, &mut decisions.by_row, ctx);
     }
-    namesakes_in_the_directory(people, &blocked_additions, decisions, ctx);
+    namesakes_in_the_directory(people, &mut blocked_additions, decisions, ctx);
     // A departure stands on a match added anyway only if another link did not hold them back:
     // otherwise the match is not added, and the decision changes a license after all.
     for (row, other, link) in either_way {
@@ -109,15 +109,16 @@ struct Lookalike<'p, 'a> {
 }
 
 /// A row removed as departed because no directory knows it, whose name (nicknames counted, middle
-/// names aside) an active directory person carries who has no row and is not added this run:
-/// the row may be theirs under an address the directory does not list, and the name being two
-/// people's ("Phil Singh", "Philip Singh") is why nothing attached it. Removing it would take
-/// their only license, so it is a review (SPEC §3.3: thin evidence is shown, not guessed). A
-/// namesake with a row of their own, or added anyway (not `held_back` by a possible match), leaves
-/// the departure standing: the license goes either way.
+/// names aside) an active directory person carries who has no row: the row may be theirs under an
+/// address the directory does not list, and the name being two people's ("Phil Singh", "Philip
+/// Singh") is why nothing attached it. It is a review (SPEC §3.3: a removal a possible match to an
+/// active directory identity could contradict): removing it would take their only license, or,
+/// when they would be added this run, their history with it. Such a namesake is held back from
+/// the additions until the review is decided (`held_back`). A namesake with a row of their own
+/// leaves the departure standing.
 fn namesakes_in_the_directory(
     people: &[Person<'_>],
-    held_back: &HashSet<usize>,
+    held_back: &mut HashSet<usize>,
     decisions: &mut Decisions,
     ctx: &Context<'_>,
 ) {
@@ -131,30 +132,24 @@ fn namesakes_in_the_directory(
         let Some(candidates) = name_key(&d.name).and_then(|k| by_key.get(&k)) else {
             continue;
         };
-        let (added, namesakes): (Vec<usize>, Vec<usize>) = candidates
+        let namesakes: Vec<usize> = candidates
             .iter()
             .copied()
             .filter(|&o| o != c && holds_a_developer_role(&people[o], ctx))
-            .partition(|&o| !held_back.contains(&o) && would_be_added(&people[o], ctx));
-        let (added, namesakes): (Vec<&Person<'_>>, Vec<&Person<'_>>) = (
-            added.into_iter().map(|o| &people[o]).collect(),
-            namesakes.into_iter().map(|o| &people[o]).collect(),
-        );
+            .collect();
         let Some(rec) = decisions.by_row.get_mut(&row) else {
             continue;
         };
         if namesakes.is_empty() {
-            // Added anyway: one license either way; the match is shown, so the reason is read
-            // for what it is (no directory lists this address).
-            if let Some(o) = added.first() {
-                rec.evidence.push(format!(
-                    "may be {} (the same name, nicknames counted; no address ties them)",
-                    o.describe()
-                ));
-                rec.evidence.push(EITHER_WAY.to_string());
-            }
             continue;
         }
+        // Whoever would be added this run is not, until a person decides: the row may be theirs.
+        let added = namesakes
+            .iter()
+            .filter(|&&o| !held_back.contains(&o) && would_be_added(&people[o], ctx))
+            .count();
+        held_back.extend(namesakes.iter().copied());
+        let namesakes: Vec<&Person<'_>> = namesakes.iter().map(|&o| &people[o]).collect();
         rec.action = Action::Review;
         rec.confidence = rec.confidence.min(confidence::UNCERTAIN);
         let named: Vec<String> = namesakes.iter().take(3).map(|o| o.describe()).collect();
@@ -162,11 +157,16 @@ fn namesakes_in_the_directory(
             "may be {} (the same name, nicknames counted; no address ties them)",
             named.join(" or ")
         ));
-        rec.evidence.push(
+        rec.evidence.push(if added == 0 {
             "if theirs: keep this row (it takes their accounts), no license change; if not: remove \
              it as departed, one license fewer"
-                .to_string(),
-        );
+                .to_string()
+        } else {
+            "if theirs: keep this row (it takes their accounts and their history stays), and they \
+             are not added as a new developer; if not: remove it as departed and add them; one \
+             license either way"
+                .to_string()
+        });
     }
 }
 
@@ -422,7 +422,7 @@ fn ended_record_of_someone_added_anyway(
 
 /// What a departure that a possible match added anyway contradicts changes: no license.
 const EITHER_WAY: &str = "either way one license: this row goes and they are added as a new \
-                          developer; if the same person, their history stays on this row";
+                          developer (if the same person, this row's history is not carried over)";
 
 /// A removal that stands although a possible match contradicts it: the match and what either
 /// answer would change, as evidence.

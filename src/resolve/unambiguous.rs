@@ -68,6 +68,10 @@ fn carry<K: std::hash::Hash + Eq>(map: &mut Carriers<K>, key: K, root: u32, carr
 struct Directory {
     known: Vec<bool>,
     names: Carriers<u32>,
+    /// Keyed by [`handle_key`] of [`written_in_full`]: the names of more than two words as
+    /// written ("Marc-André Hoffmann"), which tell apart two people one name key holds ("Marc
+    /// Hoffmann").
+    written: Carriers<u64>,
     /// Keyed by [`handle_key`]: a hundred thousand directory people carry a million handles.
     handles: Carriers<u64>,
 }
@@ -85,9 +89,11 @@ impl Resolver<'_> {
         let directory = self.directory_people(&roots);
         let mut attach: Vec<(usize, OnlyNamed)> = Vec::new();
         for i in (0..n).filter(|&i| !directory.known[roots[i] as usize]) {
-            let by_name = self
-                .name_key_of(i)
-                .and_then(|(key, from_login)| Some((*directory.names.get(&key)?, from_login)));
+            let by_name = self.name_key_of(i).and_then(|(key, from_login)| {
+                let carrier = (*directory.names.get(&key)?)
+                    .or_else(|| self.only_one_writes_it(i, from_login, &directory));
+                Some((carrier, from_login))
+            });
             let carrier = by_name.or_else(|| {
                 let name = &self.prepared[i].name;
                 self.name_made_logins_of(i)
@@ -128,6 +134,7 @@ impl Resolver<'_> {
         let mut directory = Directory {
             known: vec![false; roots.len()],
             names: FastMap::default(),
+            written: FastMap::default(),
             handles: FastMap::default(),
         };
         for (i, identity) in self.identities.iter().enumerate() {
@@ -152,6 +159,9 @@ impl Resolver<'_> {
             if let Some(k) = p.name_key {
                 carry(&mut directory.names, k, root, carrier);
             }
+            if let Some(w) = written_in_full(&p.name) {
+                carry(&mut directory.written, handle_key(&w), root, carrier);
+            }
             if p.name.is_person() {
                 let nicknamed = super::names::nickname_made_handles(&p.name);
                 // Every word of a longer name, run together (`chakpongshubin` for Chak-Pong Shubin).
@@ -169,6 +179,22 @@ impl Resolver<'_> {
             }
         }
         directory
+    }
+
+    /// When two directory people hold an account's name key, the one of them who writes its display
+    /// name of more than two words exactly so: "Marc-André Hoffmann" is not Marc Hoffmann's name,
+    /// though "Marc Hoffmann" could be Marc-André's.
+    fn only_one_writes_it(
+        &self,
+        i: usize,
+        from_login: bool,
+        directory: &Directory,
+    ) -> Option<(u32, IdentityIx)> {
+        if from_login {
+            return None;
+        }
+        let written = written_in_full(&self.prepared[i].name)?;
+        *directory.written.get(&handle_key(&written))?
     }
 
     /// The letters of an account's login, when they could be a handle of two parts made of a
@@ -266,6 +292,20 @@ impl Resolver<'_> {
 
 /// A handle as a 64-bit SipHash: the directory's handles are many, and two that differ collide
 /// about once in 2^64.
+/// A person name of more than two words as written, its words of two letters or more in reading
+/// order ("marc andre hoffmann"); `None` for a name of two.
+fn written_in_full(name: &NameInfo) -> Option<String> {
+    if !name.is_person() {
+        return None;
+    }
+    let words: Vec<&str> = name
+        .tokens
+        .iter()
+        .filter(|t| t.chars().count() > 1)
+        .collect();
+    (words.len() > 2).then(|| words.join(" "))
+}
+
 fn handle_key(handle: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -352,6 +392,38 @@ mod tests {
             res.merges
         );
         assert!(!together(&res, 0, 1));
+    }
+
+    #[test]
+    fn a_longer_name_as_written_tells_two_directory_people_of_one_name_apart() {
+        // "Marc-André Hoffmann" and "Marc Hoffmann" are one name key: the row written in full is
+        // the only one's who writes it so; the short form could be either's.
+        let ids = [
+            okta("00u1", "Marc-André Hoffmann", "marcandreh@corp.example"),
+            okta("00u2", "Marc Hoffmann", "march2@corp.example"),
+            account("gl-1", "gitlab", "Marc-André Hoffmann"),
+            account("jira-1", "jira", "Marc Hoffmann"),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(together(&res, 0, 2), "{:?}", res.merges);
+        assert!(!together(&res, 1, 2));
+        assert!(
+            !together(&res, 0, 3) && !together(&res, 1, 3),
+            "{:?}",
+            res.merges
+        );
+        // Two directory people writing the longer name: neither.
+        let ids = [
+            okta("00u1", "Marc-André Hoffmann", "marcandreh@corp.example"),
+            okta("00u2", "Marc André Hoffmann", "mahoffmann@corp.example"),
+            account("gl-1", "gitlab", "Marc-André Hoffmann"),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(
+            !together(&res, 0, 2) && !together(&res, 1, 2),
+            "{:?}",
+            res.merges
+        );
     }
 
     #[test]
