@@ -114,8 +114,9 @@ struct Lookalike<'p, 'a> {
 /// Singh") is why nothing attached it. It is a review (SPEC §3.3: a removal a possible match to an
 /// active directory identity could contradict): removing it would take their only license, or,
 /// when they would be added this run, their history with it. Such a namesake is held back from
-/// the additions until the review is decided (`held_back`). A namesake with a row of their own
-/// leaves the departure standing.
+/// the additions until the review is decided (`held_back`). A namesake with a row of their own,
+/// or two or more namesakes who would be added (the row is at most one of theirs), leave the
+/// departure standing, the match shown.
 fn namesakes_in_the_directory(
     people: &[Person<'_>],
     held_back: &mut HashSet<usize>,
@@ -126,6 +127,9 @@ fn namesakes_in_the_directory(
     if absent_departures.is_empty() {
         return;
     }
+    // Who would be added had no row been reviewed here: each review's words must not depend on
+    // the order of the rows.
+    let held_before = held_back.clone();
     let by_key = employed_without_rows_by_name(people, ctx);
     for (c, row) in absent_departures {
         let d = &ctx.table[row];
@@ -143,11 +147,30 @@ fn namesakes_in_the_directory(
         if namesakes.is_empty() {
             continue;
         }
-        // Whoever would be added this run is not, until a person decides: the row may be theirs.
-        let added = namesakes
+        let added: Vec<usize> = namesakes
             .iter()
-            .filter(|&&o| !held_back.contains(&o) && would_be_added(&people[o], ctx))
-            .count();
+            .copied()
+            .filter(|&o| !held_before.contains(&o) && would_be_added(&people[o], ctx))
+            .collect();
+        if added.len() > 1 {
+            // Two or more of them are added as new developers: the row is at most one of theirs,
+            // and holding them all back would cost the others their license. One license either
+            // way, the match shown.
+            let named: Vec<String> = added
+                .iter()
+                .take(3)
+                .map(|&o| people[o].describe())
+                .collect();
+            rec.evidence.push(format!(
+                "may be {} (the same name, nicknames counted; no address ties them)",
+                named.join(" or ")
+            ));
+            rec.evidence.push(EITHER_WAY.to_string());
+            continue;
+        }
+        // The one who would be added this run is not, until a person decides: the row may be
+        // theirs.
+        let added = added.len();
         held_back.extend(namesakes.iter().copied());
         let namesakes: Vec<&Person<'_>> = namesakes.iter().map(|&o| &people[o]).collect();
         rec.action = Action::Review;

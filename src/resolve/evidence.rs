@@ -109,8 +109,8 @@ pub enum NameRel {
 pub const RARE_NAME_HOMONYMS: f64 = 0.05;
 
 /// With no directory, below this many expected homonyms a full name beside a GitHub account is
-/// rare enough: one side is an account (a login or a noreply address), the other an address, both
-/// under the same name. That is the `.mailmap` case, and the name's own weight decides. Two
+/// rare enough: one side is an account (a login or a noreply address), the other not (an address),
+/// both under the same name. That is the `.mailmap` case, and the name's own weight decides. Two
 /// mailboxes under one uncommon name keep the stricter [`RARE_NAME_HOMONYMS`]: a person's own
 /// addresses mostly share a local part, so two different ones are more often two people's.
 pub const RARE_BESIDE_AN_ACCOUNT: f64 = 0.2;
@@ -267,13 +267,19 @@ impl NameStats {
                 .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..]))
     }
 
-    /// Whether letters are nothing but a name of the data: one word (`david`) or two run together
-    /// (`davidsmith`).
+    /// Whether letters are nothing but a name of the data: one word (`david`), one with an
+    /// initial before or after it (`jsmith`, `smithj`), or two run together (`davidsmith`).
     fn is_plain_name(&self, letters: &str) -> bool {
-        self.is_name_word(letters)
-            || (letters.is_ascii()
-                && (3..letters.len().saturating_sub(2))
-                    .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..])))
+        if self.is_name_word(letters) {
+            return true;
+        }
+        if !letters.is_ascii() {
+            return false;
+        }
+        let n = letters.len();
+        (n > 4 && (self.is_name_word(&letters[1..]) || self.is_name_word(&letters[..n - 1])))
+            || (3..n.saturating_sub(2))
+                .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..]))
     }
 
     fn count(&self, word: &str) -> f64 {
@@ -689,32 +695,7 @@ fn handle_weight(
         return 0.0;
     }
     if name_made {
-        // Whoever holds it, `jsmith` is every John Smith's handle; `smith42` is one person's, and
-        // `kunalgk1999` even more so (two digits repeat among many holders of a name, four rarely).
-        let digits = h.chars().filter(char::is_ascii_digit).count();
-        // A year is shared by everyone of a name born then (`david1990`), not after more than the
-        // name (`kunalgk1999`).
-        let common_year = has_year(h) && stats.is_plain_name(&letters);
-        let written = login_and_its_written_name(x, y, a, b);
-        // Written as a one-word name beside an account shown under another word ("Evandro" for
-        // `evbernardes`), not a full name or initials the login is made of (`ssinha` shown as
-        // "S. Sinha", every S. Sinha's pick): nothing makes it a homonym's handle.
-        if let Some((account, named)) = written
-            && !made_of(a)
-            && !made_of(b)
-            && named.name.tokens.len() == 1
-            && shown_under_another_word(&account.name, &letters)
-        {
-            return 3.0;
-        }
-        return match (
-            has_chosen_digits(h),
-            (digits >= 4 && !common_year) || written.is_some(),
-        ) {
-            (true, true) => 3.0,
-            (true, false) => 2.5,
-            (false, _) => NAME_MADE_HANDLE,
-        };
+        return name_made_handle_weight(h, &letters, (x, y), (a, b), stats);
     }
     let len = h.chars().count();
     let digits = h.chars().any(|c| c.is_ascii_digit());
@@ -735,9 +716,45 @@ fn handle_weight(
     }
 }
 
-/// The account and the record whose display name is its GitHub login written as a handle rather
-/// than a person's name (`ZiYao54` beside the login `ziyao54`): a login is unique on GitHub, and
-/// who writes one as their name writes their own.
+/// The weight of a handle spelled from a name. Whoever holds it, `jsmith` is every John Smith's
+/// handle; `smith42` is one person's, and `kunalgk4821` even more so (two digits repeat among many
+/// holders of a name, four rarely).
+fn name_made_handle_weight(
+    h: &str,
+    letters: &str,
+    (x, y): (HandleKind, HandleKind),
+    (a, b): (&Prepared, &Prepared),
+    stats: &NameStats,
+) -> f64 {
+    let digits = h.chars().filter(char::is_ascii_digit).count();
+    // A year is shared by everyone of a name born then (`david1990`), not after more than the
+    // name (`kunalgk1999`).
+    let common_year = has_year(h) && stats.is_plain_name(letters);
+    let written = login_and_its_written_name(x, y, a, b);
+    // Written as a one-word name beside an account shown under another word ("Evandro" for
+    // `evbernardes`), not a full name or initials the login is made of (`ssinha` shown as
+    // "S. Sinha", every S. Sinha's pick), nor a bare name (`philip`, anyone called Philip):
+    // nothing makes it a homonym's handle.
+    if let Some((account, named)) = written
+        && named.name.tokens.len() == 1
+        && !stats.is_plain_name(letters)
+        && shown_under_another_word(&account.name, letters)
+    {
+        return 3.0;
+    }
+    match (
+        has_chosen_digits(h),
+        !common_year && (digits >= 4 || written.is_some()),
+    ) {
+        (true, true) => 3.0,
+        (true, false) => 2.5,
+        (false, _) => NAME_MADE_HANDLE,
+    }
+}
+
+/// The account and the record whose display name is its login written as a handle rather than a
+/// person's name (`ZiYao54` beside the GitHub login `ziyao54`): a login is unique in its tool, and
+/// who writes one as their name most often writes their own.
 fn login_and_its_written_name<'p>(
     x: HandleKind,
     y: HandleKind,
@@ -764,6 +781,17 @@ fn shown_under_another_word(name: &NameInfo, letters: &str) -> bool {
 /// Whether a record is a GitHub account (a noreply address or a tool's login).
 fn is_an_account(p: &Prepared) -> bool {
     p.handles.iter().any(|&(_, k)| k == HandleKind::Login)
+}
+
+/// The expected homonyms below which a name is rare for this pair: [`RARE_BESIDE_AN_ACCOUNT`]
+/// with no directory when one of the two is an account and the other not, else
+/// [`RARE_NAME_HOMONYMS`].
+fn rare_below(a: &Prepared, b: &Prepared, stats: &NameStats) -> f64 {
+    if stats.no_directory && is_an_account(a) != is_an_account(b) {
+        RARE_BESIDE_AN_ACCOUNT
+    } else {
+        RARE_NAME_HOMONYMS
+    }
 }
 
 /// Two different handles that are plainly one person's spellings: one contains the other
@@ -967,12 +995,7 @@ pub fn score(
     let mut confidence = logistic(lo);
     // The name alone never merges: at most a review. A local part shaped like the name agrees
     // only for a rare name; a common name's homonyms have name-shaped addresses too.
-    let rare_below = if stats.no_directory && is_an_account(a) != is_an_account(b) {
-        RARE_BESIDE_AN_ACCOUNT
-    } else {
-        RARE_NAME_HOMONYMS
-    };
-    let rare = homonyms < rare_below
+    let rare = homonyms < rare_below(a, b, stats)
         && matches!(
             name,
             NameRel::Exact

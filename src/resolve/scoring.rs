@@ -797,8 +797,8 @@ mod tests {
 
     #[test]
     fn a_login_written_as_a_display_name_is_that_accounts() {
-        // Bernardes and Kunal are name words here, so `evbernardes` and `akshayah3`-like handles
-        // are spelled from names and would weigh little on their own.
+        // Olga and Petrova are name words of the crowd: `olga54` and `opetrova` are spelled from
+        // names and would weigh little on their own (`ziyao54` is spelled from none).
         let cases: &[PairCase] = &[
             (
                 "a login with digits written as the name",
@@ -814,14 +814,26 @@ mod tests {
             ),
             (
                 "an account shown under a first name, its login written as the name",
-                ("Olga", "15084103+opetrova@users.noreply.github.com"),
-                ("opetrova", "s.olga@hotmail.com"),
+                ("Olga", "15084103+olpetrova@users.noreply.github.com"),
+                ("olpetrova", "s.olga@hotmail.com"),
                 true,
             ),
             (
                 "the login made of the full name on the account: any Olga Petrova's pick",
                 ("Olga Petrova", "15084103+opetrova@users.noreply.github.com"),
                 ("opetrova", "s.olga@hotmail.com"),
+                false,
+            ),
+            (
+                "a bare first name as the login: anyone called Olga",
+                ("dreamcoder", "12345+olga@users.noreply.github.com"),
+                ("Olga", "olga.jones@corp.example"),
+                false,
+            ),
+            (
+                "a bare name and a year: everyone called Olga born then",
+                ("Olga", "151983618+olga1990@users.noreply.github.com"),
+                ("olga1990", "olga1990@yahoo.com"),
                 false,
             ),
             (

@@ -7,8 +7,10 @@
 //! attached to the person, with no conflicting strong evidence (guards refuse as for weak evidence) and no
 //! conflicting name in its own cluster.
 //!
-//! Invariant: two directory people with the name, or none, attach nothing; a name never joins two
-//! clusters that both hold directory identities (one of them is then attached already).
+//! Invariant: two directory people with the name, or none, attach nothing — unless the account
+//! writes a longer name ("Marc-André Hoffmann") exactly as only one of them does and none of them
+//! writes it with an initial; a name never joins two clusters that both hold directory identities
+//! (one of them is then attached already).
 
 use super::cluster::GuardKind;
 use super::evidence::names_conflict;
@@ -72,6 +74,9 @@ struct Directory {
     /// written ("Marc-André Hoffmann"), which tell apart two people one name key holds ("Marc
     /// Hoffmann").
     written: Carriers<u64>,
+    /// The name keys some directory person carries with an initial among the words ("John P.
+    /// Smith"): who writes the longer name in full may be them too.
+    initialled: std::collections::HashSet<u32>,
     /// Keyed by [`handle_key`]: a hundred thousand directory people carry a million handles.
     handles: Carriers<u64>,
 }
@@ -91,7 +96,7 @@ impl Resolver<'_> {
         for i in (0..n).filter(|&i| !directory.known[roots[i] as usize]) {
             let by_name = self.name_key_of(i).and_then(|(key, from_login)| {
                 let carrier = (*directory.names.get(&key)?)
-                    .or_else(|| self.only_one_writes_it(i, from_login, &directory));
+                    .or_else(|| self.only_one_writes_it(i, (key, from_login), &directory));
                 Some((carrier, from_login))
             });
             let carrier = by_name.or_else(|| {
@@ -135,6 +140,7 @@ impl Resolver<'_> {
             known: vec![false; roots.len()],
             names: FastMap::default(),
             written: FastMap::default(),
+            initialled: std::collections::HashSet::new(),
             handles: FastMap::default(),
         };
         for (i, identity) in self.identities.iter().enumerate() {
@@ -158,6 +164,9 @@ impl Resolver<'_> {
             let p = &self.prepared[i];
             if let Some(k) = p.name_key {
                 carry(&mut directory.names, k, root, carrier);
+                if p.name.tokens.iter().any(|t| t.chars().count() == 1) {
+                    directory.initialled.insert(k);
+                }
             }
             if let Some(w) = written_in_full(&p.name) {
                 carry(&mut directory.written, handle_key(&w), root, carrier);
@@ -183,14 +192,15 @@ impl Resolver<'_> {
 
     /// When two directory people hold an account's name key, the one of them who writes its display
     /// name of more than two words exactly so: "Marc-André Hoffmann" is not Marc Hoffmann's name,
-    /// though "Marc Hoffmann" could be Marc-André's.
+    /// though "Marc Hoffmann" could be Marc-André's. Not when one of them writes the name with an
+    /// initial ("John P. Smith" may be "John Peter Smith").
     fn only_one_writes_it(
         &self,
         i: usize,
-        from_login: bool,
+        (key, from_login): (u32, bool),
         directory: &Directory,
     ) -> Option<(u32, IdentityIx)> {
-        if from_login {
+        if from_login || directory.initialled.contains(&key) {
             return None;
         }
         let written = written_in_full(&self.prepared[i].name)?;
@@ -290,8 +300,6 @@ impl Resolver<'_> {
     }
 }
 
-/// A handle as a 64-bit SipHash: the directory's handles are many, and two that differ collide
-/// about once in 2^64.
 /// A person name of more than two words as written, its words of two letters or more in reading
 /// order ("marc andre hoffmann"); `None` for a name of two.
 fn written_in_full(name: &NameInfo) -> Option<String> {
@@ -306,6 +314,8 @@ fn written_in_full(name: &NameInfo) -> Option<String> {
     (words.len() > 2).then(|| words.join(" "))
 }
 
+/// A handle as a 64-bit SipHash: the directory's handles are many, and two that differ collide
+/// about once in 2^64.
 fn handle_key(handle: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -409,6 +419,18 @@ mod tests {
         assert!(!together(&res, 1, 2));
         assert!(
             !together(&res, 0, 3) && !together(&res, 1, 3),
+            "{:?}",
+            res.merges
+        );
+        // One of them written with an initial: "John P. Smith" may be "John Peter Smith".
+        let ids = [
+            okta("00u1", "John Peter Smith", "jpsmith@corp.example"),
+            okta("00u2", "John P. Smith", "jsmith7@corp.example"),
+            account("gl-1", "gitlab", "John Peter Smith"),
+        ];
+        let res = resolve(&ids, &ResolveOptions::default());
+        assert!(
+            !together(&res, 0, 2) && !together(&res, 1, 2),
             "{:?}",
             res.merges
         );
