@@ -422,30 +422,26 @@ mod tests {
             "{:?}",
             res.merges
         );
-        // One of them written with an initial: "John P. Smith" may be "John Peter Smith".
-        let ids = [
+        // Neither of two directory people: one of them written with an initial ("John P. Smith"
+        // may be "John Peter Smith"), or both writing the longer name.
+        let neither = |ids: &[Identity]| {
+            let res = resolve(ids, &ResolveOptions::default());
+            assert!(
+                !together(&res, 0, 2) && !together(&res, 1, 2),
+                "{:?}",
+                res.merges
+            );
+        };
+        neither(&[
             okta("00u1", "John Peter Smith", "jpsmith@corp.example"),
             okta("00u2", "John P. Smith", "jsmith7@corp.example"),
             account("gl-1", "gitlab", "John Peter Smith"),
-        ];
-        let res = resolve(&ids, &ResolveOptions::default());
-        assert!(
-            !together(&res, 0, 2) && !together(&res, 1, 2),
-            "{:?}",
-            res.merges
-        );
-        // Two directory people writing the longer name: neither.
-        let ids = [
+        ]);
+        neither(&[
             okta("00u1", "Marc-André Hoffmann", "marcandreh@corp.example"),
             okta("00u2", "Marc André Hoffmann", "mahoffmann@corp.example"),
             account("gl-1", "gitlab", "Marc-André Hoffmann"),
-        ];
-        let res = resolve(&ids, &ResolveOptions::default());
-        assert!(
-            !together(&res, 0, 2) && !together(&res, 1, 2),
-            "{:?}",
-            res.merges
-        );
+        ]);
     }
 
     #[test]
