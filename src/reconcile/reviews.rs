@@ -156,15 +156,8 @@ fn namesakes_in_the_directory(
             // Two or more of them are added as new developers: the row is at most one of theirs,
             // and holding them all back would cost the others their license. One license either
             // way, the match shown.
-            let named: Vec<String> = added
-                .iter()
-                .take(3)
-                .map(|&o| people[o].describe())
-                .collect();
-            rec.evidence.push(format!(
-                "may be {} (the same name, nicknames counted; no address ties them)",
-                named.join(" or ")
-            ));
+            let added: Vec<&Person<'_>> = added.iter().map(|&o| &people[o]).collect();
+            rec.evidence.push(may_be_namesakes(&added));
             rec.evidence.push(EITHER_WAY.to_string());
             continue;
         }
@@ -175,11 +168,7 @@ fn namesakes_in_the_directory(
         let namesakes: Vec<&Person<'_>> = namesakes.iter().map(|&o| &people[o]).collect();
         rec.action = Action::Review;
         rec.confidence = rec.confidence.min(confidence::UNCERTAIN);
-        let named: Vec<String> = namesakes.iter().take(3).map(|o| o.describe()).collect();
-        rec.evidence.push(format!(
-            "may be {} (the same name, nicknames counted; no address ties them)",
-            named.join(" or ")
-        ));
+        rec.evidence.push(may_be_namesakes(&namesakes));
         rec.evidence.push(if added == 0 {
             "if theirs: keep this row (it takes their accounts), no license change; if not: remove \
              it as departed, one license fewer"
@@ -191,6 +180,15 @@ fn namesakes_in_the_directory(
                 .to_string()
         });
     }
+}
+
+/// The evidence naming the directory people a row's name may be (three at most).
+fn may_be_namesakes(namesakes: &[&Person<'_>]) -> String {
+    let named: Vec<String> = namesakes.iter().take(3).map(|o| o.describe()).collect();
+    format!(
+        "may be {} (the same name, nicknames counted; no address ties them)",
+        named.join(" or ")
+    )
 }
 
 /// `(cluster, row)` of each person whose license-keeping row is removed as departed because no
