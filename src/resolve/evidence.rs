@@ -263,8 +263,14 @@ impl NameStats {
         let n = letters.len();
         (0..n.min(4)).any(|k| self.is_name_word(&letters[k..]))
             || (n.saturating_sub(3)..n).any(|k| self.is_name_word(&letters[..k]))
-            || (3..n.saturating_sub(2))
-                .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..]))
+            || self.is_two_name_words(letters)
+    }
+
+    /// Whether ASCII letters are two name words of the data run together (`philipsmith`), each of
+    /// three letters or more.
+    fn is_two_name_words(&self, letters: &str) -> bool {
+        (3..letters.len().saturating_sub(2))
+            .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..]))
     }
 
     /// Whether letters are nothing but a name of the data: one word (`david`), one with an
@@ -278,8 +284,7 @@ impl NameStats {
         }
         let n = letters.len();
         (n > 4 && (self.is_name_word(&letters[1..]) || self.is_name_word(&letters[..n - 1])))
-            || (3..n.saturating_sub(2))
-                .any(|k| self.is_name_word(&letters[..k]) && self.is_name_word(&letters[k..]))
+            || self.is_two_name_words(letters)
     }
 
     fn count(&self, word: &str) -> f64 {

@@ -534,22 +534,21 @@ fn a_row_no_directory_knows_under_a_name_two_directory_people_share_is_reviewed_
             false,
         )
     };
+    // Row `b` is a departure review whose evidence holds `needle`.
+    let reviewed_citing = |o: &Outcome, needle: &str| {
+        let r = rec(o, "b").expect("a recommendation for the acquired company's row");
+        assert_eq!(
+            (r.action, r.reason),
+            (Action::Review, Reason::Departed),
+            "{r:?}"
+        );
+        assert!(r.evidence.iter().any(|e| e.contains(needle)), "{r:?}");
+    };
     let o = Case::new(table.clone())
         .source("okta", true, directory.clone())
         .source("gitlab", false, vec![gitlab.clone()])
         .run();
-    let r = rec(&o, "b").expect("a recommendation for the acquired company's row");
-    assert_eq!(
-        (r.action, r.reason),
-        (Action::Review, Reason::Departed),
-        "{r:?}"
-    );
-    assert!(
-        r.evidence
-            .iter()
-            .any(|e| e.starts_with("may be okta psingh11@corp.example")),
-        "{r:?}"
-    );
+    reviewed_citing(&o, "may be okta psingh11@corp.example");
     assert!(rec(&o, "a").is_none(), "{:?}", o.recommendations);
     // With a GitHub account of his own Phil would be added: still a review, and he is held back
     // from the additions until it is decided (keeping the row keeps his history; one license
@@ -560,18 +559,7 @@ fn a_row_no_directory_knows_under_a_name_two_directory_people_share_is_reviewed_
         .source("gitlab", false, vec![gitlab])
         .source("github", false, vec![at_github])
         .run();
-    let r = rec(&o, "b").expect("a recommendation for the acquired company's row");
-    assert_eq!(
-        (r.action, r.reason),
-        (Action::Review, Reason::Departed),
-        "{r:?}"
-    );
-    assert!(
-        r.evidence
-            .iter()
-            .any(|e| e.contains("they are not added as a new developer")),
-        "{r:?}"
-    );
+    reviewed_citing(&o, "they are not added as a new developer");
     assert!(
         !o.table
             .iter()
@@ -579,4 +567,64 @@ fn a_row_no_directory_knows_under_a_name_two_directory_people_share_is_reviewed_
         "{:?}",
         o.added
     );
+}
+
+#[test]
+fn a_row_under_a_name_two_added_namesakes_share_stays_departed_and_both_are_added() {
+    // Phil and Philip Singh both have no row and both would be added: the acquired company's row
+    // is at most one of theirs, so holding both back would cost the other a license. The
+    // departure stands, the match shown, and both are added.
+    let (mut table, mut directory) = directory_crowd();
+    let mut acquired = row("b", "phil.singh@acquired.example");
+    acquired.name = "Phil Singh".into();
+    table.push(acquired);
+    for (id, name, email) in [
+        ("o-philip", "Philip Singh", "psingh9@corp.example"),
+        ("o-phil", "Phil Singh", "psingh11@corp.example"),
+    ] {
+        directory.push(Identity {
+            name: Some(name.into()),
+            ..okta(id, email, AccountStatus::Active)
+        });
+    }
+    let gitlab = Identity {
+        name: Some("Phil Singh".into()),
+        ..person(
+            "gitlab",
+            "g1",
+            "phil.singh@acquired.example",
+            AccountStatus::Active,
+            false,
+        )
+    };
+    let accounts = vec![
+        github("71", "psingh11@corp.example", Some(days_ago(2))),
+        github("72", "psingh9@corp.example", Some(days_ago(3))),
+    ];
+    let o = Case::new(table)
+        .source("okta", true, directory)
+        .source("gitlab", false, vec![gitlab])
+        .source("github", false, accounts)
+        .run();
+    let r = rec(&o, "b").expect("a recommendation for the acquired company's row");
+    assert_eq!(
+        (r.action, r.reason),
+        (Action::Remove, Reason::Departed),
+        "{r:?}"
+    );
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.starts_with("either way one license")),
+        "{r:?}"
+    );
+    for email in ["psingh9@corp.example", "psingh11@corp.example"] {
+        assert!(
+            o.table
+                .iter()
+                .any(|d| o.added.contains(&d.id) && d.email == email),
+            "{email} not added: {:?}",
+            o.added
+        );
+    }
 }
